@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * memreplay's command line: one program, one subcommand per job (npm scripts call these).
+ * The shell of the toolkit: it parses options, reads and writes files, and calls the pure core.
+ */
+import { Command } from 'commander'
+import { registerValidate } from './validate.js'
+
+const program = new Command()
+program
+  .name('memreplay')
+  .description('Replay recorded VM memory traces against hypervisor memory policies and compare what each costs.')
+  .showHelpAfterError()
+
+registerValidate(program)
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`memreplay: ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exit(1)
+})

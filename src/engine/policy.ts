@@ -1,0 +1,136 @@
+/**
+ * The policy contract. A policy is a module: a name, a params codec with documented defaults, and
+ * two pure functions,
+ *
+ *     init(context, params)          -> state
+ *     step(state, observation)       -> [state, decision]
+ *
+ * evaluated afresh every tick from what the hypervisor could observe (oVirt MoM style; one pure
+ * (state, observation) -> (state, decision) step as in dslab-iaas). Pure: no I/O, no clock, no
+ * Math.random (carry a seeded generator in the state: see engine/random.ts), no mutation of the
+ * observation, the context or the previous state.
+ *
+ * Policies decide; the world accounts (engine/world.ts). The world applies a decision within
+ * physical limits and rates and records what happened; a policy cannot report its own metrics.
+ */
+import type * as t from 'io-ts'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { HostState } from './account.js'
+
+/** A read-only view of a numeric column (typed arrays satisfy it). */
+export interface Column {
+  readonly length: number
+  readonly [index: number]: number
+}
+
+/** What a policy is given once, before the first tick. */
+export interface PolicyContext {
+  readonly host: HostSettings
+  /** Resolved settings of each VM, index = VM index in every column. */
+  readonly vms: ReadonlyArray<VmSettings>
+  /** Seconds per tick (the trace's step). */
+  readonly stepSeconds: number
+  /** Seed for any randomness the policy needs (derive a generator from it: engine/random.ts). */
+  readonly seed: number
+}
+
+/**
+ * What the hypervisor can observe at the start of a tick. Quantities are those at the end of the
+ * previous tick, except `configured`, `poweredOn` and `committed`, which are this tick's.
+ * The working set itself is NOT observable in general: Hyper-V and KVM learn it from the guest
+ * (`committed`, reported by integration services or a guest agent); ESX estimates it by sampling
+ * (`sampledPages` / `accessedPages`).
+ */
+export interface Observation {
+  readonly tick: number
+  /** Unix seconds at the start of the tick. */
+  readonly time: number
+  readonly stepSeconds: number
+  readonly host: {
+    readonly physicalMiB: number
+    readonly reserveMiB: number
+    /** Free host memory at the end of the previous tick. */
+    readonly freeMiB: number
+  }
+  readonly vmCount: number
+  /** 1 if the VM is powered on in the trace at this tick (wants to run), else 0. */
+  readonly poweredOn: Column
+  /** Status at the end of the previous tick: VmStatus codes (0 off, 1 running, 2 refused). */
+  readonly status: Column
+  readonly configured: Column
+  readonly visible: Column
+  readonly assigned: Column
+  readonly ballooned: Column
+  /** Pages the guest has touched (ESX "consumed" plus what sharing saved). */
+  readonly touched: Column
+  readonly resident: Column
+  readonly shared: Column
+  readonly compressed: Column
+  readonly swapped: Column
+  /** Guest-reported committed memory (Hyper-V integration services, KVM guest agent). */
+  readonly committed: Column
+  /** Pages sampled at random from the VM's touched memory this tick, and how many were accessed. */
+  readonly sampledPages: Column
+  readonly accessedPages: Column
+  /** Sampling periods that fit in this tick (ESX: 60 s periods; 5 at a 300 s step). */
+  readonly samplePeriods: number
+}
+
+export type SharingScope = 'none' | 'intraVm' | 'interVm'
+
+/**
+ * What a policy wants this tick. Per-VM targets are columns of length vmCount. The world moves each
+ * quantity toward its target at its physical rate (engine/world.ts WorldParams).
+ */
+export interface Decision {
+  /** For VMs powered on but not running: 1 to admit, 0 to refuse. Ignored for others. */
+  readonly admit: Column
+  /** Target guest-visible memory (static/ESX: configured; Hyper-V: startup plus hot-add). */
+  readonly visible: Column
+  /** Target memory held by the balloon driver. */
+  readonly balloon: Column
+  /** Target touched memory held compressed (uncompressed size). */
+  readonly compress: Column
+  /** Target touched memory in host swap. */
+  readonly swap: Column
+  /** Host memory the VM may hold at most (ESX limit): touched pages beyond it go straight to swap. */
+  readonly cap: Column
+  /** Transparent page sharing: scope, whether large pages are broken, scan rate (MiB/s per host). */
+  readonly sharing: {
+    readonly scope: SharingScope
+    readonly breakLargePages: boolean
+    readonly scanMiBPerSecond: number
+  }
+  /** Block guests' new allocations (ESX low state). */
+  readonly block: boolean
+  /** The free-memory state the policy is in (for ESX-like policies; 'none' otherwise). */
+  readonly state: HostState
+}
+
+/** What a policy promises about itself; the world enforces these as rules. */
+export interface PolicyTraits {
+  /** May the host hold less than what guests have touched (swap, compress)? false: the world
+   *  stops the run if assigned memory would exceed the host. */
+  readonly overcommit: boolean
+  /** Does the policy honour ESX reservations and limits (checked as invariants)? */
+  readonly reservations: boolean
+  /** Does it have free-memory states (reported as stateShare)? */
+  readonly states: boolean
+}
+
+export interface Policy<P = unknown, S = unknown> {
+  readonly name: string
+  /** One line: the real system it models. */
+  readonly description: string
+  /** Decodes user params (a partial object) into full params, filling documented defaults. */
+  readonly params: t.Type<P, unknown, unknown>
+  readonly defaults: P
+  readonly traits: PolicyTraits
+  readonly init: (context: PolicyContext, params: P) => S
+  readonly step: (state: S, observation: Observation) => readonly [S, Decision]
+}
+
+/** Erase a policy's types for registries and the engine. */
+export type AnyPolicy = Policy<any, any>
+
+export const definePolicy = <P, S>(policy: Policy<P, S>): Policy<P, S> => policy

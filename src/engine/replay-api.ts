@@ -1,0 +1,40 @@
+/**
+ * The replay's public signature (the implementation lives in replay.ts).
+ */
+import type { Trace } from '../trace/trace.js'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { AnyPolicy } from './policy.js'
+import type { RunHeader, TickAccount } from './account.js'
+
+export interface ReplayInput {
+  readonly trace: Trace
+  readonly host: HostSettings
+  /** Settings of each VM, same order as trace.vms. */
+  readonly vms: ReadonlyArray<VmSettings>
+  readonly policy: AnyPolicy
+  /** Params already decoded by policy.params (defaults filled). */
+  readonly params: unknown
+  /** Seed for the world's sampling and for the policy. */
+  readonly seed: number
+  /** Check the engine's invariants every tick (slower; tests and check-policy turn it on). */
+  readonly checkInvariants?: boolean
+  /** Replay only ticks [fromTick, toTick) (default: the whole trace). */
+  readonly fromTick?: number
+  readonly toTick?: number
+}
+
+/** A decision or an outcome that breaks a rule: the run stops, naming what broke. */
+export interface RuleViolation {
+  readonly _tag: 'RuleViolation'
+  readonly policy: string
+  readonly tick: number
+  readonly time: number
+  /** VM id, or undefined for a host-wide rule. */
+  readonly vm: string | undefined
+  readonly rule: string
+  readonly detail: string
+}
+
+export type AccountSink = (account: TickAccount) => void
+
+export type { RunHeader, TickAccount }

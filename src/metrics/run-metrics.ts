@@ -1,0 +1,44 @@
+/**
+ * The figures of one run (one policy on one trace and host), as written to metrics.json.
+ * Units: GiB, hours; a GiBh is one GiB held for one hour. Every figure is folded from the world's
+ * account (engine/account.ts), never from what a policy says about itself.
+ */
+export const METRICS_SCHEMA_VERSION = 1
+
+export interface RunMetrics {
+  readonly policy: string
+  readonly params: unknown
+  readonly hostMemoryGiB: number
+  readonly vmsTotal: number
+  readonly vmsAdmitted: number
+  readonly vmsRefused: number
+  /** Peak over ticks of (sum of configured memory of running VMs) / physical. */
+  readonly overAllocationRatio: number
+  /** Peak over ticks of (sum of touched memory of running VMs) / physical. */
+  readonly overCommitRatio: number
+  readonly peakResidentGiB: number
+  readonly meanResidentGiB: number
+  readonly demandGiBh: number
+  /** Working set not available, all causes. */
+  readonly shortfallGiBh: number
+  readonly guestPagingGiBh: number
+  /** Working set in host swap (hit), GiBh. */
+  readonly hostSwapGiBh: number
+  readonly hostSwapOutGiB: number
+  readonly compressedGiBh: number
+  readonly balloonedGiBh: number
+  readonly sharedSavedGiBh: number
+  readonly blockedGiBh: number
+  /** Share of time in each free-memory state, for policies with states; {} otherwise. */
+  readonly stateShare: Readonly<Record<string, number>>
+  /** Share of running VM-time with pressure (demand / assigned x 100) above 100. */
+  readonly pressureOver100Share: number
+  readonly slowdownP50: number
+  readonly slowdownP95: number
+  readonly slowdownP99: number
+  readonly slowdownMax: number
+  /** Jain's fairness index of each admitted VM's satisfied share of demand (1 = perfectly fair). */
+  readonly fairness: number
+  /** Set when the run stopped on a rule violation: its message. Figures then cover ticks before it. */
+  readonly error?: string
+}

@@ -101,6 +101,8 @@ export interface Decision {
     readonly breakLargePages: boolean
     readonly scanMiBPerSecond: number
   }
+  /** Host memory a compressed MiB occupies (ESX keeps a page compressed to 2 KB or less: 0.5). */
+  readonly compressedStoreRatio: number
   /** Block guests' new allocations (ESX low state). */
   readonly block: boolean
   /** The free-memory state the policy is in (for ESX-like policies; 'none' otherwise). */
@@ -116,6 +118,8 @@ export interface PolicyTraits {
   readonly reservations: boolean
   /** Does it have free-memory states (reported as stateShare)? */
   readonly states: boolean
+  /** Does it keep each VM's assigned memory within [minimum, maximum] (Hyper-V; checked)? */
+  readonly minMax: boolean
 }
 
 export interface Policy<P = unknown, S = unknown> {

@@ -1,0 +1,73 @@
+/**
+ * static: static memory allocation, as Hyper-V (Dynamic Memory off) or any hypervisor without
+ * overcommit does it. Each VM holds its static size (default: its peak configured memory) plus the
+ * per-VM overhead from start to stop; a VM that does not fit in what is left when it starts is
+ * refused and counted. No reclaim, no host paging: a guest whose working set outgrows its size
+ * pages inside itself.
+ *
+ * Left out: NUMA, boot-order retries. Choice: a refused VM stays refused until it next powers off,
+ * then may try again; VMs starting at the same tick are admitted in fleet order.
+ */
+import * as t from 'io-ts'
+import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { paramsCodec } from '../src/engine/params.js'
+import { VmStatus } from '../src/engine/account.js'
+
+export interface StaticParams {
+  /** Admit a VM only if its size fits in this share of the host's memory left to VMs (1 = all). */
+  readonly admissionShare: number
+}
+
+const defaults: StaticParams = { admissionShare: 1 }
+
+interface StaticState {
+  readonly context: PolicyContext
+  readonly params: StaticParams
+}
+
+const step = (state: StaticState, obs: Observation): readonly [StaticState, Decision] => {
+  const { vms, host } = state.context
+  const n = obs.vmCount
+  const admit = new Uint8Array(n)
+  const visible = new Float64Array(n)
+  // What running VMs hold: their full static size plus overhead (not what they have touched).
+  let held = 0
+  for (let v = 0; v < n; v++) if (obs.status[v] === VmStatus.running && obs.poweredOn[v] === 1) held += vms[v].staticMiB + host.vmOverheadMiB
+  const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
+  for (let v = 0; v < n; v++) {
+    visible[v] = vms[v].staticMiB
+    if (obs.poweredOn[v] === 1 && obs.status[v] === VmStatus.off) {
+      const need = vms[v].staticMiB + host.vmOverheadMiB
+      if (held + need <= capacity + 1e-9) {
+        admit[v] = 1
+        held += need
+      }
+    }
+  }
+  const zeros = new Float64Array(n)
+  const decision: Decision = {
+    admit,
+    visible,
+    balloon: zeros,
+    compress: zeros,
+    swap: zeros,
+    cap: new Float64Array(n).fill(Infinity),
+    sharing: { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 },
+    compressedStoreRatio: 0.5,
+    block: false,
+    state: 'none',
+  }
+  return [state, decision]
+}
+
+export const staticPolicy = definePolicy<StaticParams, StaticState>({
+  name: 'static',
+  description: 'Static allocation: each VM holds its configured memory from start to stop; no overcommit.',
+  params: paramsCodec('static', { admissionShare: t.number }, defaults),
+  defaults,
+  traits: { overcommit: false, reservations: false, states: false, minMax: false },
+  init: (context, params) => ({ context, params }),
+  step,
+})
+
+export default staticPolicy

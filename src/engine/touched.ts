@@ -1,0 +1,83 @@
+/**
+ * Touched memory, modelled (traces rarely record it). DOMAIN.md section 6: Windows guests zero all
+ * their memory at boot, so touched jumps to what they can see and the zero pages are shareable;
+ * Linux guests touch memory as they use it and fill the rest with page cache over hours.
+ *
+ * A guest's touched memory is split into its working set (demand), page cache and freed-but-dirty
+ * pages (`cache`), and zeroed pages it has not used yet (`zero`). Working set that grows takes zeroed
+ * pages first; working set that shrinks leaves its pages behind as cache (freed, not returned).
+ * Cache grows toward the room the guest has, with a time constant, as a rate over the step so the
+ * result keeps its character when the step changes. A balloon (or a smaller assignment) squeezes
+ * zero pages first, then cache, then the working set (the guest then pages: see world.ts).
+ */
+import * as t from 'io-ts'
+import type { OsFamily } from '../trace/trace.js'
+
+export interface TouchedParams {
+  /** Hours for a Linux guest's page cache to fill 63% of its free room. */
+  readonly linuxCacheHours: number
+  /** Hours for a Windows guest's cache (standby list) to fill 63% of its free room. */
+  readonly windowsCacheHours: number
+  /** Windows guests zero all visible memory at boot. */
+  readonly windowsZeroAtBoot: boolean
+}
+
+export const TouchedParamsCodec = t.type({
+  linuxCacheHours: t.number,
+  windowsCacheHours: t.number,
+  windowsZeroAtBoot: t.boolean,
+})
+
+export const DEFAULT_TOUCHED: TouchedParams = {
+  linuxCacheHours: 6,
+  windowsCacheHours: 12,
+  windowsZeroAtBoot: true,
+}
+
+/** Guest memory at boot: [cache, zero] given working set and usable memory. */
+export const touchedAtBoot = (p: TouchedParams, os: OsFamily, demand: number, usable: number): readonly [number, number] => {
+  const ws = Math.min(demand, usable)
+  return os === 'windows' && p.windowsZeroAtBoot ? [0, usable - ws] : [0, 0]
+}
+
+/**
+ * One step of the guest: given last tick's cache and zero pages and last working set, the new
+ * working set and usable memory, returns [cache, zero] (touched = min(demand, usable) + cache + zero).
+ */
+export const touchedStep = (
+  p: TouchedParams,
+  os: OsFamily,
+  seconds: number,
+  prevDemand: number,
+  cache: number,
+  zero: number,
+  demand: number,
+  usable: number,
+): readonly [number, number] => {
+  const ws = Math.min(demand, usable)
+  const prevWs = Math.min(prevDemand, usable)
+  // Working set growth is served from zeroed pages, then from cache; shrinkage becomes cache.
+  let z = zero
+  let c = cache
+  const grow = ws - prevWs
+  if (grow > 0) {
+    const fromZero = Math.min(z, grow)
+    z -= fromZero
+    c = Math.max(0, c - (grow - fromZero))
+  } else {
+    c += -grow
+  }
+  // Cache fills the room left, at a rate independent of the step.
+  const hours = os === 'windows' ? p.windowsCacheHours : p.linuxCacheHours
+  const room = Math.max(0, usable - ws - c - z)
+  if (hours > 0 && room > 0) c += room * (1 - Math.exp(-seconds / (hours * 3600)))
+  // Squeeze to what the guest can use: zero pages first, then cache.
+  let over = ws + c + z - usable
+  if (over > 0) {
+    const zCut = Math.min(z, over)
+    z -= zCut
+    over -= zCut
+    c = Math.max(0, c - over)
+  }
+  return [c, z]
+}

@@ -1,0 +1,502 @@
+/**
+ * The world: what physically happens to each VM's memory, given the trace and a policy's decision.
+ * Policies decide; the world applies their decisions within physical limits and rates, and keeps
+ * the account (engine/account.ts) from which every metric is folded.
+ *
+ * Rates (hot-add, balloon, swap, compression, page-sharing scan) are per second and applied over
+ * the tick's duration, so results keep their character when the step changes.
+ *
+ * The world's arrays are mutated in place, tick by tick: it is the replay's private machinery,
+ * reached only through replay.ts, whose interface is pure (same inputs, same outputs).
+ */
+import * as t from 'io-ts'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { VmTrace } from '../trace/trace.js'
+import { HOST_STATES, VM_FIELDS, VmStatus, type TickAccount, type VmColumns, type VmField } from './account.js'
+import type { Decision, PolicyTraits } from './policy.js'
+import type { RuleViolation } from './replay-api.js'
+import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams } from './slowdown.js'
+import { DEFAULT_TOUCHED, TouchedParamsCodec, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
+import { binomial } from './internal/binomial.js'
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+export interface WorldParams {
+  /** Hyper-V hot-adds 128 MiB blocks; about one a second per VM. */
+  readonly hotAddMiBPerSecond: number
+  /** Balloon inflation/deflation per VM (the guest must find and pin pages). */
+  readonly balloonMiBPerSecond: number
+  /** Host-wide bandwidth of writes to host swap. */
+  readonly swapOutMiBPerSecond: number
+  /** Host-wide bandwidth of swap-ins (pages brought back when the policy lowers its swap target). */
+  readonly swapInMiBPerSecond: number
+  /** Host-wide compression throughput (CPU-bound, much faster than disk). */
+  readonly compressMiBPerSecond: number
+  /** Active-memory sampling (ESX): pages per period, and the period. */
+  readonly pagesPerSample: number
+  readonly samplePeriodSeconds: number
+  readonly touched: TouchedParams
+  readonly slowdown: SlowdownParams
+}
+
+export const WorldParamsCodec = t.type({
+  hotAddMiBPerSecond: t.number,
+  balloonMiBPerSecond: t.number,
+  swapOutMiBPerSecond: t.number,
+  swapInMiBPerSecond: t.number,
+  compressMiBPerSecond: t.number,
+  pagesPerSample: t.number,
+  samplePeriodSeconds: t.number,
+  touched: TouchedParamsCodec,
+  slowdown: SlowdownParamsCodec,
+})
+
+/** Defaults: documented choices where no vendor number exists (see each comment). */
+export const DEFAULT_WORLD: WorldParams = {
+  hotAddMiBPerSecond: 128, // one 128 MiB block a second (DOMAIN.md 3: blocks of 128 MB, loop ~1 s)
+  balloonMiBPerSecond: 64, // modelling choice: 2 MiB units, tens of MiB/s per guest
+  swapOutMiBPerSecond: 200, // modelling choice: one disk's sequential write bandwidth
+  swapInMiBPerSecond: 100, // modelling choice: swap-in is random reads, slower than writes
+  compressMiBPerSecond: 1000, // modelling choice: CPU-bound, an order of magnitude above disk
+  pagesPerSample: 100, // ESX samples 100 pages per period (DOMAIN.md 4)
+  samplePeriodSeconds: 60, // ESX 4 period (ESX 2: 30 s)
+  touched: DEFAULT_TOUCHED,
+  slowdown: DEFAULT_SLOWDOWN,
+}
+
+export interface World {
+  readonly host: HostSettings
+  readonly vms: ReadonlyArray<VmSettings>
+  readonly traces: ReadonlyArray<VmTrace>
+  readonly params: WorldParams
+  readonly traits: PolicyTraits
+  readonly policyName: string
+  readonly uniform: () => number
+  /** The account's columns: world state at the end of the last tick. */
+  readonly vm: VmColumns
+  readonly status: Uint8Array
+  /** Guest-private state (engine/touched.ts), not visible to policies. */
+  readonly cache: Float64Array
+  readonly zero: Float64Array
+  readonly prevDemand: Float64Array
+  /** Policy-visible per-tick inputs, refreshed at the start of each tick. */
+  readonly poweredOn: Float64Array
+  readonly committed: Float64Array
+  readonly sampledPages: Float64Array
+  readonly accessedPages: Float64Array
+  free: number
+  state: number
+  compressedStoreRatio: number
+}
+
+export const createWorld = (
+  host: HostSettings,
+  vms: ReadonlyArray<VmSettings>,
+  traces: ReadonlyArray<VmTrace>,
+  params: WorldParams,
+  traits: PolicyTraits,
+  policyName: string,
+  uniform: () => number,
+): World => {
+  const n = vms.length
+  const vm = Object.fromEntries(VM_FIELDS.map((f) => [f, new Float64Array(n)])) as Record<VmField, Float64Array>
+  return {
+    host,
+    vms,
+    traces,
+    params,
+    traits,
+    policyName,
+    uniform,
+    vm,
+    status: new Uint8Array(n),
+    cache: new Float64Array(n),
+    zero: new Float64Array(n),
+    prevDemand: new Float64Array(n),
+    poweredOn: new Float64Array(n),
+    committed: new Float64Array(n),
+    sampledPages: new Float64Array(n),
+    accessedPages: new Float64Array(n),
+    free: host.physicalMiB - host.reserveMiB,
+    state: 0,
+    compressedStoreRatio: 0.5,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+/** Read this tick's trace inputs into what policies may observe (before they decide). */
+export const observeTick = (w: World, tick: number, seconds: number): void => {
+  const { vm } = w
+  const periods = seconds / w.params.samplePeriodSeconds
+  const n = Math.round(w.params.pagesPerSample * periods)
+  for (let v = 0; v < w.vms.length; v++) {
+    const tr = w.traces[v]
+    const on = tick < tr.on.length ? tr.on[tick] : 0
+    w.poweredOn[v] = on
+    vm.configured[v] = on ? tr.configured[tick] : 0
+    const d = on ? tr.demand[tick] : 0
+    // Guests report committed memory once running (integration services / guest agent).
+    w.committed[v] = w.status[v] === VmStatus.running ? d : 0
+    // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
+    // belongs to the working set. Estimation from these counts is the policy's business.
+    if (w.status[v] === VmStatus.running && vm.touched[v] > 0) {
+      const p = Math.min(1, Math.min(d, vm.touched[v]) / vm.touched[v])
+      w.sampledPages[v] = n
+      w.accessedPages[v] = binomial(n, p, w.uniform)
+    } else {
+      w.sampledPages[v] = 0
+      w.accessedPages[v] = 0
+    }
+  }
+}
+
+const violation = (w: World, tick: number, time: number, v: number | undefined, rule: string, detail: string): RuleViolation => ({
+  _tag: 'RuleViolation',
+  policy: w.policyName,
+  tick,
+  time,
+  vm: v === undefined ? undefined : w.vms[v].id,
+  rule,
+  detail,
+})
+
+const EPS = 1e-6
+
+const checkDecisionShape = (w: World, d: Decision, tick: number, time: number): RuleViolation | undefined => {
+  const n = w.vms.length
+  for (const k of ['admit', 'visible', 'balloon', 'compress', 'swap', 'cap'] as const) {
+    if (d[k] === undefined || d[k].length !== n)
+      return violation(w, tick, time, undefined, 'decision-shape', `decision.${k} must have one value per VM (${n}), found ${d[k]?.length}`)
+  }
+  for (let v = 0; v < n; v++) {
+    for (const k of ['visible', 'balloon', 'compress', 'swap'] as const) {
+      const x = d[k][v]
+      if (!Number.isFinite(x) || x < 0)
+        return violation(w, tick, time, v, 'non-negative', `decision.${k} must be a finite size >= 0, found ${x}`)
+    }
+    if (Number.isNaN(d.cap[v]) || d.cap[v] < 0) return violation(w, tick, time, v, 'non-negative', `decision.cap must be >= 0, found ${d.cap[v]}`)
+    if (!w.traits.overcommit && (d.swap[v] > 0 || d.compress[v] > 0))
+      return violation(w, tick, time, v, 'no-host-swap', `a policy that does not overcommit asked to swap ${d.swap[v]} MiB / compress ${d.compress[v]} MiB`)
+  }
+  if (!(d.sharing.scanMiBPerSecond >= 0)) return violation(w, tick, time, undefined, 'non-negative', `decision.sharing.scanMiBPerSecond must be >= 0`)
+  if (!(d.compressedStoreRatio > 0 && d.compressedStoreRatio <= 1))
+    return violation(w, tick, time, undefined, 'compression', `decision.compressedStoreRatio must be in (0, 1], found ${d.compressedStoreRatio}`)
+  return undefined
+}
+
+/** Release a VM's memory (it stopped, or was refused). */
+const release = (w: World, v: number): void => {
+  for (const f of VM_FIELDS) w.vm[f][v] = 0
+  w.cache[v] = 0
+  w.zero[v] = 0
+  w.prevDemand[v] = 0
+}
+
+/**
+ * Apply a policy's decision for one tick and write the account. Returns a violation when the
+ * decision breaks a rule; the account is then incomplete and the run must stop.
+ */
+export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
+  const bad = checkDecisionShape(w, d, tick, time)
+  if (bad) return bad
+  const { vm, vms, traces, params, host } = w
+  const n = vms.length
+  let admittedNow = 0
+  let refusedNow = 0
+  w.compressedStoreRatio = d.compressedStoreRatio
+
+  // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
+  for (let v = 0; v < n; v++) {
+    const on = w.poweredOn[v] === 1
+    const st = w.status[v]
+    if (!on) {
+      if (st !== VmStatus.off) {
+        release(w, v)
+        w.status[v] = VmStatus.off
+      }
+      continue
+    }
+    if (st === VmStatus.off) {
+      if (d.admit[v] === 1) {
+        w.status[v] = VmStatus.running
+        admittedNow++
+        const demand = traces[v].demand[tick]
+        vm.visible[v] = d.visible[v]
+        vm.ballooned[v] = 0
+        vm.overhead[v] = host.vmOverheadMiB
+        const usable = Math.min(vm.visible[v], vm.configured[v])
+        const [c, z] = touchedAtBoot(params.touched, vms[v].os, demand, usable)
+        w.cache[v] = c
+        w.zero[v] = z
+        w.prevDemand[v] = demand
+        vm.touched[v] = 0 // grows below, through the host's allocation
+      } else {
+        w.status[v] = VmStatus.refused
+        refusedNow++
+      }
+    }
+  }
+
+  // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
+  const want = scratch(w, 'want', n)
+  let growthWanted = 0
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    const demand = traces[v].demand[tick]
+    vm.demand[v] = demand
+    // Hot-add at its rate; a smaller target is a reconfiguration and applies at once.
+    const target = d.visible[v]
+    vm.visible[v] = target > vm.visible[v] ? Math.min(target, vm.visible[v] + params.hotAddMiBPerSecond * seconds) : target
+    const bTarget = Math.min(d.balloon[v], vm.visible[v])
+    const bStep = params.balloonMiBPerSecond * seconds
+    const b = vm.ballooned[v]
+    vm.ballooned[v] = bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)
+    vm.assigned[v] = vm.visible[v] - vm.ballooned[v]
+    const usable = Math.min(vm.assigned[v], vm.configured[v])
+    const [c, z] = touchedStep(params.touched, vms[v].os, seconds, w.prevDemand[v], w.cache[v], w.zero[v], demand, usable)
+    w.cache[v] = c
+    w.zero[v] = z
+    w.prevDemand[v] = demand
+    // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
+    // guest sees it); an overcommitting host backs only what the guest touches.
+    const desired = w.traits.overcommit ? Math.min(demand, usable) + c + z : usable
+    // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
+    const cur = vm.touched[v]
+    if (desired < cur) {
+      const keep = cur > 0 ? desired / cur : 0
+      vm.shared[v] *= keep
+      vm.compressed[v] *= keep
+      vm.swapped[v] *= keep
+      vm.touched[v] = desired
+      want[v] = 0
+    } else {
+      want[v] = desired - cur
+      growthWanted += want[v]
+    }
+  }
+
+  // 3. Page sharing: potential from the content model; reached at the scan rate.
+  applySharing(w, d, seconds)
+
+  // 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
+  let swapOutTotal = applyHostPaging(w, d, seconds)
+
+  // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
+  //    assigned memory fits; an overcommitting host blocks what it cannot back.
+  let residentTotal = 0
+  let overheadTotal = 0
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    residentTotal += residentOf(w, v)
+    overheadTotal += vm.overhead[v]
+  }
+  const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
+  const grantShare = d.block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
+  if (!w.traits.overcommit) {
+    let assignedTotal = 0
+    for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) assignedTotal += vm.assigned[v] + vm.overhead[v]
+    if (assignedTotal + host.reserveMiB > host.physicalMiB + EPS) {
+      return violation(w, tick, time, undefined, 'host-memory',
+        `assigned memory plus overheads (${assignedTotal.toFixed(1)} MiB) and the hypervisor reserve (${host.reserveMiB} MiB) exceed physical memory (${host.physicalMiB} MiB)`)
+    }
+  }
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running || want[v] === 0) continue
+    const granted = w.traits.overcommit ? want[v] * grantShare : want[v]
+    vm.touched[v] += granted
+    if (granted < want[v]) {
+      // The guest did not get these pages: its cache and zero pages are the first to go without.
+      let short = want[v] - granted
+      const zc = Math.min(w.zero[v], short)
+      w.zero[v] -= zc
+      short -= zc
+      const cc = Math.min(w.cache[v], short)
+      w.cache[v] -= cc
+    }
+  }
+
+  // 6. Limits (ESX): resident above the cap goes straight to swap.
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    const over = residentOf(w, v) - d.cap[v]
+    if (over > EPS) {
+      vm.swapped[v] += over
+      vm.swapOut[v] += over
+      swapOutTotal += over
+    }
+  }
+
+  // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
+  let used = host.reserveMiB
+  for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) used += residentOf(w, v) + vm.overhead[v]
+  let free = host.physicalMiB - used
+  if (free < -EPS) {
+    if (!w.traits.overcommit)
+      return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
+    free = emergencySwap(w, -free)
+  }
+  w.free = Math.max(0, free)
+  w.state = Math.max(0, HOST_STATES.indexOf(d.state))
+
+  // 8. What the guests could not have: guest paging, blind host-paging hits, blocked allocation.
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    const demand = vm.demand[v]
+    const usable = Math.min(vm.assigned[v], vm.configured[v])
+    const T = vm.touched[v]
+    vm.guestPaging[v] = Math.max(0, demand - usable)
+    vm.blocked[v] = Math.max(0, Math.min(demand, usable) - T)
+    const wsShare = T > 0 ? Math.min(demand, T) / T : 0
+    vm.hostSwapHit[v] = vm.swapped[v] * wsShare
+    vm.compressedHit[v] = vm.compressed[v] * wsShare
+    vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
+    vm.resident[v] = residentOf(w, v)
+    vm.slowdown[v] = slowdownOf(params.slowdown, demand, vm.guestPaging[v], vm.compressedHit[v], vm.hostSwapHit[v], vm.blocked[v])
+  }
+  return { admittedNow, refusedNow, swapOut: swapOutTotal }
+}
+
+export interface TickOutcome {
+  readonly admittedNow: number
+  readonly refusedNow: number
+  readonly swapOut: number
+}
+
+/** Host memory backing a VM: private touched pages plus its compressed store. */
+const residentOf = (w: World, v: number): number => {
+  const { vm } = w
+  return Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * w.compressedStoreRatio
+}
+
+const scratchArrays = new WeakMap<World, Map<string, Float64Array>>()
+const scratch = (w: World, name: string, n: number): Float64Array => {
+  let m = scratchArrays.get(w)
+  if (!m) scratchArrays.set(w, (m = new Map()))
+  let a = m.get(name)
+  if (!a || a.length !== n) m.set(name, (a = new Float64Array(n)))
+  a.fill(0)
+  return a
+}
+
+/**
+ * Transparent page sharing (DOMAIN.md 4 and 6). What can be shared comes from the content model:
+ * zero pages (within a VM: always, salted or not), pages duplicated inside the VM, and pages
+ * identical across running VMs of the same image (only when sharing is not salted). Large pages
+ * hide everything until the policy breaks them. Sharing reaches its potential at the scan rate
+ * (host-wide MiB/s spread over VMs by size); a page that stops being identical is copied at once.
+ */
+const applySharing = (w: World, d: Decision, seconds: number): void => {
+  const { vm, vms } = w
+  const n = vms.length
+  const scope = d.sharing.scope
+  const active = scope !== 'none' && d.sharing.breakLargePages
+  // Running VMs per image, for cross-VM sharing.
+  const perImage = new Map<string, number>()
+  let touchedTotal = 0
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    touchedTotal += vm.touched[v]
+    if (scope === 'interVm') perImage.set(vms[v].image, (perImage.get(vms[v].image) ?? 0) + 1)
+  }
+  const scanned = d.sharing.scanMiBPerSecond * seconds
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    const T = vm.touched[v]
+    let potential = 0
+    if (active && T > 0) {
+      const zero = Math.min(w.zero[v], T)
+      const nonZero = T - zero
+      const c = vms[v].content
+      const copies = scope === 'interVm' ? (perImage.get(vms[v].image) ?? 1) : 1
+      const cross = copies > 1 ? (c.image * (copies - 1)) / copies : 0
+      potential = Math.min(T, zero + nonZero * Math.min(1, c.intraVm + cross))
+    }
+    const private_ = T - vm.compressed[v] - vm.swapped[v]
+    potential = Math.min(potential, Math.max(0, private_))
+    const cur = vm.shared[v]
+    if (potential <= cur) vm.shared[v] = potential
+    else {
+      // This VM's share of the host's scan, in MiB of its memory looked at this tick.
+      const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
+      vm.shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
+    }
+  }
+}
+
+/** Move compressed and swapped memory toward the policy's targets. Returns MiB swapped out. */
+const applyHostPaging = (w: World, d: Decision, seconds: number): number => {
+  const { vm, vms, params } = w
+  const n = vms.length
+  let outBudget = params.swapOutMiBPerSecond * seconds
+  let inBudget = params.swapInMiBPerSecond * seconds
+  let compressBudget = params.compressMiBPerSecond * seconds
+  let outTotal = 0
+  for (let v = 0; v < n; v++) {
+    vm.swapOut[v] = 0
+    if (w.status[v] !== VmStatus.running) continue
+    // Pages the host may page: touched, not shared, not already paged.
+    const cTarget = Math.min(d.compress[v], vm.touched[v])
+    if (cTarget > vm.compressed[v]) {
+      const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
+      const x = Math.min(cTarget - vm.compressed[v], compressBudget, pageable)
+      vm.compressed[v] += x
+      compressBudget -= x
+    } else vm.compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
+    const sTarget = Math.min(d.swap[v], vm.touched[v])
+    if (sTarget > vm.swapped[v]) {
+      const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
+      const x = Math.min(sTarget - vm.swapped[v], outBudget, pageable)
+      vm.swapped[v] += x
+      vm.swapOut[v] = x
+      outBudget -= x
+      outTotal += x
+    } else {
+      const x = Math.min(vm.swapped[v] - sTarget, inBudget)
+      vm.swapped[v] -= x
+      inBudget -= x
+    }
+  }
+  return outTotal
+}
+
+/**
+ * The host is short after everything the policy asked for (a start, copy-on-write breaks): it swaps
+ * pages blind, from VMs in proportion to their private pages above their reservation. Returns free.
+ */
+const emergencySwap = (w: World, short: number): number => {
+  const { vm, vms } = w
+  const n = vms.length
+  let pool = 0
+  const avail = scratch(w, 'avail', n)
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running) continue
+    const privateRes = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
+    const floor = w.traits.reservations ? Math.min(vms[v].reservationMiB, privateRes) : 0
+    avail[v] = Math.max(0, privateRes - floor)
+    pool += avail[v]
+  }
+  if (pool <= 0) return -short
+  const share = Math.min(1, short / pool)
+  for (let v = 0; v < n; v++) {
+    if (avail[v] <= 0) continue
+    const x = avail[v] * share
+    vm.swapped[v] += x
+    vm.swapOut[v] += x
+  }
+  return Math.min(0, pool - short)
+}
+
+/** The account for the tick just applied (its arrays are the world's: valid until the next tick). */
+export const accountOf = (w: World, tick: number, time: number, seconds: number, outcome: TickOutcome): TickAccount => ({
+  tick,
+  time,
+  seconds,
+  host: { physical: w.host.physicalMiB, reserve: w.host.reserveMiB, free: w.free, state: w.state },
+  status: w.status,
+  vm: w.vm,
+  admittedNow: outcome.admittedNow,
+  refusedNow: outcome.refusedNow,
+})

@@ -32,6 +32,14 @@ export interface PolicyContext {
   readonly stepSeconds: number
   /** Seed for any randomness the policy needs (derive a generator from it: engine/random.ts). */
   readonly seed: number
+  /** The world's physical rates, MiB/s (a hypervisor knows its own mechanisms' speed): a
+   *  non-overcommitting policy needs them to keep what it assigns within the host after rates. */
+  readonly rates: {
+    readonly hotAddMiBPerSecond: number
+    readonly balloonMiBPerSecond: number
+    readonly swapOutMiBPerSecond: number
+    readonly compressMiBPerSecond: number
+  }
 }
 
 /**

@@ -32,7 +32,18 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
   const header = headerOf(input)
   // The world and the policy draw from independent streams derived from the seed.
   const w = createWorld(host, vms, trace.vms, world, policy.traits, policy.name, mutableRng(seedRng(input.seed, 'world')).float)
-  const context: PolicyContext = { host, vms, stepSeconds: trace.step, seed: deriveSeed(input.seed, 'policy') }
+  const context: PolicyContext = {
+    host,
+    vms,
+    stepSeconds: trace.step,
+    seed: deriveSeed(input.seed, 'policy'),
+    rates: {
+      hotAddMiBPerSecond: world.hotAddMiBPerSecond,
+      balloonMiBPerSecond: world.balloonMiBPerSecond,
+      swapOutMiBPerSecond: world.swapOutMiBPerSecond,
+      compressMiBPerSecond: world.compressMiBPerSecond,
+    },
+  }
   let state: unknown = policy.init(context, input.params)
   const from = input.fromTick ?? 0
   const to = Math.min(input.toTick ?? trace.ticks, trace.ticks)

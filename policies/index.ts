@@ -1,0 +1,9 @@
+/**
+ * The built-in policies, by name. User policies load through src/engine/load-policy.ts.
+ */
+import type { AnyPolicy } from '../src/engine/policy.js'
+import { staticPolicy } from './static.js'
+
+export const BUILT_IN_POLICIES: ReadonlyArray<AnyPolicy> = [staticPolicy]
+
+export const builtInPolicy = (name: string): AnyPolicy | undefined => BUILT_IN_POLICIES.find((p) => p.name === name)

@@ -39,6 +39,20 @@ export interface RunMetrics {
   readonly slowdownMax: number
   /** Jain's fairness index of each admitted VM's satisfied share of demand (1 = perfectly fair). */
   readonly fairness: number
+  // Added by the metrics reducers (optional so that hand-built RunMetrics elsewhere stay valid;
+  // finishRun always sets them).
+  /** Hours covered by the folded ticks (sum of tick seconds / 3600). */
+  readonly durationHours?: number
+  /** Running VM-hours (the denominator of pressureOver100Share and the slowdown percentiles). */
+  readonly runningVmHours?: number
+  /** Working set compressed (hit), GiBh: the fourth part of shortfallGiBh. */
+  readonly compressedHitGiBh?: number
+  /** Touched memory in host swap (all of it, not only working set), GiBh. */
+  readonly swappedGiBh?: number
+  /** VMs refused at least once that never ran (vmsRefused counts every VM refused at least once). */
+  readonly vmsRefusedNeverAdmitted?: number
+  /** Time-weighted mean slowdown over running VM-time (exact, not from the histogram). */
+  readonly slowdownMean?: number
   /** Set when the run stopped on a rule violation: its message. Figures then cover ticks before it. */
   readonly error?: string
 }

@@ -51,4 +51,6 @@ export interface ImportReport {
   readonly maxGapSeconds: number
   readonly repairs: RepairCounts
   readonly perVm: ReadonlyArray<VmImportReport>
+  /** Named accounts of lines skipped, e.g. "x.csv line 120: a repeated header line, skipped" (importers only). */
+  readonly notes?: ReadonlyArray<string>
 }

@@ -1,0 +1,25 @@
+/**
+ * The Bitbrains GWA-T-12 format: one file per VM (the VM id is the file name), a header line, rows
+ * separated by ";" and a tab. "Timestamp [ms]" holds Unix seconds despite its name; memory is KiB.
+ * Demand is "Memory usage [KB]" (the active working set), configured is "Memory capacity provisioned [KB]".
+ */
+import type { ColumnMap } from './column-map.js'
+
+export const BITBRAINS_TIME = 'Timestamp [ms]'
+export const BITBRAINS_DEMAND = 'Memory usage [KB]'
+export const BITBRAINS_CONFIGURED = 'Memory capacity provisioned [KB]'
+
+/** A header is Bitbrains' when it names the timestamp and both memory columns. */
+export const isBitbrainsHeader = (names: ReadonlyArray<string>): boolean =>
+  names.includes(BITBRAINS_TIME) && (names.includes(BITBRAINS_DEMAND) || names.includes(BITBRAINS_CONFIGURED))
+
+/** No vm column: each file is one VM. */
+export const BITBRAINS_MAP: ColumnMap = {
+  time: { column: BITBRAINS_TIME, unit: 's' },
+  demand: { column: BITBRAINS_DEMAND, unit: 'KiB' },
+  configured: { column: BITBRAINS_CONFIGURED, unit: 'KiB' },
+}
+
+/** The VM id of a per-VM file: its name without .csv / .csv.gz (or any other extension). */
+export const vmIdFromFile = (fileName: string): string =>
+  fileName.replace(/\.gz$/i, '').replace(/\.(csv|tsv|txt)$/i, '')

@@ -1,0 +1,252 @@
+/**
+ * From rows as read to the columnar Trace: sort, de-duplicate, find the common grid, snap samples to
+ * it, and repair what real traces get wrong, counting every repair by kind (see REPAIR_KINDS).
+ *
+ * Order matters and is fixed: (1) sort (outOfOrderTimestamp, counted while reading), (2) drop repeated
+ * timestamps, keeping the first, (3) snap to the grid, the later of two samples on one tick winning
+ * (tickCollision), (4) per kept sample: all-zero row = off; zero capacity held from the last good one
+ * (before any, the first good one); usage clamped to capacity; capacity changes counted, (5) gaps
+ * between samples: held up to maxGap seconds of missing ticks, off beyond, (6) lifetimes.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { type ImportReport, type RepairKind, type VmImportReport, emptyRepairCounts, REPAIR_KINDS } from '../import-report.js'
+import type { Trace, VmTrace } from '../trace.js'
+import { type TraceError, traceError } from '../errors.js'
+import type { VmRows } from './read-file.js'
+
+/** Step used when no VM has two samples to measure it from (Bitbrains' and vCenter's 5 minutes). */
+export const FALLBACK_STEP = 300
+
+interface Sorted {
+  readonly rows: VmRows
+  readonly time: Float64Array
+  readonly demand: Float64Array
+  readonly configured: Float64Array
+  readonly touched: Float64Array | undefined
+  readonly repeated: number
+}
+
+/** Stable sort by time (only when rows came out of order), then drop repeated timestamps, keeping the first. */
+const sortAndDedupe = (rows: VmRows): Sorted => {
+  const n = rows.time.length
+  const t0 = rows.time.view()
+  let order: Uint32Array | undefined
+  if (rows.outOfOrder > 0) {
+    order = new Uint32Array(n)
+    for (let i = 0; i < n; i++) order[i] = i
+    order.sort((a, b) => t0[a] - t0[b] || a - b)
+  }
+  const d0 = rows.demand.view()
+  const c0 = rows.configured.view()
+  const u0 = rows.touched?.view()
+  const time = new Float64Array(n)
+  const demand = new Float64Array(n)
+  const configured = new Float64Array(n)
+  const touched = u0 === undefined ? undefined : new Float64Array(n)
+  let m = 0
+  let repeated = 0
+  for (let j = 0; j < n; j++) {
+    const i = order === undefined ? j : order[j]
+    if (m > 0 && t0[i] === time[m - 1]) {
+      repeated++
+      continue
+    }
+    time[m] = t0[i]
+    demand[m] = d0[i]
+    configured[m] = c0[i]
+    if (touched !== undefined) touched[m] = u0![i]
+    m++
+  }
+  return {
+    rows,
+    time: time.subarray(0, m),
+    demand: demand.subarray(0, m),
+    configured: configured.subarray(0, m),
+    touched: touched?.subarray(0, m),
+    repeated,
+  }
+}
+
+/** Median of the intervals between consecutive distinct samples of every VM, pooled. */
+export const medianInterval = (vms: ReadonlyArray<{ readonly time: Float64Array }>): number | undefined => {
+  let total = 0
+  for (const v of vms) total += Math.max(0, v.time.length - 1)
+  if (total === 0) return undefined
+  const intervals = new Float64Array(total)
+  let k = 0
+  for (const v of vms) for (let i = 1; i < v.time.length; i++) intervals[k++] = v.time[i] - v.time[i - 1]
+  intervals.sort()
+  const mid = total >> 1
+  return total % 2 === 1 ? intervals[mid] : (intervals[mid - 1] + intervals[mid]) / 2
+}
+
+interface Grid {
+  readonly start: number
+  readonly step: number
+  readonly ticks: number
+}
+
+/** One VM on the grid, with its repairs. */
+const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceError, { vm: VmTrace; report: VmImportReport }> => {
+  const repairs = emptyRepairCounts()
+  repairs.outOfOrderTimestamp = s.rows.outOfOrder
+  repairs.repeatedTimestamp = s.repeated
+  repairs.repeatedHeader = s.rows.repeatedHeader
+  const { start, step, ticks } = grid
+  const n = s.time.length
+
+  // (3) snap; keep[j] = index of the sample kept at the j-th occupied tick
+  const keep = new Int32Array(n)
+  const tickOf = new Int32Array(n)
+  let m = 0
+  for (let i = 0; i < n; i++) {
+    const tick = Math.round((s.time[i] - start) / step)
+    if (m > 0 && tickOf[m - 1] === tick) {
+      repairs.tickCollision++
+      keep[m - 1] = i // the later sample wins
+    } else {
+      keep[m] = i
+      tickOf[m] = tick
+      m++
+    }
+  }
+
+  // (4) values per kept sample
+  const isOff = (i: number): boolean =>
+    s.demand[i] === 0 && s.configured[i] === 0 && (s.touched === undefined || s.touched[i] === 0)
+  let firstGood = NaN
+  for (let j = 0; j < m && Number.isNaN(firstGood); j++) {
+    const i = keep[j]
+    if (!isOff(i) && s.configured[i] > 0) firstGood = s.configured[i]
+  }
+  const demand = new Float32Array(ticks)
+  const configured = new Float32Array(ticks)
+  const touched = s.touched === undefined ? undefined : new Float32Array(ticks)
+  const on = new Uint8Array(ticks)
+  let lastGood = firstGood
+  let prevTick = -1
+  for (let j = 0; j < m; j++) {
+    const i = keep[j]
+    const tick = tickOf[j]
+    // (5) the gap before this sample, after a running one: held, or off when longer than maxGap
+    if (prevTick >= 0 && on[prevTick] === 1) {
+      const missing = tick - prevTick - 1
+      if (missing > 0) {
+        if (missing * step <= maxGapSeconds) {
+          demand.fill(demand[prevTick], prevTick + 1, tick)
+          configured.fill(configured[prevTick], prevTick + 1, tick)
+          touched?.fill(touched[prevTick], prevTick + 1, tick)
+          on.fill(1, prevTick + 1, tick)
+          repairs.gapHeld += missing
+        } else repairs.gapOff += missing
+      }
+    }
+    prevTick = tick
+    if (isOff(i)) {
+      repairs.allZeroRow++
+      continue
+    }
+    let cap = s.configured[i]
+    if (cap === 0) {
+      if (Number.isNaN(lastGood))
+        return E.left(
+          traceError(s.rows.source, undefined, undefined, `a row with a non-zero configured capacity for VM "${s.rows.id}"`, 'none in any of its rows'),
+        )
+      repairs.zeroCapacity++
+      cap = lastGood
+    } else {
+      if (cap !== lastGood) repairs.capacityChange++
+      lastGood = cap
+    }
+    let use = s.demand[i]
+    if (use > cap) {
+      repairs.usageAboveCapacity++
+      use = cap
+    }
+    demand[tick] = use
+    configured[tick] = cap
+    if (touched !== undefined) touched[tick] = s.touched![i]
+    on[tick] = 1
+  }
+
+  // (6) lifetime
+  let firstTick = 0
+  while (firstTick < ticks && on[firstTick] === 0) firstTick++
+  let endTick = ticks
+  while (endTick > firstTick && on[endTick - 1] === 0) endTick--
+  if (firstTick === ticks) firstTick = endTick = 0
+  else {
+    if (firstTick > 0) repairs.lateStart = 1
+    if (endTick < ticks) repairs.earlyStop = 1
+  }
+
+  return E.right({
+    vm: { id: s.rows.id, image: s.rows.image, os: s.rows.os, demand, configured, touched, on, firstTick, endTick },
+    report: {
+      id: s.rows.id,
+      source: s.rows.source,
+      rows: s.rows.rows,
+      firstTime: n > 0 ? s.time[0] : NaN,
+      lastTime: n > 0 ? s.time[n - 1] : NaN,
+      repairs,
+    },
+  })
+}
+
+export interface GridInput {
+  readonly name: string
+  readonly format: ImportReport['format']
+  readonly vms: ReadonlyArray<VmRows>
+  readonly rows: number
+  readonly repeatedHeader: number
+  readonly notes: ReadonlyArray<string>
+  readonly maxGapSeconds: number
+}
+
+/** Assemble the Trace and its ImportReport. */
+export const toTrace = (input: GridInput): E.Either<ReadonlyArray<TraceError>, Trace> => {
+  const sorted = input.vms.map(sortAndDedupe)
+  const median = medianInterval(sorted)
+  const step = median === undefined ? FALLBACK_STEP : Math.max(1, Math.round(median))
+  let first = Infinity
+  let last = -Infinity
+  for (const s of sorted)
+    if (s.time.length > 0) {
+      first = Math.min(first, s.time[0])
+      last = Math.max(last, s.time[s.time.length - 1])
+    }
+  const grid: Grid = { start: first, step, ticks: Math.round((last - first) / step) + 1 }
+  const errors: TraceError[] = []
+  const vms: VmTrace[] = []
+  const perVm: VmImportReport[] = []
+  for (const s of sorted) {
+    const placed = placeVm(s, grid, input.maxGapSeconds)
+    if (E.isLeft(placed)) errors.push(placed.left)
+    else {
+      vms.push(placed.right.vm)
+      perVm.push(placed.right.report)
+    }
+  }
+  if (errors.length > 0) return E.left(errors)
+  const repairs = emptyRepairCounts()
+  for (const r of perVm) for (const k of REPAIR_KINDS) repairs[k] += r.repairs[k]
+  // A repeated header in a multi-VM file belongs to no VM: it counts in the total only.
+  repairs.repeatedHeader = input.repeatedHeader
+  const report: ImportReport = {
+    format: input.format,
+    source: input.name,
+    vms: vms.length,
+    firstTime: first,
+    lastTime: last,
+    step,
+    ticks: grid.ticks,
+    rows: input.rows,
+    maxGapSeconds: input.maxGapSeconds,
+    repairs,
+    perVm,
+    notes: input.notes,
+  }
+  return E.right({ name: input.name, start: first, step, ticks: grid.ticks, vms, report })
+}
+
+export type { RepairKind }

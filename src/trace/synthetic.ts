@@ -1,0 +1,430 @@
+/**
+ * A seeded synthetic fleet: a Trace with the statistics of a real one, for demos, tests and
+ * benchmarks where the real trace cannot be shipped. Pure and deterministic: the same options give
+ * the same trace, to the bit.
+ *
+ * Calibrated to the Bitbrains Rnd figures in ../shared/traces/README.md (percentiles across VMs,
+ * p10 / p25 / p50 / p75 / p90):
+ *   provisioned memory, GiB             0.16 / 1 / 3.9 / 8 / 20
+ *   mean usage / provisioned            0.012 / 0.030 / 0.052 / 0.11 / 0.22
+ *   p95 usage / mean usage              1.26 / 1.46 / 1.8 / 2.4 / 4.0
+ *   daily swing (hour-of-day means)     0.05 / 0.15 / 0.35 / 0.77 / 1.27
+ * Each VM draws its targets from these distributions (interpolated between the percentiles on a log
+ * scale), then a workload that realises them:
+ *
+ *   demand(t) = m x C x diurnal(t) x weekly(t) x noise(t) x drift(t) x episode(t) / normaliser
+ *
+ * - diurnal: 1 + a cos(2 pi (hour - peak) / 24), a from the VM's daily swing; peaks at business
+ *   hours for most VMs, evenings or nights (batch, backup) for some;
+ * - weekly: weekends quieter (a drop of 0..40% on Saturday and Sunday for most VMs);
+ * - noise: log-normal, an Ornstein-Uhlenbeck process with a correlation time of minutes; drift: the
+ *   same over days (slow level changes);
+ * - episode: busy spells (a two-state Markov chain) that multiply demand, for the bursty tail that
+ *   log-normal noise alone cannot reach (its p95 / mean is at most about 3.9);
+ * - demand is capped at 97% of configured memory, so it never exceeds configured.
+ *
+ * Sampling: the workload is generated at a fixed base resolution of 60 s on an absolute clock, and
+ * each tick is the time-average of the base process over the tick. A 60 s and a 300 s trace of the
+ * same seed are therefore the same workload: their demand-hours agree to rounding. Lifecycle events
+ * (arrival, departure, off spells, a capacity change) fall on whole hours, so any step dividing an
+ * hour sees them exactly; with a longer step a tick is on when the VM runs for at least half of it.
+ *
+ * Fleet structure: groups of VMs of one image (near-identical: same size, similar workload, own
+ * noise), by default 'win2012-web' (Windows, 4 GiB) and 'ubuntu-db' (Linux, 16 GiB); the rest are
+ * unrelated VMs with no image label and a Windows or Linux guest. A few VMs arrive part-way, leave
+ * early, are off for a spell, or change capacity once.
+ */
+import { mutableRng, seedRng, shuffledIndices, type MutableRng } from '../engine/random.js'
+import { emptyRepairCounts, type ImportReport, type VmImportReport } from './import-report.js'
+import type { OsFamily, Trace, VmTrace } from './trace.js'
+
+/** A group of VMs cloned from one image. */
+export interface SyntheticGroup {
+  readonly image: string
+  readonly os: OsFamily
+  readonly count: number
+  /** Configured memory of each VM of the group, MiB. */
+  readonly configuredMiB: number
+  /** VM ids are `${prefix}-01`, `${prefix}-02`, ... */
+  readonly prefix: string
+}
+
+export interface SyntheticOptions {
+  readonly seed: number
+  readonly vms: number
+  readonly days: number
+  readonly stepSeconds: number
+  /** Unix seconds of tick 0; default 2013-08-05 00:00 UTC, a Monday (the weekly cycle starts on a weekday). */
+  readonly start?: number
+  /** Image groups; default `defaultGroups(vms)`. Groups are filled first; more VMs than `vms` are cut. */
+  readonly groups?: ReadonlyArray<SyntheticGroup>
+}
+
+export const DEFAULT_START = 1375660800
+/** Resolution of the underlying process, seconds. */
+export const BASE_SECONDS = 60
+
+/** About 15% of the fleet in a Windows web group, 8% in a Linux database group (none below 8 VMs). */
+export const defaultGroups = (vms: number): ReadonlyArray<SyntheticGroup> =>
+  vms < 8
+    ? []
+    : [
+        { image: 'win2012-web', os: 'windows', count: Math.round(vms * 0.15), configuredMiB: 4096, prefix: 'web' },
+        { image: 'ubuntu-db', os: 'linux', count: Math.max(2, Math.round(vms * 0.08)), configuredMiB: 16384, prefix: 'db' },
+      ]
+
+/** Why options cannot be generated, or undefined when they can (the CLI reports these). */
+export const checkSyntheticOptions = (o: SyntheticOptions): ReadonlyArray<string> => [
+  ...(Number.isInteger(o.seed) ? [] : [`seed must be an integer, found ${o.seed}`]),
+  ...(Number.isInteger(o.vms) && o.vms >= 1 ? [] : [`vms must be a whole number of at least 1, found ${o.vms}`]),
+  ...(o.days > 0 && Number.isFinite(o.days) ? [] : [`days must be above 0, found ${o.days}`]),
+  ...(Number.isInteger(o.stepSeconds) && o.stepSeconds >= 1 ? [] : [`step must be a whole number of seconds, at least 1, found ${o.stepSeconds}`]),
+  ...(o.start === undefined || Number.isFinite(o.start) ? [] : [`start must be Unix seconds, found ${o.start}`]),
+  ...(o.groups ?? []).flatMap((g) =>
+    Number.isInteger(g.count) && g.count >= 0 && g.configuredMiB > 0 ? [] : [`group "${g.image}": count and configured size must be positive`],
+  ),
+]
+
+// ---------------------------------------------------------------------------------------------
+// Calibration tables: [cumulative probability, value]; values are interpolated on a log scale.
+// The inner points are the README percentiles; the end points are modelling choices (the range of
+// the README's observed extremes, trimmed).
+
+type Quantiles = ReadonlyArray<readonly [number, number]>
+
+const PROVISIONED_GIB: Quantiles = [[0, 0.1], [0.1, 0.16], [0.25, 1], [0.5, 3.9], [0.75, 8], [0.9, 20], [0.98, 64], [1, 256]]
+const MEAN_SHARE: Quantiles = [[0, 0.004], [0.1, 0.012], [0.25, 0.03], [0.5, 0.052], [0.75, 0.11], [0.9, 0.22], [1, 0.53]]
+const BURSTINESS: Quantiles = [[0, 1.1], [0.1, 1.26], [0.25, 1.46], [0.5, 1.8], [0.75, 2.4], [0.9, 4.0], [1, 9.2]]
+const DAILY_SWING: Quantiles = [[0, 0.01], [0.1, 0.05], [0.25, 0.15], [0.5, 0.35], [0.75, 0.77], [0.9, 1.27], [1, 2.2]]
+
+/** Sizes people configure, MiB: memory is provisioned in round sizes, not 3.9 GiB. */
+export const REALISTIC_SIZES_MIB: ReadonlyArray<number> = [
+  128, 256, 512, 1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768, 49152, 65536, 131072, 262144,
+]
+
+const quantile = (table: Quantiles, u: number): number => {
+  for (let i = 1; i < table.length; i++) {
+    const [p1, v1] = table[i]
+    if (u <= p1 || i === table.length - 1) {
+      const [p0, v0] = table[i - 1]
+      const f = Math.min(1, Math.max(0, (u - p0) / (p1 - p0)))
+      return Math.exp(Math.log(v0) + f * (Math.log(v1) - Math.log(v0)))
+    }
+  }
+  return table[table.length - 1][1]
+}
+
+/** The realistic size nearest on a log scale. */
+export const roundToRealisticSize = (mib: number): number => {
+  let best = REALISTIC_SIZES_MIB[0]
+  for (const s of REALISTIC_SIZES_MIB) if (Math.abs(Math.log(s / mib)) < Math.abs(Math.log(best / mib))) best = s
+  return best
+}
+
+/** Standard normal CDF (Abramowitz-Stegun 26.2.17, error < 1e-7): turns correlated normals into uniforms. */
+const normalCdf = (z: number): number => {
+  const t = 1 / (1 + 0.2316419 * Math.abs(z))
+  const d = 0.3989422804014327 * Math.exp((-z * z) / 2)
+  const p = d * t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
+  return z > 0 ? 1 - p : p
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-VM workload profile
+
+interface Workload {
+  /** Mean demand as a share of the initial configured size. */
+  readonly meanShare: number
+  readonly diurnalAmp: number
+  /** Hour of day (UTC) of the daily peak. */
+  readonly peakHour: number
+  readonly weekendDrop: number
+  readonly noiseSigma: number
+  /** Correlation time of the fast noise, base intervals (minutes). */
+  readonly noiseTau: number
+  readonly driftSigma: number
+  /** Busy spells: share of time busy, mean length (minutes), demand multiplier while busy. */
+  readonly busyShare: number
+  readonly busyMinutes: number
+  readonly busyHeight: number
+}
+
+/** How strongly a VM's burstiness and daily swing go together (a Gaussian copula); a modelling choice. */
+const BURST_SWING_CORRELATION = 0.5
+
+const drawWorkload = (rng: MutableRng): Workload => {
+  const meanShare = quantile(MEAN_SHARE, rng.float())
+  const zb = rng.normal()
+  const zs = BURST_SWING_CORRELATION * zb + Math.sqrt(1 - BURST_SWING_CORRELATION ** 2) * rng.normal()
+  const burst = quantile(BURSTINESS, normalCdf(zb))
+  const swing = quantile(DAILY_SWING, normalCdf(zs))
+  // Peak: business hours (Europe, UTC+1/+2) for most, evenings or night batch for the rest.
+  const kind = rng.float()
+  const peakHour = kind < 0.6 ? rng.uniform(11, 15) : kind < 0.8 ? rng.uniform(17, 21) : rng.uniform(0, 4)
+  // A cosine of amplitude a swings the hour-of-day means by about 2a; noise and busy spells add to
+  // the measured swing, hence a little under half (capped so demand stays above 10% of its mean).
+  const diurnalAmp = Math.min(0.9, swing * 0.42)
+  const weekendDrop = rng.chance(0.7) ? rng.uniform(0, 0.4) * Math.min(1, 0.3 + diurnalAmp * 2) : 0
+  // What the daily cycle does not explain of p95/mean comes from noise and, beyond ~1.8, busy spells.
+  const fromDiurnal = 1 + 0.85 * diurnalAmp
+  const rest = Math.max(1.02, burst / fromDiurnal)
+  const driftSigma = rng.uniform(0, 0.12)
+  const noiseTau = rng.uniform(3, 20)
+  if (rest <= 1.7) {
+    return { meanShare, diurnalAmp, peakHour, weekendDrop, noiseSigma: lognormalSigmaFor(rest), noiseTau, driftSigma, busyShare: 0, busyMinutes: 60, busyHeight: 1 }
+  }
+  const busyShare = Math.min(rng.uniform(0.06, 0.12), 0.8 / rest)
+  const busyHeight = (rest * (1 - busyShare)) / (1 - rest * busyShare)
+  return {
+    meanShare,
+    diurnalAmp,
+    peakHour,
+    weekendDrop,
+    noiseSigma: 0.15,
+    noiseTau,
+    driftSigma,
+    busyShare,
+    busyMinutes: rng.uniform(20, 120),
+    busyHeight,
+  }
+}
+
+/** Sigma of a mean-one log-normal whose p95 / mean is `ratio` (ratio <= 3.8). */
+const lognormalSigmaFor = (ratio: number): number => {
+  // Solve 1.645 s - s^2 / 2 = ln(ratio) for the smaller root.
+  const c = Math.log(ratio)
+  const disc = 1.645 ** 2 - 2 * c
+  return disc <= 0 ? 1.645 : 1.645 - Math.sqrt(disc)
+}
+
+/** A group member: the group's workload, jittered a little. */
+const jitter = (w: Workload, rng: MutableRng): Workload => ({
+  ...w,
+  meanShare: w.meanShare * Math.exp(0.1 * rng.normal()),
+  diurnalAmp: Math.min(0.9, w.diurnalAmp * rng.uniform(0.9, 1.1)),
+  peakHour: w.peakHour + rng.uniform(-0.5, 0.5),
+  noiseTau: w.noiseTau * rng.uniform(0.8, 1.2),
+})
+
+// ---------------------------------------------------------------------------------------------
+// Fleet layout: ids, sizes, lifecycle
+
+interface Lifecycle {
+  /** Hours from the start: the VM runs in [arrive, leave), except in [offFrom, offTo). */
+  readonly arriveHour: number
+  readonly leaveHour: number
+  readonly offFrom: number
+  readonly offTo: number
+  /** Hour at which configured memory changes, and the new size (MiB); none when changeHour is Infinity. */
+  readonly changeHour: number
+  readonly changedMiB: number
+}
+
+interface VmPlan {
+  readonly id: string
+  readonly image: string | undefined
+  readonly os: OsFamily
+  readonly configuredMiB: number
+  readonly workload: Workload
+  readonly lifecycle: Lifecycle
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0')
+
+const planFleet = (o: SyntheticOptions): ReadonlyArray<VmPlan> => {
+  const hours = Math.ceil((o.days * 86400) / 3600)
+  const groups = o.groups ?? defaultGroups(o.vms)
+  const slots: Array<Omit<VmPlan, 'lifecycle'>> = []
+  groups.forEach((g, gi) => {
+    const template = drawWorkload(mutableRng(seedRng(o.seed, 'group', gi)))
+    const width = Math.max(2, String(g.count).length)
+    for (let k = 0; k < g.count && slots.length < o.vms; k++) {
+      const rng = mutableRng(seedRng(o.seed, 'member', gi, k))
+      slots.push({ id: `${g.prefix}-${pad(k + 1, width)}`, image: g.image, os: g.os, configuredMiB: g.configuredMiB, workload: jitter(template, rng) })
+    }
+  })
+  const loners = o.vms - slots.length
+  const width = Math.max(3, String(loners).length)
+  for (let k = 0; k < loners; k++) {
+    const rng = mutableRng(seedRng(o.seed, 'vm', k))
+    const configuredMiB = roundToRealisticSize(quantile(PROVISIONED_GIB, rng.float()) * 1024)
+    const os: OsFamily = rng.chance(0.55) ? 'windows' : 'linux'
+    slots.push({ id: `vm-${pad(k + 1, width)}`, image: undefined, os, configuredMiB, workload: drawWorkload(rng) })
+  }
+
+  // Lifecycle events go to distinct VMs, drawn from one fleet-level stream.
+  const fleet = mutableRng(seedRng(o.seed, 'fleet'))
+  const order = shuffledIndices(fleet, slots.length)
+  const n = slots.length
+  const count = (share: number): number => (n >= 10 ? Math.max(1, Math.round(n * share)) : 0)
+  const late = new Set(order.splice(0, count(0.08)))
+  const early = new Set(order.splice(0, count(0.05)))
+  const spell = new Set(order.splice(0, count(0.04)))
+  const resized = new Set(order.splice(0, count(0.03)))
+  const between = (lo: number, hi: number): number => Math.max(1, Math.min(hours - 1, Math.floor(lo + fleet.float() * (hi - lo))))
+
+  return slots.map((s, i) => {
+    const arriveHour = late.has(i) ? between(hours * 0.05, hours * 0.7) : 0
+    const leaveHour = early.has(i) ? between(hours * 0.4, hours * 0.95) : hours
+    const offFrom = spell.has(i) ? between(hours * 0.2, hours * 0.7) : Infinity
+    const offTo = spell.has(i) ? offFrom + 2 + Math.floor(fleet.float() * 46) : Infinity
+    const changeHour = resized.has(i) ? between(hours * 0.3, hours * 0.8) : Infinity
+    const changedMiB = resized.has(i) ? resize(s.configuredMiB, fleet) : s.configuredMiB
+    return { ...s, lifecycle: { arriveHour, leaveHour, offFrom, offTo, changeHour, changedMiB } }
+  })
+}
+
+/** A capacity change: usually up one or two realistic sizes, sometimes down one. */
+const resize = (mib: number, rng: MutableRng): number => {
+  const i = Math.max(0, REALISTIC_SIZES_MIB.indexOf(mib))
+  const j = rng.chance(0.75) ? i + 1 + rng.int(2) : i - 1
+  return REALISTIC_SIZES_MIB[Math.min(REALISTIC_SIZES_MIB.length - 1, Math.max(0, j))]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The base process (60 s) and its averaging into ticks
+
+/** Demand cap as a share of configured: the guest always keeps some memory outside its working set. */
+const DEMAND_CAP = 0.97
+
+/**
+ * One VM's base process: demand and configured per base interval (0 where off). Its random numbers
+ * come from the VM's own stream, one draw sequence per base interval, whatever the step.
+ */
+const baseProcess = (plan: VmPlan, o: SyntheticOptions, start: number, base: number): { demand: Float64Array; configured: Float64Array } => {
+  const w = plan.workload
+  const L = plan.lifecycle
+  const demand = new Float64Array(base)
+  const configured = new Float64Array(base)
+  const rng = mutableRng(seedRng(o.seed, 'process', plan.id))
+  const fastA = Math.exp(-1 / w.noiseTau)
+  const fastB = Math.sqrt(1 - fastA * fastA)
+  const slowA = Math.exp(-1 / (3 * 24)) // drift: correlation time of 3 days, updated hourly
+  const slowB = Math.sqrt(1 - slowA * slowA)
+  const meanWeekly = 1 - (2 / 7) * w.weekendDrop
+  const normaliser = meanWeekly * (1 - w.busyShare + w.busyShare * w.busyHeight)
+  const level = (w.meanShare * plan.configuredMiB) / normaliser
+  const enterBusy = w.busyShare > 0 ? w.busyShare / ((1 - w.busyShare) * w.busyMinutes) : 0
+  const leaveBusy = 1 / w.busyMinutes
+  const noiseShift = (w.noiseSigma * w.noiseSigma) / 2
+  const driftShift = (w.driftSigma * w.driftSigma) / 2
+  let fast = rng.normal()
+  let slow = rng.normal()
+  let busy = rng.chance(w.busyShare)
+  const perHour = 3600 / BASE_SECONDS
+  for (let i = 0; i < base; i++) {
+    // Draws happen every interval, on or off, so the sequence never depends on the lifecycle.
+    fast = fastA * fast + fastB * rng.normal()
+    if (i % perHour === 0) slow = slowA * slow + slowB * rng.normal()
+    busy = busy ? !rng.chance(leaveBusy) : rng.chance(enterBusy)
+    const hour = Math.floor(i / perHour)
+    const running = hour >= L.arriveHour && hour < L.leaveHour && !(hour >= L.offFrom && hour < L.offTo)
+    if (!running) continue
+    const t = start + (i + 0.5) * BASE_SECONDS
+    const hourOfDay = (t % 86400) / 3600
+    const weekday = (Math.floor(t / 86400) + 4) % 7 // 1970-01-01 was a Thursday; 0 = Sunday
+    const diurnal = 1 + w.diurnalAmp * Math.cos((2 * Math.PI * (hourOfDay - w.peakHour)) / 24)
+    const weekly = weekday === 0 || weekday === 6 ? 1 - w.weekendDrop : 1
+    const noise = Math.exp(w.noiseSigma * fast - noiseShift) * Math.exp(w.driftSigma * slow - driftShift)
+    const cap = hour >= L.changeHour ? L.changedMiB : plan.configuredMiB
+    configured[i] = cap
+    demand[i] = Math.min(DEMAND_CAP * cap, level * diurnal * weekly * noise * (busy ? w.busyHeight : 1))
+  }
+  return { demand, configured }
+}
+
+/** Prefix sums, for exact integrals of a piecewise-constant base series. */
+const prefix = (xs: Float64Array): Float64Array => {
+  const p = new Float64Array(xs.length + 1)
+  for (let i = 0; i < xs.length; i++) p[i + 1] = p[i] + xs[i]
+  return p
+}
+
+/** Integral of a piecewise-constant series (unit intervals) from 0 to x, x in base intervals. */
+const integral = (p: Float64Array, xs: ArrayLike<number>, x: number): number => {
+  const i = Math.min(Math.floor(x), xs.length)
+  return p[i] + (i < xs.length ? (x - i) * xs[i] : 0)
+}
+
+const toTicks = (
+  process: { demand: Float64Array; configured: Float64Array },
+  ticks: number,
+  step: number,
+): { demand: Float32Array; configured: Float32Array; on: Uint8Array } => {
+  const base = process.demand.length
+  const onBase = new Float64Array(base)
+  for (let i = 0; i < base; i++) onBase[i] = process.configured[i] > 0 ? 1 : 0
+  const pDemand = prefix(process.demand)
+  const pOn = prefix(onBase)
+  const demand = new Float32Array(ticks)
+  const configured = new Float32Array(ticks)
+  const on = new Uint8Array(ticks)
+  for (let t = 0; t < ticks; t++) {
+    const x0 = (t * step) / BASE_SECONDS
+    const x1 = Math.min(base, ((t + 1) * step) / BASE_SECONDS)
+    const onTime = integral(pOn, onBase, x1) - integral(pOn, onBase, x0)
+    if (onTime < 0.5 * (x1 - x0) || onTime <= 0) continue
+    on[t] = 1
+    // Rounded to 0.1 MiB: finer is noise, and it keeps the written trace small.
+    demand[t] = Math.round(((integral(pDemand, process.demand, x1) - integral(pDemand, process.demand, x0)) / onTime) * 10) / 10
+    let cap = 0
+    for (let i = Math.floor(x0); i < Math.ceil(x1); i++) if (process.configured[i] > cap) cap = process.configured[i]
+    configured[t] = cap
+  }
+  return { demand, configured, on }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A synthetic trace (see the module comment). Options are assumed valid: see `checkSyntheticOptions`. */
+export const generateFleet = (options: SyntheticOptions): Trace => {
+  const start = options.start ?? DEFAULT_START
+  const step = options.stepSeconds
+  const horizon = Math.round(options.days * 86400)
+  const base = Math.ceil(horizon / BASE_SECONDS)
+  const ticks = Math.ceil(horizon / step)
+  const plans = planFleet(options)
+
+  const vms: VmTrace[] = plans.map((plan) => {
+    const cols = toTicks(baseProcess(plan, options, start, base), ticks, step)
+    let firstTick = ticks
+    let endTick = ticks
+    for (let t = 0; t < ticks; t++) if (cols.on[t] === 1) { firstTick = t; break }
+    for (let t = ticks - 1; t >= 0; t--) if (cols.on[t] === 1) { endTick = t + 1; break }
+    if (firstTick === ticks) endTick = ticks
+    return { id: plan.id, image: plan.image, os: plan.os, demand: cols.demand, configured: cols.configured, touched: undefined, on: cols.on, firstTick, endTick }
+  })
+
+  const name = `synthetic(seed=${options.seed}, vms=${options.vms}, days=${options.days}, step=${step})`
+  return { name, start, step, ticks, vms, report: syntheticReport(name, start, step, ticks, vms) }
+}
+
+/** The import report of a generated trace: format 'synthetic', nothing read from disk, nothing repaired. */
+const syntheticReport = (source: string, start: number, step: number, ticks: number, vms: ReadonlyArray<VmTrace>): ImportReport => {
+  const perVm: VmImportReport[] = vms.map((vm) => {
+    let rows = 0
+    for (let t = vm.firstTick; t < vm.endTick; t++) rows += vm.on[t]
+    return {
+      id: vm.id,
+      source,
+      rows,
+      firstTime: start + vm.firstTick * step,
+      lastTime: start + Math.max(vm.firstTick, vm.endTick - 1) * step,
+      repairs: emptyRepairCounts(),
+    }
+  })
+  const running = perVm.filter((r) => r.rows > 0)
+  return {
+    format: 'synthetic',
+    source,
+    vms: vms.length,
+    firstTime: running.length > 0 ? Math.min(...running.map((r) => r.firstTime)) : start,
+    lastTime: running.length > 0 ? Math.max(...running.map((r) => r.lastTime)) : start,
+    step,
+    ticks,
+    rows: perVm.reduce((s, r) => s + r.rows, 0),
+    maxGapSeconds: 0,
+    repairs: emptyRepairCounts(),
+    perVm,
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * Vega-Lite chart specs of a report: pure functions of ReportInput, data inlined as values.
+ *
+ * Every spec sets config.font to DejaVu Sans (the font the headless renderer has) and uses fixed
+ * sizes and UTC time scales, so that rendering is the same on every machine. Long series are
+ * downsampled first (downsample.ts): at most `maxPoints` points per series.
+ * Times in the data are milliseconds (what Vega's temporal scales read), converted from the
+ * input's Unix seconds.
+ */
+import type { Config, TopLevelSpec } from 'vega-lite'
+import type { HeatmapCell, HostSeriesRow, ReportInput } from './model.js'
+import { chooseBucketSeconds, DEFAULT_MAX_POINTS, describeSeconds, downsampleByTime } from './downsample.js'
+import { resolveRuns, runColours, type ResolvedRun } from './prepare.js'
+
+export const CHART_FONT = 'DejaVu Sans'
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
+
+export interface ChartOptions {
+  /** Most points per time series (default 500). */
+  readonly maxPoints?: number
+  /** Most time buckets in the heatmap (default 250). */
+  readonly maxHeatmapBuckets?: number
+  /** Most VMs in the heatmap: those with the highest mean value in any run (default 40). */
+  readonly maxHeatmapVms?: number
+  /** Width of one panel, pixels (default 640). */
+  readonly width?: number
+}
+
+export type ChartId = 'host-memory' | 'shortfall' | 'heatmap' | 'key-metrics' | 'slowdown-distribution'
+
+export interface Chart {
+  /** File stem and HTML id. */
+  readonly id: ChartId
+  /** Heading in the report. */
+  readonly title: string
+  /** One or two sentences: what the chart shows and how it was aggregated. */
+  readonly caption: string
+  readonly spec: TopLevelSpec
+}
+
+const config = (): Config => ({
+  font: CHART_FONT,
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 10, titleFontSize: 11 },
+  legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 220 },
+  header: { labelFontSize: 11, labelLimit: 300 },
+  title: { fontSize: 13, anchor: 'start', subtitleFontSize: 10 },
+})
+
+const ms = (unixSeconds: number): number => Math.round(unixSeconds * 1000)
+
+/** Span of all times in the input (host series and heatmap), seconds. */
+const spanSeconds = (input: ReportInput): number => {
+  let lo = Infinity
+  let hi = -Infinity
+  for (const r of input.runs) {
+    for (const row of r.hostSeries) if (Number.isFinite(row.time)) (lo = Math.min(lo, row.time)), (hi = Math.max(hi, row.time))
+    for (const c of r.heatmap) if (Number.isFinite(c.bucketStart)) (lo = Math.min(lo, c.bucketStart)), (hi = Math.max(hi, c.bucketStart))
+  }
+  return hi > lo ? hi - lo : 0
+}
+
+/** A UTC time axis: dates and hours for traces up to four days, dates alone beyond. */
+const timeX = (input: ReportInput) =>
+  ({
+    field: 't',
+    type: 'temporal',
+    scale: { type: 'utc' },
+    title: 'time (UTC)',
+    axis: { format: spanSeconds(input) <= 4 * 86400 ? '%d %b %H:%M' : '%d %b', labelOverlap: true },
+  }) as const
+
+/** Components of the host-memory stack, bottom to top, with their legend labels and colours.
+ *  Resident working set + resident idle + free = physical - reserve (the host's usable memory);
+ *  above it, guest memory the host does not hold privately (shared, ballooned, compressed, swapped). */
+export const HOST_COMPONENTS: ReadonlyArray<readonly [keyof HostSeriesRow & string, string, string]> = [
+  ['residentWorkingSet', 'Resident working set', '#1f5f99'],
+  ['residentIdle', 'Resident idle', '#8fb7dd'],
+  ['free', 'Free', '#e3e3e3'],
+  ['sharedAway', 'Shared away (saved)', '#59a14f'],
+  ['ballooned', 'Ballooned', '#edc948'],
+  ['compressed', 'Compressed', '#f28e2b'],
+  ['swapped', 'Swapped', '#e15759'],
+]
+
+const HOST_FIELDS = HOST_COMPONENTS.map(([f]) => f) as Array<
+  'residentWorkingSet' | 'residentIdle' | 'free' | 'sharedAway' | 'ballooned' | 'compressed' | 'swapped'
+>
+
+const bucketNote = (bucketSeconds: number): string =>
+  bucketSeconds === 0 ? 'every tick shown' : `means over ${describeSeconds(bucketSeconds)} buckets (UTC)`
+
+/** Host memory over time, one stacked-area panel per run. */
+export const hostMemorySpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
+  const runs = resolveRuns(input)
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
+  const values: Array<Record<string, string | number>> = []
+  const widths = new Set<number>()
+  for (const r of runs) {
+    const d = downsampleByTime(r.run.hostSeries as ReadonlyArray<HostSeriesRow>, HOST_FIELDS, maxPoints)
+    widths.add(d.bucketSeconds)
+    for (const b of d.buckets)
+      HOST_COMPONENTS.forEach(([field, label], order) => {
+        values.push({ run: r.label, t: ms(b.time), component: label, order, gib: b.mean[field as (typeof HOST_FIELDS)[number]] })
+      })
+  }
+  const usable = input.host.physicalGiB - input.host.reserveGiB
+  const caption =
+    `Where memory was, per run: resident working set + resident idle + free = usable host memory ` +
+    `(${round(usable, 1)} GiB of ${round(input.host.physicalGiB, 1)} GiB physical); above it, guest memory ` +
+    `held by sharing, balloons, compression or swap. ${capitalise(widthsNote(widths))}.`
+  return {
+    id: 'host-memory',
+    title: 'Host memory over time',
+    caption,
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      config: config(),
+      title: { text: 'Host memory over time', subtitle: widthsNote(widths) },
+      data: { values },
+      facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
+      spec: {
+        width: options.width ?? 640,
+        height: 150,
+        mark: { type: 'area', interpolate: 'step-after' },
+        encoding: {
+          x: timeX(input),
+          y: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'GiB' },
+          color: {
+            field: 'component',
+            type: 'nominal',
+            title: null,
+            scale: { domain: HOST_COMPONENTS.map(([, l]) => l), range: HOST_COMPONENTS.map(([, , c]) => c) },
+            sort: HOST_COMPONENTS.map(([, l]) => l),
+          },
+          order: { field: 'order', type: 'quantitative' },
+        },
+      },
+      resolve: { scale: { y: 'shared' } },
+    },
+  }
+}
+
+const widthsNote = (widths: Set<number>): string => {
+  const ws = [...widths].sort((a, b) => a - b)
+  if (ws.length === 0) return 'no samples'
+  if (ws.length === 1) return bucketNote(ws[0])
+  return ws.map(bucketNote).join('; ')
+}
+
+const SHORTFALL_FIELDS = ['shortfallGuestPaging', 'shortfallHostSwap', 'shortfallCompressed', 'shortfallBlocked'] as const
+
+/** Working-set shortfall (all causes) over time: one line per run (bucket mean) with a band up to the bucket max. */
+export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
+  const runs = resolveRuns(input)
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
+  const values: Array<Record<string, string | number>> = []
+  const widths = new Set<number>()
+  for (const r of runs) {
+    const totals = r.run.hostSeries.map((row) => ({
+      time: row.time,
+      total: SHORTFALL_FIELDS.reduce((s, f) => s + (Number.isFinite(row[f]) ? row[f] : 0), 0),
+    }))
+    const d = downsampleByTime(totals, ['total'], maxPoints)
+    widths.add(d.bucketSeconds)
+    for (const b of d.buckets) values.push({ run: r.label, t: ms(b.time), mean: b.mean.total, max: b.max.total })
+  }
+  const labels = runs.map((r) => r.label)
+  const colour = {
+    field: 'run',
+    type: 'nominal',
+    title: 'run',
+    scale: { domain: labels, range: runColours(labels) },
+    legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
+  } as const
+  return {
+    id: 'shortfall',
+    title: 'Working-set shortfall over time',
+    caption:
+      'Working set the VMs wanted but could not use (guest paging + host swap + compressed + blocked), GiB, summed ' +
+      `over VMs. ${capitalise(widthsNote(widths))}; the shaded band reaches each bucket's maximum.`,
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      config: config(),
+      title: { text: 'Working-set shortfall over time', subtitle: widthsNote(widths) },
+      data: { values },
+      width: options.width ?? 640,
+      height: 220,
+      encoding: {
+        x: timeX(input),
+        color: colour,
+      },
+      layer: [
+        {
+          mark: { type: 'area', opacity: 0.18, interpolate: 'step-after' },
+          encoding: {
+            y: { field: 'mean', type: 'quantitative', title: 'shortfall, GiB' },
+            y2: { field: 'max' },
+          },
+        },
+        {
+          mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+          encoding: { y: { field: 'mean', type: 'quantitative', title: 'shortfall, GiB' } },
+        },
+      ],
+    },
+  }
+}
+
+/** Re-bucket heatmap cells so that at most maxBuckets distinct bucket starts remain (means). */
+export const rebucketHeatmap = (
+  cells: ReadonlyArray<HeatmapCell>,
+  maxBuckets: number,
+): { readonly bucketSeconds: number; readonly cells: ReadonlyArray<HeatmapCell> } => {
+  const valid = cells.filter((c) => Number.isFinite(c.bucketStart) && Number.isFinite(c.value))
+  const starts = [...new Set(valid.map((c) => c.bucketStart))].sort((a, b) => a - b)
+  if (starts.length === 0) return { bucketSeconds: 0, cells: [] }
+  let step = Infinity
+  for (let i = 1; i < starts.length; i++) step = Math.min(step, starts[i] - starts[i - 1])
+  if (starts.length <= maxBuckets) return { bucketSeconds: Number.isFinite(step) ? step : 3600, cells: valid }
+  const width = chooseBucketSeconds(starts[0], starts[starts.length - 1], maxBuckets)
+  const acc = new Map<string, { vm: string; start: number; sum: number; n: number }>()
+  for (const c of valid) {
+    const start = Math.floor(c.bucketStart / width) * width
+    const key = `${start}\u0000${c.vm}`
+    const a = acc.get(key)
+    if (a === undefined) acc.set(key, { vm: c.vm, start, sum: c.value, n: 1 })
+    else {
+      a.sum += c.value
+      a.n += 1
+    }
+  }
+  const out = [...acc.values()]
+    .sort((a, b) => a.start - b.start || (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0))
+    .map((a) => ({ vm: a.vm, bucketStart: a.start, value: a.sum / a.n }))
+  return { bucketSeconds: width, cells: out }
+}
+
+/** The VMs shown in the heatmap: highest mean cell value in any run first, then by name. */
+export const heatmapVms = (runs: ReadonlyArray<ResolvedRun>, limit: number): { shown: string[]; total: number } => {
+  const score = new Map<string, number>()
+  for (const r of runs) {
+    const sums = new Map<string, { s: number; n: number }>()
+    for (const c of r.run.heatmap) {
+      if (!Number.isFinite(c.value)) continue
+      const a = sums.get(c.vm) ?? { s: 0, n: 0 }
+      a.s += c.value
+      a.n += 1
+      sums.set(c.vm, a)
+    }
+    for (const [vm, a] of sums) score.set(vm, Math.max(score.get(vm) ?? -Infinity, a.s / a.n))
+  }
+  const ranked = [...score.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  return { shown: ranked.slice(0, Math.max(0, limit)).map(([vm]) => vm), total: ranked.length }
+}
+
+/** Per-VM heatmap of slowdown (or pressure) over time: VMs on y, time buckets on x, one panel per run. */
+export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
+  const runs = resolveRuns(input)
+  const measure = input.heatmapMeasure ?? 'slowdown'
+  const { shown, total } = heatmapVms(runs, options.maxHeatmapVms ?? 40)
+  const keep = new Set(shown)
+  const values: Array<Record<string, string | number>> = []
+  const widths = new Set<number>()
+  for (const r of runs) {
+    const { bucketSeconds, cells } = rebucketHeatmap(r.run.heatmap, options.maxHeatmapBuckets ?? 250)
+    widths.add(bucketSeconds)
+    for (const c of cells)
+      if (keep.has(c.vm))
+        values.push({ run: r.label, vm: c.vm, t: ms(c.bucketStart), t2: ms(c.bucketStart + bucketSeconds), value: c.value })
+  }
+  const measureTitle = measure === 'slowdown' ? 'slowdown (x)' : 'pressure (%)'
+  const which =
+    shown.length < total
+      ? `the ${shown.length} VMs (of ${total}) with the highest mean ${measure} in any run`
+      : `all ${total} VMs, highest mean ${measure} first`
+  const ws = [...widths].filter((w) => w > 0).sort((a, b) => a - b)
+  const bucketText = ws.length === 0 ? 'no buckets' : `${ws.map(describeSeconds).join(', ')} buckets`
+  return {
+    id: 'heatmap',
+    title: `Per-VM ${measure} over time`,
+    caption:
+      `Mean ${measure === 'slowdown' ? 'slowdown factor (1 = none)' : 'memory pressure (demand / assigned x 100)'} ` +
+      `of each VM while running, per time bucket (${bucketText}); blank where the VM was not running. Shows ${which}.`,
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      config: config(),
+      title: { text: `Per-VM ${measure} over time`, subtitle: `${which}; ${bucketText}` },
+      data: { values },
+      facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
+      spec: {
+        width: options.width ?? 640,
+        height: { step: 10 },
+        mark: { type: 'rect' },
+        encoding: {
+          x: timeX(input),
+          x2: { field: 't2' },
+          y: { field: 'vm', type: 'nominal', sort: shown, title: null, axis: { labelFontSize: 8, labelLimit: 160 } },
+          color: {
+            field: 'value',
+            type: 'quantitative',
+            title: measureTitle,
+            scale:
+              measure === 'slowdown'
+                ? { scheme: 'orangered', zero: false }
+                : { scheme: 'redyellowblue', reverse: true, domainMid: 100 },
+          },
+        },
+      },
+      resolve: { scale: { color: 'shared' } },
+    },
+  }
+}
+
+/** The figures shown as bars, in order: [RunMetrics key, title]. */
+export const KEY_METRICS: ReadonlyArray<readonly [string, string]> = [
+  ['peakResidentGiB', 'Peak resident, GiB'],
+  ['shortfallGiBh', 'Shortfall, GiBh'],
+  ['hostSwapGiBh', 'In host swap, GiBh'],
+  ['hostSwapOutGiB', 'Host swap-out, GiB'],
+  ['vmsRefused', 'VMs refused'],
+  ['slowdownP95', 'Slowdown p95'],
+  ['overCommitRatio', 'Over-commit ratio'],
+  ['fairness', 'Fairness (Jain)'],
+]
+
+/** Key metrics side by side: one small bar chart per figure, one bar per run. */
+export const keyMetricsSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
+  const runs = resolveRuns(input)
+  const labels = runs.map((r) => r.label)
+  const values: Array<Record<string, string | number | null>> = []
+  for (const [key, title] of KEY_METRICS)
+    for (const r of runs) {
+      const v = (r.metrics as unknown as Record<string, unknown>)[key]
+      values.push({ metric: title, run: r.label, value: typeof v === 'number' && Number.isFinite(v) ? v : null })
+    }
+  const panel = Math.max(80, Math.floor(((options.width ?? 640) - 60) / 4))
+  return {
+    id: 'key-metrics',
+    title: 'Key metrics',
+    caption: 'Key figures of each run side by side (each panel has its own scale). Lower is better, except fairness.',
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      config: config(),
+      title: { text: 'Key metrics', subtitle: 'each panel on its own scale' },
+      data: { values },
+      facet: { field: 'metric', type: 'nominal', sort: KEY_METRICS.map(([, t]) => t), title: null },
+      columns: 4,
+      spec: {
+        width: panel,
+        height: 120,
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'run', type: 'nominal', sort: labels, axis: null, title: null },
+          y: { field: 'value', type: 'quantitative', title: null },
+          color: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runColours(labels) } },
+          tooltip: [
+            { field: 'run', type: 'nominal' },
+            { field: 'metric', type: 'nominal' },
+            { field: 'value', type: 'quantitative', format: ',.3~f' },
+          ],
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    },
+  }
+}
+
+/** Points of the cumulative distribution of slowdown over running VM-time, from histogram buckets. */
+export const slowdownCdf = (
+  buckets: ReadonlyArray<{ lower: number; upper: number | null; vmHours: number }>,
+): Array<{ slowdown: number; share: number }> => {
+  const sorted = [...buckets].filter((b) => Number.isFinite(b.lower)).sort((a, b) => a.lower - b.lower)
+  const total = sorted.reduce((s, b) => s + (Number.isFinite(b.vmHours) && b.vmHours > 0 ? b.vmHours : 0), 0)
+  if (total <= 0) return []
+  const points: Array<{ slowdown: number; share: number }> = []
+  let cum = 0
+  for (const b of sorted) {
+    cum += Number.isFinite(b.vmHours) && b.vmHours > 0 ? b.vmHours : 0
+    if (b.upper !== null && Number.isFinite(b.upper)) points.push({ slowdown: b.upper, share: Math.min(1, cum / total) })
+  }
+  return points
+}
+
+/** The distribution of slowdown across running VM-time: one cumulative line per run. */
+export const slowdownDistributionSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
+  const runs = resolveRuns(input)
+  const labels = runs.map((r) => r.label)
+  const values: Array<Record<string, string | number>> = []
+  for (const r of runs)
+    for (const p of slowdownCdf(r.run.slowdownHistogram)) values.push({ run: r.label, slowdown: p.slowdown, share: p.share })
+  return {
+    id: 'slowdown-distribution',
+    title: 'Distribution of slowdown',
+    caption:
+      'Share of running VM-time whose slowdown factor was below x (a cumulative distribution, from the histogram ' +
+      'buckets; points at bucket upper bounds). A line that reaches 1 sooner is better; the last, open bucket is not drawn.',
+    spec: {
+      $schema: VEGA_LITE_SCHEMA,
+      config: config(),
+      title: { text: 'Distribution of slowdown over VM-time', subtitle: 'cumulative share of running VM-time' },
+      data: { values },
+      width: options.width ?? 640,
+      height: 220,
+      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'slowdown', type: 'quantitative', scale: { zero: false }, title: 'slowdown factor (x)' },
+        y: { field: 'share', type: 'quantitative', scale: { zero: false }, title: 'share of VM-time below x', axis: { format: '.0%' } },
+        color: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runColours(labels) } },
+      },
+    },
+  }
+}
+
+/** All charts of a report, in display order. */
+export const reportCharts = (input: ReportInput, options: ChartOptions = {}): ReadonlyArray<Chart> => [
+  keyMetricsSpec(input, options),
+  hostMemorySpec(input, options),
+  shortfallSpec(input, options),
+  heatmapSpec(input, options),
+  slowdownDistributionSpec(input, options),
+]
+
+const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d
+const capitalise = (s: string): string => (s.length === 0 ? s : s[0].toUpperCase() + s.slice(1))

@@ -1,0 +1,138 @@
+/**
+ * The report on disk: index.html, summary.md, metrics.json, the series CSVs given in the input,
+ * and for each chart its .vl.json (Vega-Lite spec), .svg and .png.
+ *
+ * buildReportFiles renders everything in memory first; writeReportFiles then writes it into a
+ * temporary sibling folder and renames that into place, so a failed run never leaves a folder that
+ * looks complete. If the target exists it is renamed away, the new folder renamed in, and the old
+ * one deleted (if the second rename fails the old folder is put back).
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { METRICS_SCHEMA_VERSION } from '../metrics/run-metrics.js'
+import { reportCharts, type ChartOptions } from './charts.js'
+import { renderHtml, type HtmlOptions } from './html.js'
+import { renderMarkdown } from './markdown.js'
+import type { ReportInput } from './model.js'
+import { resolveRuns } from './prepare.js'
+import { renderChart } from './render.js'
+
+export interface ReportOptions extends ChartOptions, HtmlOptions {
+  /** PNG zoom (default 2). */
+  readonly pngScale?: number
+}
+
+/** The files of a report: name -> content, in the order they are listed. */
+export type ReportFiles = ReadonlyMap<string, string | Buffer>
+
+/** metrics.json: what a later tool (or a diff between two reports) reads. */
+export const metricsJson = (input: ReportInput): unknown => {
+  const ir = input.importReport
+  return {
+    schemaVersion: METRICS_SCHEMA_VERSION,
+    title: input.title,
+    traceName: input.traceName,
+    host: input.host,
+    importReport: {
+      format: ir.format,
+      source: ir.source,
+      vms: ir.vms,
+      firstTime: ir.firstTime,
+      lastTime: ir.lastTime,
+      step: ir.step,
+      ticks: ir.ticks,
+      rows: ir.rows,
+      maxGapSeconds: ir.maxGapSeconds,
+      repairs: ir.repairs,
+    },
+    slowdownModel: input.slowdownModel,
+    worldModel: input.worldModel,
+    runs: resolveRuns(input).map((r) => ({
+      label: r.label,
+      params: r.params,
+      ...(r.error === undefined ? {} : { error: r.error }),
+      metrics: r.metrics,
+    })),
+    notes: input.notes,
+  }
+}
+
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+const RESERVED = new Set(['index.html', 'summary.md', 'metrics.json'])
+
+/** Render every file of the report in memory (no disk writes). Throws on an invalid CSV file name. */
+export const buildReportFiles = async (input: ReportInput, options: ReportOptions = {}): Promise<ReportFiles> => {
+  const charts = reportCharts(input, options)
+  const files = new Map<string, string | Buffer>()
+  files.set('index.html', renderHtml(input, charts, options))
+  files.set('summary.md', renderMarkdown(input, charts))
+  files.set('metrics.json', `${JSON.stringify(metricsJson(input), null, 2)}\n`)
+  for (const c of charts) {
+    const { svg, png } = await renderChart(c.spec, options.pngScale ?? 2)
+    files.set(`${c.id}.vl.json`, `${JSON.stringify(c.spec, null, 2)}\n`)
+    files.set(`${c.id}.svg`, svg)
+    files.set(`${c.id}.png`, png)
+  }
+  for (const s of input.seriesCsv ?? []) {
+    if (!SAFE_NAME.test(s.fileName) || s.fileName.includes('..'))
+      throw new Error(`series CSV file name "${s.fileName}" is not a plain file name (letters, digits, '.', '-', '_')`)
+    if (RESERVED.has(s.fileName) || files.has(s.fileName))
+      throw new Error(`series CSV file name "${s.fileName}" collides with a report file`)
+    files.set(s.fileName, s.csv)
+  }
+  return files
+}
+
+export interface WrittenReport {
+  /** The report folder (absolute). */
+  readonly dir: string
+  /** File names written, in order. */
+  readonly files: ReadonlyArray<string>
+}
+
+/**
+ * Write the report into `dir` (created, or replaced as a whole). Everything is rendered first, then
+ * written to a temporary sibling `.<name>.tmp-*` and renamed into place.
+ */
+export const writeReportFiles = async (dir: string, input: ReportInput, options: ReportOptions = {}): Promise<WrittenReport> => {
+  const files = await buildReportFiles(input, options)
+  const target = path.resolve(dir)
+  const parent = path.dirname(target)
+  const base = path.basename(target)
+  await mkdir(parent, { recursive: true })
+  const tmp = await mkdtemp(path.join(parent, `.${base}.tmp-`))
+  try {
+    await chmod(tmp, 0o755) // mkdtemp makes it 0700; a report folder is for reading
+    for (const [name, content] of files) await writeFile(path.join(tmp, name), content)
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true })
+    throw e
+  }
+  if (!existsSync(target)) {
+    try {
+      await rename(tmp, target)
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true })
+      throw e
+    }
+  } else {
+    const old = path.join(parent, `.${base}.old-${randomBytes(6).toString('hex')}`)
+    try {
+      await rename(target, old)
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true })
+      throw e
+    }
+    try {
+      await rename(tmp, target)
+    } catch (e) {
+      await rename(old, target).catch(() => undefined)
+      await rm(tmp, { recursive: true, force: true })
+      throw e
+    }
+    await rm(old, { recursive: true, force: true })
+  }
+  return { dir: target, files: [...files.keys()] }
+}

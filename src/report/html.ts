@@ -1,0 +1,249 @@
+/**
+ * index.html: one self-contained page that opens with no network. The vega, vega-lite and
+ * vega-embed builds are inlined from node_modules; each chart spec is embedded as JSON and drawn
+ * by vegaEmbed (renderer 'svg', actions off).
+ *
+ * Safety: every string from a trace or a spec is HTML-escaped (escapeHtml); JSON in <script> has
+ * `<`, `>`, `&` as \u003c, \u003e, \u0026 (jsonForScript); a Content-Security-Policy forbids any
+ * request (default-src 'none'; inline scripts and styles only; images from data: only).
+ * No external URL appears in the page's own markup; specs are embedded without $schema.
+ * Deterministic: no timestamps (unless the input carries generatedNote).
+ */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { REPAIR_KINDS, type RepairKind } from '../trace/import-report.js'
+import type { Chart } from './charts.js'
+import { escapeHtml as h, jsonForScript, scriptSource } from './escape.js'
+import type { ReportInput, VmSummaryRow } from './model.js'
+import { comparisonRows, formatNumber, formatTime, prettyJson, resolveRuns, type ResolvedRun } from './prepare.js'
+
+/** The browser builds inlined into the page: [package, file under the package's build/]. */
+export const BROWSER_BUILDS: ReadonlyArray<readonly [string, string]> = [
+  ['vega', 'vega.min.js'],
+  ['vega-lite', 'vega-lite.min.js'],
+  ['vega-embed', 'vega-embed.min.js'],
+]
+
+const buildCache = new Map<string, string>()
+
+/** Read a package's browser build (cached). Each of these packages' entry point is in build/. */
+export const readBrowserBuild = (pkg: string, file: string): string => {
+  const key = `${pkg}/${file}`
+  const cached = buildCache.get(key)
+  if (cached !== undefined) return cached
+  const require = createRequire(import.meta.url)
+  let dir: string
+  try {
+    dir = path.dirname(require.resolve(pkg))
+  } catch {
+    dir = path.join(process.cwd(), 'node_modules', pkg, 'build')
+  }
+  const text = readFileSync(path.join(dir, file), 'utf8')
+  buildCache.set(key, text)
+  return text
+}
+
+/** What a repair kind means, for the import-report table. */
+export const REPAIR_DESCRIPTIONS: Readonly<Record<RepairKind, string>> = {
+  repeatedTimestamp: 'row with an already-seen timestamp (dropped; first kept)',
+  outOfOrderTimestamp: 'row earlier than the row before it (sorted into place)',
+  tickCollision: 'two timestamps on one grid tick (later kept)',
+  allZeroRow: 'row of all zeros (VM counted as off)',
+  zeroCapacity: 'capacity 0 while usage is not (capacity held from last good row)',
+  usageAboveCapacity: 'usage above capacity (clamped to capacity)',
+  gapHeld: 'tick inside a short gap (last value held)',
+  gapOff: 'tick inside a long gap (counted as off)',
+  capacityChange: 'provisioned capacity changed mid-trace',
+  lateStart: 'VM starts after the trace start',
+  earlyStop: 'VM stops before the trace end',
+  repeatedHeader: 'header line repeated mid-file (skipped)',
+}
+
+const CSP =
+  "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; " +
+  "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
+
+const STYLE = `
+body{font-family:'DejaVu Sans',sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222;line-height:1.4}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+h3{font-size:1rem}table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
+th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}
+pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
+figure{margin:1rem 0 2rem}figcaption{font-size:.85rem;color:#555;max-width:900px}
+.chart{min-height:60px;overflow-x:auto}.error{color:#a00;font-weight:bold}.muted{color:#666}
+.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
+`
+
+const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = ''): string =>
+  `<table${cls === '' ? '' : ` class="${cls}"`}><thead><tr>${head.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead>` +
+  `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${h(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+
+const section = (id: string, title: string, body: string): string => `<section id="${id}"><h2>${h(title)}</h2>\n${body}\n</section>`
+
+const comparisonTable = (runs: ReadonlyArray<ResolvedRun>): string =>
+  table(
+    ['Figure', ...runs.map((r) => r.label)],
+    comparisonRows(runs).map((row) => [row.label, ...row.values]),
+    'comparison',
+  )
+
+/** The VMs of a run shown in the per-VM table: largest shortfall first, then refused, by name. */
+export const worstVms = (rows: ReadonlyArray<VmSummaryRow>, limit: number): VmSummaryRow[] =>
+  [...rows]
+    .sort(
+      (a, b) =>
+        (Number.isFinite(b.shortfallGiBh) ? b.shortfallGiBh : 0) - (Number.isFinite(a.shortfallGiBh) ? a.shortfallGiBh : 0) ||
+        Number(b.refused) - Number(a.refused) ||
+        (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0),
+    )
+    .slice(0, limit)
+
+const vmTables = (runs: ReadonlyArray<ResolvedRun>, limit: number): string =>
+  runs
+    .map((r) => {
+      const rows = worstVms(r.run.vmSummaries, limit)
+      const head = `<h3>${h(r.label)}</h3><p class="muted">${rows.length} of ${r.run.vmSummaries.length} VMs, largest shortfall first.</p>`
+      if (rows.length === 0) return `${head}<p class="muted">No VM summaries.</p>`
+      return (
+        head +
+        table(
+          ['VM', 'Refused', 'Running h', 'Configured GiB', 'Peak demand GiB', 'Shortfall GiBh', 'Host swap GiBh', 'Pressure > 100', 'Slowdown p95', 'Slowdown max'],
+          rows.map((v) => [
+            v.vm,
+            v.refused ? 'yes' : 'no',
+            formatNumber(v.runningHours, 1),
+            formatNumber(v.configuredGiB, 1),
+            formatNumber(v.peakDemandGiB, 1),
+            formatNumber(v.shortfallGiBh, 2),
+            formatNumber(v.hostSwapGiBh, 2),
+            `${formatNumber(v.pressureOver100Share * 100, 1)} %`,
+            formatNumber(v.slowdownP95, 3),
+            formatNumber(v.slowdownMax, 3),
+          ]),
+          'vms',
+        )
+      )
+    })
+    .join('\n')
+
+const importSection = (input: ReportInput): string => {
+  const ir = input.importReport
+  const facts = table(
+    ['Import', 'Value'],
+    [
+      ['Format', ir.format],
+      ['Source', ir.source],
+      ['VMs', String(ir.vms)],
+      ['First sample (UTC)', formatTime(ir.firstTime)],
+      ['Last sample (UTC)', formatTime(ir.lastTime)],
+      ['Step, s', String(ir.step)],
+      ['Ticks', String(ir.ticks)],
+      ['Data rows read', String(ir.rows)],
+      ['Longest gap held, s', String(ir.maxGapSeconds)],
+    ],
+  )
+  const affected = (k: RepairKind): number => ir.perVm.filter((v) => (v.repairs?.[k] ?? 0) > 0).length
+  const repairs = table(
+    ['Repair', 'Count', 'VMs affected', 'Meaning'],
+    REPAIR_KINDS.map((k) => [k, String(ir.repairs?.[k] ?? 0), String(affected(k)), REPAIR_DESCRIPTIONS[k]]),
+    'repairs',
+  )
+  return `${facts}\n<h3>Repairs by kind</h3>\n${repairs}`
+}
+
+const paramsSection = (input: ReportInput, runs: ReadonlyArray<ResolvedRun>): string => {
+  const host = table(
+    ['Host', 'GiB'],
+    [
+      ['Physical', formatNumber(input.host.physicalGiB, 2)],
+      ['Hypervisor reserve', formatNumber(input.host.reserveGiB, 2)],
+      ['Overhead per running VM', formatNumber(input.host.vmOverheadGiB, 3)],
+    ],
+  )
+  const policies = runs
+    .map(
+      (r) =>
+        `<h3>${h(r.label)} <span class="muted">(policy ${h(r.metrics.policy)})</span></h3>` +
+        (r.run.description === undefined ? '' : `<p>${h(r.run.description)}</p>`) +
+        `<pre class="params">${h(prettyJson(r.params))}</pre>`,
+    )
+    .join('\n')
+  const model = (title: string, m: ReportInput['slowdownModel']): string =>
+    `<h3>${h(title)}: ${h(m.name)}</h3><p>${h(m.description)}</p><pre class="params">${h(prettyJson(m.params))}</pre>`
+  return `${host}\n${policies}\n${model('Slowdown model', input.slowdownModel)}\n${model('World model', input.worldModel)}`
+}
+
+export interface HtmlOptions {
+  /** Most VMs per run in the per-VM tables (default 15). */
+  readonly maxVmRows?: number
+}
+
+/** The page, given the charts to embed (from reportCharts). */
+export const renderHtml = (input: ReportInput, charts: ReadonlyArray<Chart>, options: HtmlOptions = {}): string => {
+  const runs = resolveRuns(input)
+  const errors = runs.filter((r) => r.error !== undefined)
+  const ir = input.importReport
+  const header =
+    `<h1>${h(input.title)}</h1>\n<p>Trace <strong>${h(input.traceName)}</strong>: ${h(ir.vms)} VMs, ${h(ir.ticks)} ticks of ${h(ir.step)} s, ` +
+    `${h(formatTime(ir.firstTime))} to ${h(formatTime(ir.lastTime))}. Host: ${h(formatNumber(input.host.physicalGiB, 1))} GiB physical, ` +
+    `${h(formatNumber(input.host.reserveGiB, 1))} GiB reserve. ${runs.length} runs.</p>` +
+    (input.generatedNote === undefined ? '' : `\n<p class="muted">${h(input.generatedNote)}</p>`)
+  const errorList =
+    errors.length === 0
+      ? ''
+      : `<div id="errors"><p class="error">Runs that stopped early (their figures cover the ticks before the stop):</p><ul>` +
+        errors.map((r) => `<li><strong>${h(r.label)}</strong>: ${h(r.error)}</li>`).join('') +
+        `</ul></div>`
+  const figures = charts
+    .map(
+      (c) =>
+        `<figure id="figure-${c.id}"><h3>${h(c.title)}</h3><div class="chart" id="chart-${c.id}" data-chart="${c.id}"></div>` +
+        `<figcaption>${h(c.caption)}</figcaption></figure>`,
+    )
+    .join('\n')
+  const notes =
+    input.notes.length === 0 ? '<p class="muted">No notes.</p>' : `<ul class="notes">${input.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`
+  const specs = charts.map((c) => {
+    const { $schema: _schema, ...spec } = c.spec as { $schema?: string }
+    return { id: c.id, spec }
+  })
+  const libs = BROWSER_BUILDS.map(([pkg, file]) => `<script data-lib="${pkg}">\n${scriptSource(readBrowserBuild(pkg, file))}\n</script>`).join('\n')
+  const boot = `(function () {
+  var specs = JSON.parse(document.getElementById('report-specs').textContent);
+  var jobs = specs.map(function (c) {
+    var el = document.getElementById('chart-' + c.id);
+    return vegaEmbed(el, c.spec, { actions: false, renderer: 'svg', mode: 'vega-lite' })
+      .then(function () { el.setAttribute('data-rendered', 'true'); })
+      .catch(function (e) { el.setAttribute('data-rendered', 'error'); el.textContent = 'This chart could not be drawn: ' + e; console.error(e); });
+  });
+  Promise.all(jobs).then(function () { document.body.setAttribute('data-charts', 'done'); });
+})();`
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(input.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>${header}</header>
+${errorList}
+${section('comparison', 'Comparison', comparisonTable(runs))}
+${section('charts', 'Charts', figures)}
+${section('vms', 'VMs with the largest shortfall', vmTables(runs, options.maxVmRows ?? 15))}
+${section('import', 'Trace import', importSection(input))}
+${section('parameters', 'Parameters', paramsSection(input, runs))}
+${section('notes', 'Modelling notes', notes)}
+<script id="report-specs" type="application/json">${jsonForScript(specs)}</script>
+${libs}
+<script>
+${boot}
+</script>
+</body>
+</html>
+`
+}

@@ -1,0 +1,118 @@
+/**
+ * Small pure helpers shared by the charts, the page and the summary: run labels, colours,
+ * the comparison table's rows, number and time formatting.
+ */
+import type { RunMetrics } from '../metrics/run-metrics.js'
+import type { ReportInput, ReportRun } from './model.js'
+
+export interface ResolvedRun {
+  /** Unique label in this report. */
+  readonly label: string
+  readonly run: ReportRun
+  readonly metrics: RunMetrics
+  readonly params: unknown
+  readonly error: string | undefined
+}
+
+/** Runs with unique labels (duplicates get " #2", " #3" ...), params and error defaulted. */
+export const resolveRuns = (input: ReportInput): ReadonlyArray<ResolvedRun> => {
+  const used = new Set<string>()
+  return input.runs.map((run) => {
+    const base = run.label ?? run.metrics.policy
+    let label = base
+    for (let i = 2; used.has(label); i++) label = `${base} #${i}`
+    used.add(label)
+    return {
+      label,
+      run,
+      metrics: run.metrics,
+      params: run.params !== undefined ? run.params : run.metrics.params,
+      error: run.error ?? run.metrics.error,
+    }
+  })
+}
+
+/** Colours of runs, in order (Tableau 10); repeats past ten runs. */
+export const RUN_COLOURS: ReadonlyArray<string> = [
+  '#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac',
+]
+
+export const runColours = (labels: ReadonlyArray<string>): string[] =>
+  labels.map((_, i) => RUN_COLOURS[i % RUN_COLOURS.length])
+
+/** One row of the comparison table. */
+export interface ComparisonRow {
+  readonly key: keyof RunMetrics | 'status'
+  readonly label: string
+  /** One value per run, formatted for people. */
+  readonly values: ReadonlyArray<string>
+}
+
+const num = (x: number, digits: number): string => {
+  if (typeof x !== 'number' || Number.isNaN(x)) return 'n/a'
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '-∞'
+  const f = 10 ** digits
+  const r = Math.round(x * f) / f
+  return (Object.is(r, -0) ? 0 : r).toFixed(digits)
+}
+const pct = (x: number): string => (typeof x === 'number' && Number.isFinite(x) ? `${num(x * 100, 1)} %` : 'n/a')
+
+/** Formats a number with `digits` decimals (n/a for NaN, ∞ for Infinity). */
+export const formatNumber = num
+
+const METRIC_ROWS: ReadonlyArray<readonly [keyof RunMetrics, string, (m: RunMetrics) => string]> = [
+  ['vmsAdmitted', 'VMs admitted / total', (m) => `${m.vmsAdmitted} / ${m.vmsTotal}`],
+  ['vmsRefused', 'VMs refused', (m) => `${m.vmsRefused}`],
+  ['overAllocationRatio', 'Over-allocation (peak configured / physical)', (m) => num(m.overAllocationRatio, 2)],
+  ['overCommitRatio', 'Over-commit (peak touched / physical)', (m) => num(m.overCommitRatio, 2)],
+  ['peakResidentGiB', 'Peak resident, GiB', (m) => num(m.peakResidentGiB, 1)],
+  ['meanResidentGiB', 'Mean resident, GiB', (m) => num(m.meanResidentGiB, 1)],
+  ['demandGiBh', 'Demand, GiBh', (m) => num(m.demandGiBh, 1)],
+  ['shortfallGiBh', 'Working-set shortfall, GiBh', (m) => num(m.shortfallGiBh, 2)],
+  ['guestPagingGiBh', '… guest paging, GiBh', (m) => num(m.guestPagingGiBh, 2)],
+  ['hostSwapGiBh', '… in host swap, GiBh', (m) => num(m.hostSwapGiBh, 2)],
+  ['blockedGiBh', '… blocked, GiBh', (m) => num(m.blockedGiBh, 2)],
+  ['hostSwapOutGiB', 'Host swap-out, GiB', (m) => num(m.hostSwapOutGiB, 2)],
+  ['compressedGiBh', 'Compressed, GiBh', (m) => num(m.compressedGiBh, 2)],
+  ['balloonedGiBh', 'Ballooned, GiBh', (m) => num(m.balloonedGiBh, 2)],
+  ['sharedSavedGiBh', 'Saved by sharing, GiBh', (m) => num(m.sharedSavedGiBh, 2)],
+  ['pressureOver100Share', 'VM-time with pressure > 100', (m) => pct(m.pressureOver100Share)],
+  ['slowdownP50', 'Slowdown p50', (m) => num(m.slowdownP50, 3)],
+  ['slowdownP95', 'Slowdown p95', (m) => num(m.slowdownP95, 3)],
+  ['slowdownP99', 'Slowdown p99', (m) => num(m.slowdownP99, 3)],
+  ['slowdownMax', 'Slowdown max', (m) => num(m.slowdownMax, 3)],
+  ['fairness', 'Fairness (Jain, 1 = fair)', (m) => num(m.fairness, 3)],
+]
+
+/** The comparison table: one row per figure, one column per run. */
+export const comparisonRows = (runs: ReadonlyArray<ResolvedRun>): ReadonlyArray<ComparisonRow> => {
+  const rows: ComparisonRow[] = [
+    { key: 'status', label: 'Status', values: runs.map((r) => (r.error === undefined ? 'completed' : 'stopped')) },
+    ...METRIC_ROWS.map(([key, label, f]) => ({ key, label, values: runs.map((r) => f(r.metrics)) })),
+  ]
+  const states = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.stateShare ?? {})))].sort()
+  for (const s of states)
+    rows.push({
+      key: 'stateShare',
+      label: `Time in state ${s}`,
+      values: runs.map((r) => {
+        const v = (r.metrics.stateShare ?? {})[s]
+        return v === undefined ? '–' : pct(v)
+      }),
+    })
+  return rows
+}
+
+/** ISO-8601 UTC time of Unix seconds, to the minute ("2013-08-12 13:40Z"); deterministic. */
+export const formatTime = (unixSeconds: number): string => {
+  if (!Number.isFinite(unixSeconds)) return 'n/a'
+  const d = new Date(Math.round(unixSeconds * 1000))
+  if (Number.isNaN(d.getTime())) return 'n/a'
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`
+}
+
+/** Stable JSON for people: keys in insertion order, two-space indent, undefined -> omitted. */
+export const prettyJson = (value: unknown): string => {
+  const s = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)
+  return s === undefined ? 'null' : s
+}

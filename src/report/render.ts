@@ -1,0 +1,78 @@
+/**
+ * Headless rendering of a chart: Vega-Lite compile -> Vega View (renderer 'none') -> SVG -> PNG
+ * (@resvg/resvg-js). No browser, no canvas, no network.
+ *
+ * Deterministic: same spec, same bytes. Vega numbers clip paths and gradients from a counter that
+ * lives for the whole process, so the SVG's ids are renumbered in order of appearance; text widths
+ * are Vega's estimate (no canvas in Node), fixed for a given string; time axes are UTC.
+ * Fonts: the SVG names DejaVu Sans (set in every chart's config) and resvg is given the DejaVu files,
+ * else text silently disappears from the PNG.
+ */
+import { existsSync } from 'node:fs'
+import { Resvg } from '@resvg/resvg-js'
+import * as vega from 'vega'
+import { compile, type TopLevelSpec } from 'vega-lite'
+import { CHART_FONT } from './charts.js'
+
+/** The DejaVu Sans files resvg loads (Debian's fonts-dejavu-core). */
+export const DEJAVU_FONT_FILES: ReadonlyArray<string> = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf',
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans-BoldOblique.ttf',
+]
+
+/** Compile a Vega-Lite spec to a Vega spec (throws on an invalid spec). */
+export const compileSpec = (spec: TopLevelSpec): vega.Spec => compile(spec).spec
+
+/**
+ * Renumber every id="..." of an SVG in order of appearance (r1, r2, ...) and rewrite the
+ * references to them (url(#id), href="#id"), so that ids do not depend on what the process
+ * rendered before.
+ */
+export const normalizeSvgIds = (svg: string): string => {
+  const map = new Map<string, string>()
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!map.has(m[1])) map.set(m[1], `r${map.size + 1}`)
+  if (map.size === 0) return svg
+  const sub = (id: string): string => map.get(id) ?? id
+  return svg
+    .replace(/(\sid=")([^"]+)(")/g, (_m, a: string, id: string, b: string) => `${a}${sub(id)}${b}`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${sub(id)})`)
+    .replace(/((?:xlink:)?href=")#([^"]+)(")/g, (_m, a: string, id: string, b: string) => `${a}#${sub(id)}${b}`)
+}
+
+/** Render a Vega-Lite spec to an SVG string (deterministic). */
+export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
+  const view = new vega.View(vega.parse(compileSpec(spec)), { renderer: 'none', logLevel: vega.Error })
+  try {
+    const svg = await view.toSVG()
+    return normalizeSvgIds(svg)
+  } finally {
+    view.finalize()
+  }
+}
+
+/** Render an SVG to PNG with resvg, at `scale` (default 2, for sharp text in documents). */
+export const svgToPng = (svg: string, scale = 2): Buffer => {
+  const fontFiles = DEJAVU_FONT_FILES.filter((f) => existsSync(f))
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font:
+      fontFiles.length > 0
+        ? { loadSystemFonts: false, fontFiles: [...fontFiles], defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT }
+        : { loadSystemFonts: true, defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT },
+  })
+  return Buffer.from(resvg.render().asPng())
+}
+
+export interface RenderedChart {
+  readonly svg: string
+  readonly png: Buffer
+}
+
+/** Render a spec to SVG and PNG. */
+export const renderChart = async (spec: TopLevelSpec, scale = 2): Promise<RenderedChart> => {
+  const svg = await renderSvg(spec)
+  return { svg, png: svgToPng(svg, scale) }
+}

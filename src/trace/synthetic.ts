@@ -129,6 +129,32 @@ const normalCdf = (z: number): number => {
   return z > 0 ? 1 - p : p
 }
 
+/** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+const normalQuantile = (p: number): number => {
+  const q = Math.min(1 - 1e-12, Math.max(1e-12, p))
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239]
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771466, -13.28068155288572]
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
+  const low = 0.02425
+  if (q < low) {
+    const r = Math.sqrt(-2 * Math.log(q))
+    return (((((c[0] * r + c[1]) * r + c[2]) * r + c[3]) * r + c[4]) * r + c[5]) / ((((d[0] * r + d[1]) * r + d[2]) * r + d[3]) * r + 1)
+  }
+  if (q > 1 - low) return -normalQuantile(1 - q)
+  const r = q - 0.5
+  const r2 = r * r
+  return ((((((a[0] * r2 + a[1]) * r2 + a[2]) * r2 + a[3]) * r2 + a[4]) * r2 + a[5]) * r) /
+    (((((b[0] * r2 + b[1]) * r2 + b[2]) * r2 + b[3]) * r2 + b[4]) * r2 + 1)
+}
+
+/**
+ * Stratified uniforms: n values, one in each of n equal strata, in random order. Drawing a fleet's
+ * parameters this way (Latin hypercube) makes even a small fleet's percentiles land near the
+ * targets, where independent draws would scatter them.
+ */
+const stratified = (rng: MutableRng, n: number): number[] => shuffledIndices(rng, n).map((k) => (k + rng.float()) / n)
+
 // ---------------------------------------------------------------------------------------------
 // Per-VM workload profile
 
@@ -152,11 +178,18 @@ interface Workload {
 /** How strongly a VM's burstiness and daily swing go together (a Gaussian copula); a modelling choice. */
 const BURST_SWING_CORRELATION = 0.5
 
-const drawWorkload = (rng: MutableRng): Workload => {
-  const meanShare = quantile(MEAN_SHARE, rng.float())
-  const zb = rng.normal()
-  const zs = BURST_SWING_CORRELATION * zb + Math.sqrt(1 - BURST_SWING_CORRELATION ** 2) * rng.normal()
-  const burst = quantile(BURSTINESS, normalCdf(zb))
+/** The uniforms that place a VM in the calibration distributions (stratified across the fleet). */
+interface Placement {
+  readonly meanShare: number
+  readonly burst: number
+  readonly swing: number
+}
+
+const drawWorkload = (u: Placement, rng: MutableRng): Workload => {
+  const meanShare = quantile(MEAN_SHARE, u.meanShare)
+  const burst = quantile(BURSTINESS, u.burst)
+  // Burstiness and swing go together (busy VMs have both): a Gaussian copula on their uniforms.
+  const zs = BURST_SWING_CORRELATION * normalQuantile(u.burst) + Math.sqrt(1 - BURST_SWING_CORRELATION ** 2) * normalQuantile(u.swing)
   const swing = quantile(DAILY_SWING, normalCdf(zs))
   // Peak: business hours (Europe, UTC+1/+2) for most, evenings or night batch for the rest.
   const kind = rng.float()

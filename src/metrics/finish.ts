@@ -6,6 +6,7 @@
  *
  * Exact meaning of each RunMetrics figure (t ranges over the folded ticks, s_t its seconds,
  * "running" = status running at t):
+ *   (Per-VM figures cover the VMs of header.vmIds, taken in that order.)
  *   vmsTotal             header.vmIds.length
  *   vmsAdmitted          VMs running at >= 1 tick
  *   vmsRefused           VMs with status refused at >= 1 tick (whether or not they ran later);
@@ -57,6 +58,7 @@ export const jainIndex = (xs: ReadonlyArray<number>): number => {
 export const runSlowdownHistogram = (p: RunPartial): Float64Array => {
   const h = new Float64Array(SLOWDOWN_BUCKETS)
   const n = p.vms.ids.length
+  // Bucket weights are seconds: whole numbers in practice, so this sum is exact in any order.
   for (let v = 0; v < n; v++) {
     const o = v * SLOWDOWN_BUCKETS
     for (let k = 0; k < SLOWDOWN_BUCKETS; k++) h[k] += p.vms.hist[o + k]
@@ -122,7 +124,13 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
   let slowSec = 0
   let slowMax = 0
   const shares: number[] = []
-  for (let v = 0; v < ids.length; v++) {
+  // Header order, so that the result does not depend on the order pieces were concatenated in
+  // (float sums of the shares would otherwise differ in their last bits). VMs not in the header
+  // are ignored.
+  const index = new Map(ids.map((id, i) => [id, i]))
+  for (const id of header.vmIds) {
+    const v = index.get(id)
+    if (v === undefined) continue
     const f = flags[v]
     const o = v * VM_STAT_COUNT
     if (f & VM_RAN) admitted++

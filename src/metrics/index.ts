@@ -1,0 +1,10 @@
+/** The metrics reducers: public API. */
+export * from './histogram.js'
+export * from './partial.js'
+export * from './fold.js'
+export * from './finish.js'
+export * from './csv.js'
+export * from './format.js'
+export * from './compare.js'
+export type { RunMetrics } from './run-metrics.js'
+export { METRICS_SCHEMA_VERSION } from './run-metrics.js'

@@ -404,7 +404,7 @@ export const slowdownDistributionSpec = (input: ReportInput, options: ChartOptio
       height: 220,
       mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
       encoding: {
-        x: { field: 'slowdown', type: 'quantitative', scale: { zero: false }, title: 'slowdown factor (x)' },
+        x: { field: 'slowdown', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'slowdown factor (x, log scale)' },
         y: { field: 'share', type: 'quantitative', scale: { zero: false }, title: 'share of VM-time below x', axis: { format: '.0%' } },
         color: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runColours(labels) } },
       },

@@ -9,7 +9,7 @@
  * else text silently disappears from the PNG.
  */
 import { existsSync } from 'node:fs'
-import { Resvg } from '@resvg/resvg-js'
+import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { CHART_FONT } from './charts.js'
@@ -52,19 +52,21 @@ export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
   }
 }
 
-/** Render an SVG to PNG with resvg, at `scale` (default 2, for sharp text in documents). */
-export const svgToPng = (svg: string, scale = 2): Buffer => {
+/** resvg's options: zoom `scale`, white background, the DejaVu files (system fonts if they are missing). */
+export const resvgOptions = (scale = 2): ResvgRenderOptions => {
   const fontFiles = DEJAVU_FONT_FILES.filter((f) => existsSync(f))
-  const resvg = new Resvg(svg, {
+  return {
     fitTo: { mode: 'zoom', value: scale },
     background: 'white',
     font:
       fontFiles.length > 0
         ? { loadSystemFonts: false, fontFiles: [...fontFiles], defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT }
         : { loadSystemFonts: true, defaultFontFamily: CHART_FONT, sansSerifFamily: CHART_FONT },
-  })
-  return Buffer.from(resvg.render().asPng())
+  }
 }
+
+/** Render an SVG to PNG with resvg, at `scale` (default 2, for sharp text in documents). */
+export const svgToPng = (svg: string, scale = 2): Buffer => Buffer.from(new Resvg(svg, resvgOptions(scale)).render().asPng())
 
 export interface RenderedChart {
   readonly svg: string

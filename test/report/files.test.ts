@@ -1,0 +1,186 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { METRICS_SCHEMA_VERSION } from '../../src/metrics/run-metrics.js'
+import { writeReportFiles } from '../../src/report/files.js'
+import type { ReportInput } from '../../src/report/model.js'
+import { EVIL_VM, fixtureInput, SCRIPT_VM } from './fixture.js'
+
+const CHARTS = ['key-metrics', 'host-memory', 'shortfall', 'heatmap', 'slowdown-distribution']
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+
+let root: string
+let dirA: string
+let dirB: string
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'memreplay-report-'))
+  dirA = path.join(root, 'a')
+  dirB = path.join(root, 'nested', 'b')
+  await writeReportFiles(dirA, fixtureInput())
+  await writeReportFiles(dirB, fixtureInput())
+})
+
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+/** The page with the inlined library builds cut out: what we wrote ourselves. */
+const ownMarkup = (html: string): string => html.replace(/<script data-lib="[^"]+">[\s\S]*?<\/script>/g, '<script data-lib></script>')
+
+describe('writeReportFiles', () => {
+  it('writes every file', () => {
+    const expected = [
+      'index.html',
+      'summary.md',
+      'metrics.json',
+      'host-series.csv',
+      ...CHARTS.flatMap((c) => [`${c}.vl.json`, `${c}.svg`, `${c}.png`]),
+    ].sort()
+    expect(readdirSync(dirA).sort()).toEqual(expected)
+    for (const f of expected) expect(statSync(path.join(dirA, f)).size).toBeGreaterThan(0)
+    expect(readFileSync(path.join(dirA, 'host-series.csv'), 'utf8')).toBe('run,time,free\nstatic,0,30\n')
+    // no temporary or old folders left beside it
+    expect(readdirSync(root).sort()).toEqual(['a', 'nested'])
+  })
+
+  it('writes PNGs and SVGs with text in DejaVu Sans', () => {
+    for (const c of CHARTS) {
+      const png = readFileSync(path.join(dirA, `${c}.png`))
+      expect(png.length).toBeGreaterThan(1000)
+      expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true)
+      const svg = readFileSync(path.join(dirA, `${c}.svg`), 'utf8')
+      expect(svg.startsWith('<svg')).toBe(true)
+      expect(svg).toMatch(/<text[^>]*font-family="DejaVu Sans"/)
+      expect(svg).not.toContain('<img')
+      const spec = JSON.parse(readFileSync(path.join(dirA, `${c}.vl.json`), 'utf8'))
+      expect(spec.config.font).toBe('DejaVu Sans')
+    }
+    // hostile VM names are text in the heatmap's SVG, escaped
+    const heat = readFileSync(path.join(dirA, 'heatmap.svg'), 'utf8')
+    expect(heat).toContain('&lt;img src=x onerror=alert(1)&gt;')
+  })
+
+  it('is deterministic: two writes give byte-identical files', () => {
+    for (const f of readdirSync(dirA)) {
+      const a = readFileSync(path.join(dirA, f))
+      const b = readFileSync(path.join(dirB, f))
+      expect(a.equals(b), f).toBe(true)
+    }
+  })
+
+  it('escapes every untrusted string in index.html and uses no external URL', () => {
+    const html = readFileSync(path.join(dirA, 'index.html'), 'utf8')
+    const own = ownMarkup(html)
+    expect(own).not.toContain('<img')
+    expect(own).not.toContain('<b>')
+    expect(own).not.toContain('alert(3)</script>')
+    expect(own).toContain('&lt;img src=x onerror=alert(1)&gt;')
+    expect(own).toContain('&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;')
+    // our markup has no URL at all; the CSP forbids any load
+    expect(own).not.toMatch(/https?:\/\//i)
+    expect(own).not.toMatch(/<[a-z][^>]*\s(src|href)=/i)
+    expect(html).toContain("default-src 'none'")
+    // only the expected <script> elements, and none closes early
+    const scripts = html.match(/<script\b[^>]*>/g) ?? []
+    expect(scripts).toEqual([
+      '<script id="report-specs" type="application/json">',
+      '<script data-lib="vega">',
+      '<script data-lib="vega-lite">',
+      '<script data-lib="vega-embed">',
+      '<script>',
+    ])
+    expect((html.match(/<\/script>/g) ?? []).length).toBe(5)
+    const json = /<script id="report-specs" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? ''
+    expect(json).not.toMatch(/[<>]/)
+    const specs = JSON.parse(json) as Array<{ id: string; spec: { $schema?: string } }>
+    expect(specs.map((s) => s.id)).toEqual(CHARTS)
+    for (const s of specs) expect(s.spec.$schema).toBeUndefined()
+    expect(JSON.stringify(specs)).toContain(SCRIPT_VM)
+  })
+
+  it('shows the import report, the parameters and the notes', () => {
+    const html = readFileSync(path.join(dirA, 'index.html'), 'utf8')
+    expect(html).toContain('<td>gapHeld</td><td>7</td><td>1</td>')
+    expect(html).toContain('&quot;level&quot;: 2')
+    expect(html).toContain('&lt;b&gt;not bold&lt;/b&gt;')
+    expect(html).toContain('Slowdown model: linear')
+    expect(html).toContain('World model: world')
+    expect(html).toContain('Ballooning reclaims idle memory first.')
+    expect(html).toContain('rule &lt;x&gt; broken at tick 49')
+  })
+
+  it('writes summary.md with the table, PNG links and notes, escaped', () => {
+    const md = readFileSync(path.join(dirA, 'summary.md'), 'utf8')
+    expect(md).toContain('| Figure | static | hyperv-dm | esx |')
+    expect(md).toContain('| Slowdown p95 | 1.000 | 1.100 | 1.200 |')
+    for (const c of CHARTS) expect(md).toContain(`](${c}.png)`)
+    expect(md).toContain('Ballooning reclaims idle memory first.')
+    expect(md).not.toContain('<img')
+    expect(md).not.toContain('<script')
+    expect(md).toContain(`VM &lt;img src=x onerror=alert(1)&gt; is hostile on purpose.`)
+  })
+
+  it('writes metrics.json with the schema version and every run', () => {
+    const m = JSON.parse(readFileSync(path.join(dirA, 'metrics.json'), 'utf8'))
+    expect(m.schemaVersion).toBe(METRICS_SCHEMA_VERSION)
+    expect(m.traceName).toBe('fixture & friends')
+    expect(m.importReport.repairs.gapHeld).toBe(7)
+    expect(m.importReport.perVm).toBeUndefined()
+    expect(m.runs.map((r: { label: string }) => r.label)).toEqual(['static', 'hyperv-dm', 'esx'])
+    expect(m.runs[1].metrics.shortfallGiBh).toBe(3)
+    expect(m.runs[2].error).toBe('rule <x> broken at tick 49')
+  })
+})
+
+describe('writeReportFiles replaces a folder as a whole', () => {
+  it('replaces an existing report and leaves nothing beside it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-replace-'))
+    try {
+      const target = path.join(dir, 'report')
+      mkdirSync(target)
+      writeFileSync(path.join(target, 'stale.txt'), 'old')
+      await writeReportFiles(target, fixtureInput())
+      expect(existsSync(path.join(target, 'stale.txt'))).toBe(false)
+      expect(existsSync(path.join(target, 'index.html'))).toBe(true)
+      expect(readdirSync(dir)).toEqual(['report'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('leaves no folder (and keeps the old one) when it fails', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-fail-'))
+    try {
+      const bad: ReportInput = { ...fixtureInput(), seriesCsv: [{ fileName: '../escape.csv', csv: 'x' }] }
+      await expect(writeReportFiles(path.join(dir, 'new'), bad)).rejects.toThrow(/not a plain file name/)
+      expect(readdirSync(dir)).toEqual([])
+      const target = path.join(dir, 'old')
+      mkdirSync(target)
+      writeFileSync(path.join(target, 'keep.txt'), 'kept')
+      const clash: ReportInput = { ...fixtureInput(), seriesCsv: [{ fileName: 'index.html', csv: 'x' }] }
+      await expect(writeReportFiles(target, clash)).rejects.toThrow(/collides/)
+      expect(readdirSync(dir)).toEqual(['old'])
+      expect(readFileSync(path.join(target, 'keep.txt'), 'utf8')).toBe('kept')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('renders a run that produced no series (stopped at once) without failing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-empty-'))
+    try {
+      const input = fixtureInput()
+      const empty: ReportInput = {
+        ...input,
+        runs: [...input.runs, { ...input.runs[0], label: 'empty', hostSeries: [], heatmap: [], slowdownHistogram: [], vmSummaries: [] }],
+      }
+      const w = await writeReportFiles(path.join(dir, 'r'), empty)
+      expect(w.files).toContain('heatmap.png')
+      expect(readFileSync(path.join(dir, 'r', 'index.html'), 'utf8')).toContain('No VM summaries.')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+void EVIL_VM

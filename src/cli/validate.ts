@@ -1,8 +1,88 @@
+/**
+ * `memreplay validate <trace>`: import a trace and print what was read and repaired (exit 0), or the
+ * structural errors that make it unusable (exit 1).
+ */
+import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import * as E from 'fp-ts/lib/Either.js'
+import { type ColumnMap, decodeColumnMapJson, parseColumnMap } from '../trace/column-map.js'
+import { type TraceError, formatTraceErrors, traceError } from '../trace/errors.js'
+import { DEFAULT_MAX_ERRORS, DEFAULT_MAX_GAP_SECONDS, formatImportReport, importTrace, type TraceFormat } from '../trace/import.js'
+
+const FORMATS: ReadonlyArray<TraceFormat> = ['bitbrains', 'canonical', 'mapped']
+
+/** "tab" and "\t" as typed on a command line mean a tab character. */
+export const separatorArg = (s: string): string => (s === 'tab' || s === '\\t' ? '\t' : s)
+
+/** --map is a mapping string, or the path of a JSON file holding one (when it names no "=" it is a path). */
+export const loadColumnMap = async (
+  arg: string,
+): Promise<E.Either<ReadonlyArray<TraceError>, { map: ColumnMap; separator: string | undefined }>> => {
+  if (arg.includes('=')) return E.map((map: ColumnMap) => ({ map, separator: undefined }))(parseColumnMap(arg))
+  let text: string
+  try {
+    text = await readFile(arg, 'utf8')
+  } catch (err) {
+    return E.left([traceError(arg, undefined, undefined, 'a column map ("time=ts, demand=used:KiB, ...") or a JSON file', `no readable file (${(err as Error).message})`)])
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    return E.left([traceError(arg, undefined, undefined, 'JSON', `text that is not JSON (${(err as Error).message})`)])
+  }
+  return decodeColumnMapJson(json, arg)
+}
+
+interface ValidateFlags {
+  readonly format?: string
+  readonly map?: string
+  readonly maxGap?: string
+  readonly separator?: string
+  readonly maxErrors?: string
+}
+
+/** The whole command as a function of its arguments: text to print and an exit code. */
+export const runValidate = async (path: string, flags: ValidateFlags): Promise<{ out: string; code: 0 | 1 }> => {
+  const fail = (errors: ReadonlyArray<TraceError>, max?: number) => ({ out: formatTraceErrors(errors, max), code: 1 as const })
+  if (flags.format !== undefined && !FORMATS.includes(flags.format as TraceFormat))
+    return fail([traceError('--format', undefined, undefined, FORMATS.join(', '), JSON.stringify(flags.format))])
+  const maxGapSeconds = flags.maxGap === undefined ? DEFAULT_MAX_GAP_SECONDS : Number(flags.maxGap)
+  if (!(maxGapSeconds >= 0) || !Number.isFinite(maxGapSeconds))
+    return fail([traceError('--max-gap', undefined, undefined, 'a non-negative number of seconds', JSON.stringify(flags.maxGap))])
+  const maxErrors = flags.maxErrors === undefined ? DEFAULT_MAX_ERRORS : Number(flags.maxErrors)
+  if (!Number.isInteger(maxErrors) || maxErrors < 1)
+    return fail([traceError('--max-errors', undefined, undefined, 'a whole number of at least 1', JSON.stringify(flags.maxErrors))])
+  let map: ColumnMap | undefined
+  let separator = flags.separator === undefined ? undefined : separatorArg(flags.separator)
+  if (flags.map !== undefined) {
+    const loaded = await loadColumnMap(flags.map)
+    if (E.isLeft(loaded)) return fail(loaded.left)
+    map = loaded.right.map
+    separator = separator ?? loaded.right.separator
+  }
+  const result = await importTrace(path, {
+    format: flags.format as TraceFormat | undefined,
+    map,
+    maxGapSeconds,
+    maxErrors,
+    separator,
+  })
+  return E.isLeft(result) ? fail(result.left, maxErrors) : { out: formatImportReport(result.right.report), code: 0 }
+}
 
 export const registerValidate = (program: Command): void => {
-  program.command('validate <trace>').description('validate a trace and print its import report (not yet built)').action(() => {
-    process.stderr.write('not yet built\n')
-    process.exit(2)
-  })
+  program
+    .command('validate <trace>')
+    .description('import a trace (Bitbrains folder or file, canonical CSV, or any CSV with --map) and print what was read and repaired')
+    .option('--format <format>', `bitbrains, canonical or mapped (default: detected from the header)`)
+    .option('--map <map>', 'column map, e.g. "time=ts:ms, vm=name, demand=mem_used_kb:KiB, configured=mem_total:GiB", or a JSON file')
+    .option('--separator <sep>', 'field separator: "," ";" or tab (default: detected)')
+    .option('--max-gap <seconds>', `longest run of missing samples held at the last value (default ${DEFAULT_MAX_GAP_SECONDS})`)
+    .option('--max-errors <n>', `stop after this many errors (default ${DEFAULT_MAX_ERRORS})`)
+    .action(async (trace: string, flags: ValidateFlags) => {
+      const { out, code } = await runValidate(trace, flags)
+      ;(code === 0 ? process.stdout : process.stderr).write(out + '\n')
+      process.exitCode = code
+    })
 }

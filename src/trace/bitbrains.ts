@@ -9,9 +9,12 @@ export const BITBRAINS_TIME = 'Timestamp [ms]'
 export const BITBRAINS_DEMAND = 'Memory usage [KB]'
 export const BITBRAINS_CONFIGURED = 'Memory capacity provisioned [KB]'
 
-/** A header is Bitbrains' when it names the timestamp and both memory columns. */
+/**
+ * A header is Bitbrains' when it names any of its three columns we read: a file missing one of them is
+ * still recognised, so that the error names the missing column rather than "unknown format".
+ */
 export const isBitbrainsHeader = (names: ReadonlyArray<string>): boolean =>
-  names.includes(BITBRAINS_TIME) && (names.includes(BITBRAINS_DEMAND) || names.includes(BITBRAINS_CONFIGURED))
+  names.includes(BITBRAINS_TIME) || names.includes(BITBRAINS_DEMAND) || names.includes(BITBRAINS_CONFIGURED)
 
 /** No vm column: each file is one VM. */
 export const BITBRAINS_MAP: ColumnMap = {

@@ -16,9 +16,12 @@ import type { ColumnMap } from './column-map.js'
 export const CANONICAL_REQUIRED = ['time', 'vm', 'demand_mib', 'configured_mib'] as const
 export const CANONICAL_OPTIONAL = ['touched_mib', 'image', 'os'] as const
 
-/** True when a header (already split into names) is the canonical one: the four required columns, in any order. */
+/**
+ * True when a header (already split into names) is canonical: columns in any order, recognised by a
+ * size column so that a file missing another required column gets an error naming it.
+ */
 export const isCanonicalHeader = (names: ReadonlyArray<string>): boolean =>
-  CANONICAL_REQUIRED.every((c) => names.includes(c))
+  names.includes('demand_mib') || names.includes('configured_mib')
 
 /** The canonical format as a column map, so one reader serves canonical and mapped files. */
 export const canonicalColumnMap = (names: ReadonlyArray<string>): ColumnMap => ({

@@ -46,6 +46,8 @@ import {
   vmSummaries,
   vmSummaryCsv,
   formatFixed,
+  partialSink,
+  deferredPartialSink,
   SLOWDOWN_BUCKETS,
   SLOWDOWN_EDGES,
 } from '../../src/metrics/index.js'
@@ -211,6 +213,20 @@ describe('worked example (numbers from the comment, by hand)', () => {
       { lower: SLOWDOWN_EDGES[69], upper: SLOWDOWN_EDGES[70], vmHours: 300 / 3600 },
       { lower: SLOWDOWN_EDGES[139], upper: SLOWDOWN_EDGES[140], vmHours: 300 / 3600 },
     ])
+  })
+
+  it('sinks for the replay give the same partial', () => {
+    const s1 = partialSink(header)
+    for (const a of reusedStream(ticks)) s1.sink(a)
+    expect(s1.result()).toEqual(partial)
+    const s2 = deferredPartialSink(3)
+    for (const a of reusedStream(ticks)) s2.sink(a)
+    expect(s2.result(header)).toEqual(partial)
+    expect(() => {
+      const s3 = partialSink(header)
+      s3.sink(accountOf(ticks[1]))
+      s3.sink(accountOf(ticks[0]))
+    }).toThrow(RangeError)
   })
 
   it('copies what it keeps: folding reused arrays equals folding fresh ones', () => {

@@ -12,7 +12,7 @@
  * at the trace's step, and the world applies the hot-add and balloon rates over the tick); the 45 s
  * before a guest's first report (a VM holds its Startup RAM for its first tick, since `committed` is
  * 0 until it has run one tick); the Smart Paging file's location and its 10-minute intent (our Smart
- * Paging part simply deflates as memory frees); memory buffer as a floor for "available" memory.
+ * Paging part simply deflates as memory frees); Hyper-V's own hysteresis (we retarget every tick).
  *
  * Where it had to choose (each also a param or a comment below):
  *   - How a short host shares memory: Microsoft does not publish how the balancer picks donors.

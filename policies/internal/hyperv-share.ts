@@ -36,26 +36,36 @@ export const weightShare = (
     out[v] = floors[v]
     remaining -= floors[v]
   }
-  let active = members.filter((v) => caps[v] > floors[v])
-  while (remaining > 0 && active.length > 0) {
-    const positive = active.some((v) => weights[v] > 0)
-    const w = (v: number): number => (positive ? Math.max(0, weights[v]) : 1)
-    let W = 0
-    for (const v of active) W += w(v)
-    // VMs whose share would pass their cap are held at it; the rest share again.
-    const capped = active.filter((v) => w(v) > 0 && (remaining * w(v)) / W >= caps[v] - out[v])
-    if (capped.length === 0) {
-      for (const v of active) out[v] += (remaining * w(v)) / W
-      remaining = 0
-      break
-    }
-    for (const v of capped) {
-      remaining -= caps[v] - out[v]
-      out[v] = caps[v]
-    }
-    active = active.filter((v) => !capped.includes(v))
-  }
+  const growing = members.filter((v) => caps[v] > floors[v])
+  const weighted = growing.filter((v) => weights[v] > 0)
+  remaining = fill(weighted, floors, caps, (v) => weights[v], remaining, out)
+  // Weight-0 VMs share equally what the weighted ones could not take.
+  if (remaining > 0) fill(growing.filter((v) => !(weights[v] > 0)), floors, caps, () => 1, remaining, out)
   return out
+}
+
+/**
+ * Water-filling in O(n log n): at level L a VM gets min(L x w, need), need = cap - floor. VMs are
+ * capped in the order of need / w; the first that is not capped sets L = remaining / (weight left).
+ * Adds to `out`; returns what is left over (> 0 only when every VM reached its cap).
+ */
+const fill = (vs: ReadonlyArray<number>, floors: Column, caps: Column, w: (v: number) => number, remaining: number, out: Float64Array): number => {
+  const order = [...vs].sort((a, b) => (caps[a] - floors[a]) / w(a) - (caps[b] - floors[b]) / w(b))
+  let W = 0
+  for (const v of order) W += w(v)
+  let i = 0
+  for (; i < order.length && remaining > 0; i++) {
+    const v = order[i]
+    const need = caps[v] - floors[v]
+    if ((remaining * w(v)) / W < need) break
+    out[v] = caps[v]
+    remaining -= need
+    W -= w(v)
+  }
+  if (remaining <= 0) return 0
+  if (i === order.length) return remaining
+  for (let j = i; j < order.length; j++) out[order[j]] += (remaining * w(order[j])) / W
+  return 0
 }
 
 /**

@@ -244,6 +244,22 @@ describe('dynamic-memory: admission and Smart Paging', () => {
     expect(off[3].status).toEqual([VmStatus.refused, VmStatus.refused, VmStatus.running])
   })
 
+  it('at a 1 s step, Smart Paging needs the balloon to reach its size within the tick', () => {
+    // Same fleet at a 1 s step (balloon 64 MiB a tick, hot-add 128). a runs ticks 0-24 (settles at 600
+    // after 7 ticks of ballooning 64), b climbs to 3328 by tick 18 (18 blocks); a is off at tick 25,
+    // restarts at tick 26 with 768 free. Startup 1024 would need a 256 MiB balloon at boot, but the
+    // balloon reaches only 64 within the tick, so the host would hold 960 > 768: a is refused.
+    const on = (from: number, to: number, d: number) => Array.from({ length: 30 }, (_, t) => (t >= from && t < to ? d : NaN))
+    const sp = [
+      { id: 'a', demand: on(0, 25, 500).map((x, t) => (t >= 26 ? 900 : x)), configured: 4096 },
+      { id: 'b', demand: repeat(3500, 30), configured: 4096 },
+    ]
+    const ticks = run(sp, hostOf(4096), [vms[1], vms[2]], {}, 1)
+    expect(ticks[24].assigned).toEqual([600, 3328])
+    expect(ticks[25].free).toBe(768)
+    expect(ticks[26].status).toEqual([VmStatus.refused, VmStatus.running])
+  })
+
   it('refuses a restart whose Minimum does not fit either', () => {
     // Same, but a's Minimum is 800 > the 768 free.
     const big = [vms[0], settingsOf('a', 4096, { minimumMiB: 800 }), vms[2]]
@@ -403,6 +419,8 @@ describe('dynamic-memory: sharing rules (hyperv-share)', () => {
     // Weight 0 gets nothing while the other can grow: b reaches its cap 3000 (takes 2488 of 3072),
     // then the 584 left go to a: 512 + 584 = 1096.
     expect([...weightShare([0, 1], [512, 512], [3000, 3000], [0, 5000], 4096)]).toEqual([1096, 3000])
+    // All weights 0: the 3072 above the minimums go equally, 1536 each: 2048 and 2048.
+    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [0, 0], 4096)]).toEqual([2048, 2048])
     // Non-members get 0.
     expect([...weightShare([1], [512, 512], [3000, 3000], [5000, 5000], 2000)]).toEqual([0, 2000])
   })

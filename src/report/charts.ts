@@ -49,6 +49,9 @@ const config = (): Config => ({
 
 const ms = (unixSeconds: number): number => Math.round(unixSeconds * 1000)
 
+/** Values are rounded (4 decimals: 0.1 MiB for GiB) to keep the inlined data small. */
+const round = (x: number, d: number): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x)
+
 /** Span of all times in the input (host series and heatmap), seconds. */
 const spanSeconds = (input: ReportInput): number => {
   let lo = Infinity
@@ -99,10 +102,11 @@ export const hostMemorySpec = (input: ReportInput, options: ChartOptions = {}): 
   for (const r of runs) {
     const d = downsampleByTime(r.run.hostSeries as ReadonlyArray<HostSeriesRow>, HOST_FIELDS, maxPoints)
     widths.add(d.bucketSeconds)
-    for (const b of d.buckets)
-      HOST_COMPONENTS.forEach(([field, label], order) => {
-        values.push({ run: r.label, t: ms(b.time), component: label, order, gib: b.mean[field as (typeof HOST_FIELDS)[number]] })
-      })
+    for (const b of d.buckets) {
+      const row: Record<string, string | number> = { run: r.label, t: ms(b.time) }
+      for (const f of HOST_FIELDS) row[f] = round(b.mean[f], 4)
+      values.push(row)
+    }
   }
   const usable = input.host.physicalGiB - input.host.reserveGiB
   const caption =
@@ -118,6 +122,12 @@ export const hostMemorySpec = (input: ReportInput, options: ChartOptions = {}): 
       config: config(),
       title: { text: 'Host memory over time', subtitle: widthsNote(widths) },
       data: { values },
+      // wide rows (one per bucket) keep the data small; folded into one row per component here
+      transform: [
+        { fold: [...HOST_FIELDS], as: ['key', 'gib'] },
+        { calculate: `indexof(${JSON.stringify(HOST_FIELDS)}, datum.key)`, as: 'order' },
+        { calculate: `${JSON.stringify(HOST_COMPONENTS.map(([, l]) => l))}[datum.order]`, as: 'component' },
+      ],
       facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
       spec: {
         width: options.width ?? 640,
@@ -163,7 +173,7 @@ export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): C
     }))
     const d = downsampleByTime(totals, ['total'], maxPoints)
     widths.add(d.bucketSeconds)
-    for (const b of d.buckets) values.push({ run: r.label, t: ms(b.time), mean: b.mean.total, max: b.max.total })
+    for (const b of d.buckets) values.push({ run: r.label, t: ms(b.time), mean: round(b.mean.total, 4), max: round(b.max.total, 4) })
   }
   const labels = runs.map((r) => r.label)
   const colour = {
@@ -267,7 +277,7 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
     widths.add(bucketSeconds)
     for (const c of cells)
       if (keep.has(c.vm))
-        values.push({ run: r.label, vm: c.vm, t: ms(c.bucketStart), t2: ms(c.bucketStart + bucketSeconds), value: c.value })
+        values.push({ run: r.label, vm: c.vm, t: ms(c.bucketStart), t2: ms(c.bucketStart + bucketSeconds), value: round(c.value, 4) })
   }
   const measureTitle = measure === 'slowdown' ? 'slowdown (x)' : 'pressure (%)'
   const which =
@@ -421,5 +431,4 @@ export const reportCharts = (input: ReportInput, options: ChartOptions = {}): Re
   slowdownDistributionSpec(input, options),
 ]
 
-const round = (x: number, d: number): number => Math.round(x * 10 ** d) / 10 ** d
 const capitalise = (s: string): string => (s.length === 0 ? s : s[0].toUpperCase() + s.slice(1))

@@ -73,7 +73,7 @@ th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
 figure{margin:1rem 0 2rem}figcaption{font-size:.85rem;color:#555;max-width:900px}
 .chart{min-height:60px;overflow-x:auto}.error{color:#a00;font-weight:bold}.muted{color:#666}
-.swatch{display:inline-block;width:.8em;height:.8em;margin-right:.3em;vertical-align:middle}
+.facts td,.repairs td:last-child{text-align:left}
 `
 
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = ''): string =>
@@ -143,6 +143,7 @@ const importSection = (input: ReportInput): string => {
       ['Data rows read', String(ir.rows)],
       ['Longest gap held, s', String(ir.maxGapSeconds)],
     ],
+    'facts',
   )
   const affected = (k: RepairKind): number => ir.perVm.filter((v) => (v.repairs?.[k] ?? 0) > 0).length
   const repairs = table(

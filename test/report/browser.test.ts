@@ -1,0 +1,102 @@
+/**
+ * Opens the written index.html in headless Chromium (file://, no network) and checks that every
+ * chart drew marks, nothing was requested from outside, no console error, and the hostile VM names
+ * show as text (no element injected, no dialog).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeReportFiles } from '../../src/report/files.js'
+import { EVIL_VM, fixtureInput, SCRIPT_VM } from './fixture.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHARTS = ['key-metrics', 'host-memory', 'shortfall', 'heatmap', 'slowdown-distribution']
+
+let root: string
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'memreplay-browser-'))
+  await writeReportFiles(path.join(root, 'report'), fixtureInput())
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  rmSync(root, { recursive: true, force: true })
+})
+
+describe.skipIf(!existsSync(CHROMIUM))('index.html in a browser', () => {
+  it('draws every chart offline, safely', async () => {
+    if (browser === undefined) throw new Error('no browser')
+    const page = await browser.newPage()
+    const pageUrl = pathToFileURL(path.join(root, 'report', 'index.html')).href
+    const consoleErrors: string[] = []
+    const pageErrors: string[] = []
+    const foreignRequests: string[] = []
+    const dialogs: string[] = []
+    const seen: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text())
+    })
+    page.on('pageerror', (e) => pageErrors.push(String(e)))
+    page.on('request', (r) => {
+      const url = r.url()
+      seen.push(url)
+      if (url !== pageUrl && !url.startsWith('data:')) foreignRequests.push(url)
+    })
+    page.on('dialog', (d) => {
+      dialogs.push(d.message())
+      void d.dismiss()
+    })
+
+    await page.goto(pageUrl, { waitUntil: 'load' })
+    await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 })
+
+    for (const id of CHARTS) {
+      const state = await page.getAttribute(`#chart-${id}`, 'data-rendered')
+      expect(state, id).toBe('true')
+      // data marks only (legends and axes have other roles)
+      const marks = await page.locator(`#chart-${id} svg g.role-mark path`).count()
+      expect(marks, `${id} marks`).toBeGreaterThan(0)
+      const texts = await page.locator(`#chart-${id} svg text`).count()
+      expect(texts, `${id} text`).toBeGreaterThan(0)
+    }
+    // the heatmap draws one rect per (run, VM, bucket) that ran: 3 + 4 + 4 VMs x 50 buckets
+    expect(await page.locator('#chart-heatmap svg g.mark-rect.role-mark path').count()).toBe(11 * 50)
+
+    // hostile names are visible as text, nothing was injected
+    const bodyText = await page.locator('body').innerText()
+    expect(bodyText).toContain(EVIL_VM)
+    expect(bodyText).toContain(SCRIPT_VM)
+    expect(await page.locator('img').count()).toBe(0)
+    expect(await page.locator('script').count()).toBe(5)
+    const tableCells = await page.locator('table.vms td', { hasText: EVIL_VM }).count()
+    expect(tableCells).toBeGreaterThan(0)
+    const heatLabels = await page.locator('#chart-heatmap svg text').allTextContents()
+    expect(heatLabels.some((t) => t.startsWith('<img src=x'))).toBe(true)
+    expect(await page.title()).toBe('Fixture comparison <script>alert(3)</script>')
+
+    expect(dialogs).toEqual([])
+    expect(pageErrors).toEqual([])
+    expect(consoleErrors).toEqual([])
+    expect(foreignRequests).toEqual([])
+    expect(seen).toContain(pageUrl) // the listener did see requests
+    await page.close()
+  })
+})

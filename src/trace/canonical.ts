@@ -55,10 +55,10 @@ const csvText = (s: string | undefined): string =>
 /**
  * The canonical CSV of a trace, line by line (header first, no line ends).
  *
- * Rows are time-major. Each VM has a row at every tick of its lifetime [firstTick, endTick): off ticks
- * inside it as rows of zeros (which read back as "VM off"). Outside it, zero rows at tick 0, at endTick and
- * at the last tick: re-importing then recovers the same grid start and length, and a short gap after the
- * VM stops holds "off" rather than its last running value.
+ * Rows are time-major, and every VM has a row at every tick: a tick where it is off is a row of zeros
+ * (which reads back as "VM off"). Writing the off ticks too keeps the grid recoverable (the importer
+ * takes the step from the median sample interval and the start from the earliest sample) and keeps a
+ * gap from ever holding a stopped VM's last value.
  */
 export function* canonicalRows(trace: Trace): Iterable<string> {
   const hasTouched = trace.vms.some((vm) => vm.touched !== undefined)
@@ -74,17 +74,15 @@ export function* canonicalRows(trace: Trace): Iterable<string> {
   const tails = trace.vms.map(
     (vm) => `${hasImage ? `,${csvText(vm.image)}` : ''}${hasOs ? `,${vm.os ?? ''}` : ''}`,
   )
-  const last = trace.ticks - 1
   for (let t = 0; t < trace.ticks; t++) {
     const time = trace.start + t * trace.step
     for (let i = 0; i < trace.vms.length; i++) {
       const vm: VmTrace = trace.vms[i]
-      const inLife = t >= vm.firstTick && t < vm.endTick
-      if (!inLife && t !== 0 && t !== last && t !== vm.endTick) continue
-      const on = inLife && vm.on[t] === 1
+      const on = vm.on[t] === 1
       const demand = on ? float32String(vm.demand[t]) : '0'
       const configured = on ? float32String(vm.configured[t]) : '0'
-      const touched = hasTouched ? `,${on && vm.touched !== undefined ? float32String(vm.touched[t]) : '0'}` : ''
+      // empty for a VM whose touched memory is not recorded (it is modelled), 0 where off
+      const touched = hasTouched ? `,${vm.touched === undefined ? '' : on ? float32String(vm.touched[t]) : '0'}` : ''
       yield `${time},${ids[i]},${demand},${configured}${touched}${tails[i]}`
     }
   }

@@ -94,6 +94,14 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
   repairs.repeatedHeader = s.rows.repeatedHeader
   const { start, step, ticks } = grid
   const n = s.time.length
+  // touched is recorded on every row of a VM or on none (then it is modelled downstream)
+  let recorded = 0
+  if (s.touched !== undefined) for (let i = 0; i < n; i++) if (!Number.isNaN(s.touched[i])) recorded++
+  if (recorded > 0 && recorded < n)
+    return E.left(
+      traceError(s.rows.source, undefined, 'touched', `touched memory on every row of VM "${s.rows.id}" or on none`, `it on ${recorded} of ${n} rows`),
+    )
+  const sTouched = recorded > 0 ? s.touched : undefined
 
   // (3) snap; keep[j] = index of the sample kept at the j-th occupied tick
   const keep = new Int32Array(n)
@@ -113,7 +121,7 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
 
   // (4) values per kept sample
   const isOff = (i: number): boolean =>
-    s.demand[i] === 0 && s.configured[i] === 0 && (s.touched === undefined || s.touched[i] === 0)
+    s.demand[i] === 0 && s.configured[i] === 0 && (sTouched === undefined || sTouched[i] === 0)
   let firstGood = NaN
   for (let j = 0; j < m && Number.isNaN(firstGood); j++) {
     const i = keep[j]
@@ -121,7 +129,7 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
   }
   const demand = new Float32Array(ticks)
   const configured = new Float32Array(ticks)
-  const touched = s.touched === undefined ? undefined : new Float32Array(ticks)
+  const touched = sTouched === undefined ? undefined : new Float32Array(ticks)
   const on = new Uint8Array(ticks)
   let lastGood = firstGood
   let prevTick = -1
@@ -165,7 +173,7 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
     }
     demand[tick] = use
     configured[tick] = cap
-    if (touched !== undefined) touched[tick] = s.touched![i]
+    if (touched !== undefined) touched[tick] = sTouched![i]
     on[tick] = 1
   }
 

@@ -221,8 +221,10 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     }
     let touched = NaN
     if (L.touched >= 0) {
-      touched = nonNegative(record[L.touched])
-      if (Number.isNaN(touched)) {
+      const text = record[L.touched]
+      touched = nonNegative(text)
+      // empty: not recorded for this VM (NaN, checked per VM in grid.ts)
+      if (Number.isNaN(touched) && text.trim() !== '') {
         fail(traceError(display, line, L.map.touched!.column, 'a non-negative number', quote(record[L.touched])))
         return
       }
@@ -262,12 +264,12 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     vm.configured.push(configured * configuredMul)
     if (L.touched >= 0) {
       if (vm.touched === undefined) {
-        // rows before this one (from a file without touched) had none: hold them at 0
+        // rows before this one (from a file without touched) had none recorded
         vm.touched = new GrowableF64()
-        for (let i = 1; i < vm.time.length; i++) vm.touched.push(0)
+        for (let i = 1; i < vm.time.length; i++) vm.touched.push(NaN)
       }
       vm.touched.push(touched * touchedMul)
-    } else if (vm.touched !== undefined) vm.touched.push(0)
+    } else if (vm.touched !== undefined) vm.touched.push(NaN)
     vm.rows++
     dataRows++
   }

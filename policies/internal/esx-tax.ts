@@ -1,0 +1,109 @@
+/**
+ * Whom ESX reclaims from: min-funding revocation with the idle memory tax (Waldspurger, "Memory
+ * Resource Management in VMware ESX Server", OSDI 2002, section 5.2).
+ *
+ * A client with S shares and an allocation of P pages, a fraction f of them active, has the
+ * adjusted shares-per-page ratio
+ *
+ *     rho = S / (P x (f + k x (1 - f))),    k = 1 / (1 - tau)
+ *
+ * with tau the idle memory tax rate (0 <= tau < 1; ESX default 75%, so an idle page costs k = 4 active
+ * pages; tau = 0 is pure proportional share, rho = S / P). Memory is revoked from the client with the
+ * lowest rho first. Writing A = f x P for the active pages, the denominator is the "cost" of the
+ * allocation, c(P) = min(P, A) + k x max(0, P - A): taking a page away removes an idle page (cost k)
+ * while any remain, then active ones (cost 1). Revoking one page at a time from the lowest rho is, in
+ * the limit of small pages, water-filling on c / S: every client giving memory ends at the same rho
+ * (the same c / S), clients already above that rho give nothing, and no client goes below its floor.
+ * This module computes that limit exactly (bisection on the common level), so the result does not
+ * depend on a quantum.
+ */
+
+export interface TaxClient {
+  /** Shares (S). */
+  readonly shares: number
+  /** Pages allocated now (P, MiB). */
+  readonly pages: number
+  /** Active pages (A = f x P, MiB; clipped to [0, P]). */
+  readonly active: number
+  /** Pages the client keeps whatever happens (reservation, mechanism limits), MiB. */
+  readonly floor: number
+}
+
+/** k = 1 / (1 - tau), the cost of an idle page in active pages. */
+export const idlePageCost = (tax: number): number => 1 / (1 - Math.min(Math.max(tax, 0), 0.999999))
+
+/** The cost c(P) of holding P pages of which A are active. */
+const costOf = (pages: number, active: number, k: number): number => Math.min(pages, active) + k * Math.max(0, pages - active)
+
+/** The allocation whose cost is y (inverse of costOf in P). */
+const pagesAtCost = (y: number, active: number, k: number): number => (y <= active ? y : active + (y - active) / k)
+
+/** The adjusted shares-per-page ratio rho = S / (P (f + k (1 - f))). */
+export const sharesPerPage = (c: TaxClient, tax: number): number => {
+  const k = idlePageCost(tax)
+  const cost = costOf(c.pages, Math.min(Math.max(c.active, 0), c.pages), k)
+  return cost > 0 ? c.shares / cost : Infinity
+}
+
+/**
+ * MiB to take from each client so that `amount` MiB are reclaimed in all, lowest rho first, never
+ * taking a client below its floor. If the clients cannot give `amount`, each gives all it can.
+ */
+export const idleTaxReclaim = (clients: ReadonlyArray<TaxClient>, amount: number, tax: number): Float64Array => {
+  const n = clients.length
+  const out = new Float64Array(n)
+  if (!(amount > 0) || n === 0) return out
+  const k = idlePageCost(tax)
+  const active = clients.map((c) => Math.min(Math.max(c.active, 0), Math.max(c.pages, 0)))
+  const floor = clients.map((c) => Math.min(Math.max(c.floor, 0), Math.max(c.pages, 0)))
+  let available = 0
+  for (let v = 0; v < n; v++) available += Math.max(0, clients[v].pages) - floor[v]
+  if (amount >= available) {
+    for (let v = 0; v < n; v++) out[v] = Math.max(0, clients[v].pages) - floor[v]
+    return out
+  }
+  // Allocation of client v when every giver is brought down to cost-per-share y.
+  const keep = (v: number, y: number): number => {
+    const c = clients[v]
+    const p = Math.max(0, c.pages)
+    return Math.max(floor[v], Math.min(p, pagesAtCost(y * Math.max(0, c.shares), active[v], k)))
+  }
+  const taken = (y: number): number => {
+    let s = 0
+    for (let v = 0; v < n; v++) s += Math.max(0, clients[v].pages) - keep(v, y)
+    return s
+  }
+  // taken(y) falls from `available` (y = 0) to 0 (y = the highest c/S); find taken(y) = amount.
+  let hi = 0
+  for (let v = 0; v < n; v++) {
+    const s = Math.max(0, clients[v].shares)
+    if (s > 0) hi = Math.max(hi, costOf(Math.max(0, clients[v].pages), active[v], k) / s)
+  }
+  let lo = 0
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, hi); i++) {
+    const mid = (lo + hi) / 2
+    if (taken(mid) > amount) lo = mid
+    else hi = mid
+  }
+  for (let v = 0; v < n; v++) out[v] = Math.max(0, clients[v].pages) - keep(v, hi)
+  // Bisection leaves taken(hi) <= amount by a hair: give the rest to the clients still giving.
+  let rest = amount - out.reduce((a, b) => a + b, 0)
+  for (let v = 0; v < n && rest > 0; v++) {
+    const more = Math.min(rest, Math.max(0, clients[v].pages) - floor[v] - out[v])
+    if (more > 0 && out[v] > 0) {
+      out[v] += more
+      rest -= more
+    }
+  }
+  return out
+}
+
+/**
+ * Compression applies only to pages chosen for swap (ESX 4.1+): of `chosen` MiB, the share that
+ * compresses to 2 KB or less goes to the compression cache while the cache has room (`cacheRoom`,
+ * MiB of uncompressed pages), the rest to swap. Returns [compressed, swapped].
+ */
+export const splitPageOut = (chosen: number, compressibleShare: number, cacheRoom: number): readonly [number, number] => {
+  const c = Math.max(0, Math.min(chosen * compressibleShare, cacheRoom))
+  return [c, Math.max(0, chosen - c)]
+}

@@ -1,0 +1,394 @@
+/**
+ * overcommit: VMware ESX/ESXi memory management, ESX 4 to vSphere 6 (ESX 2's thresholds, balloon cap
+ * and scan rate as params). DOMAIN.md section 4.
+ *
+ * Models: per-VM shares, reservation and limit; admission control on reservations; active memory
+ * estimated by sampling (slow and fast moving averages, estimate = the larger); the free-memory states
+ * relative to minFree with hysteresis (policies/internal/esx-states.ts); reclaim in ESX's order,
+ * transparent page sharing -> balloon (capped at 65% of the VM, never below the reservation) ->
+ * compression of pages chosen for swap (10% cache cap, 2 KB slots) together with host swap -> blocking
+ * in the low state; whom to reclaim from by the idle memory tax (policies/internal/esx-tax.ts); large
+ * pages that hide sharing until free memory falls below the high threshold; salting (intra-VM sharing
+ * only) on by default, as since 2014.
+ *
+ * Leaves out: NUMA; per-VM swap file sizes (swap is unbounded); the SSD host cache (the world's
+ * slowdown model has a swap-device param); memory tax and shares per resource pool (VMs are flat
+ * siblings under one host); overhead memory that grows with the VM; VMX swap; DRS.
+ *
+ * Choices (each documented at the param or below):
+ * - States: the host enters a state when free memory falls BELOW its threshold (clear < 100% of
+ *   minFree, soft < 64%, hard < 32%, low < 16%); 400% is the line below which large pages are broken,
+ *   while the state is still 'high' (Epping 2015; see esx-states.ts). So sharing may run in the high
+ *   state (below 400%), and the balloon starts below 64% of minFree, not 100%.
+ * - How much: each tick, enough to bring free memory back to the level at which the host leaves its
+ *   current state (threshold + hysteresis margin). soft: by balloon; hard and low: by compression and
+ *   swap, the balloon holding its size ("the balloon driver stops"). Reclaim already done is held while
+ *   the host is below high (targets = what the world reports, plus this tick's reclaim).
+ * - Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), with P the
+ *   VM's host-held touched pages (touched - compressed - swapped), f the estimated active fraction,
+ *   water-filled exactly so that every VM giving memory ends at one rho; each VM's floor is its
+ *   reservation and what the mechanism can take (balloon cap, private pages for swap).
+ * - Giving back: in the high state, free memory above the level at which the host leaves its first
+ *   reclaim state (vSphere 6: clear, 150% of minFree) is given back, swapped pages first, then
+ *   compressed, then balloons, each in proportion to what VMs hold. ESX brings swapped pages back on
+ *   access; the world brings them back when the target is lowered, at its swap-in rate.
+ * - A limit is the decision's cap: the world sends resident memory above it to swap; the policy does
+ *   not bring back swapped pages that the limit would send out again.
+ */
+import * as t from 'io-ts'
+import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { paramsCodec } from '../src/engine/params.js'
+import { VmStatus, type HostState } from '../src/engine/account.js'
+import {
+  exitLevel,
+  freeThresholds,
+  largePagesBroken,
+  nextFreeState,
+  type FreeThresholds,
+  type Hysteresis,
+  type StatesKind,
+} from './internal/esx-states.js'
+import { activeFraction, tickWeight, updateActive } from './internal/esx-active.js'
+import { idleTaxReclaim, splitPageOut, type TaxClient } from './internal/esx-tax.js'
+
+export interface OvercommitParams {
+  /** Idle memory tax rate tau, 0 <= tau < 1. Documented: ESX default 75% (Mem.IdleTax; Waldspurger 2002). */
+  readonly idleTax: number
+  /** Free-memory states: 'vsphere6' (minFree-relative, with clear), 'esx5' (no clear), 'esx2' (6/4/2/1% of host memory). Documented. */
+  readonly states: StatesKind
+  /** Guest memory backed by 2 MB pages, not shared until broken. Documented: on by default with hardware MMU (ESX 3.5+). */
+  readonly largePages: boolean
+  /** Sharing only within a VM. Documented: Mem.ShareForceSalting = 2 by default since 2014 (ESXi 5.5 U2d, 5.1 U3, 5.0 U3d). */
+  readonly salting: boolean
+  /** Page sharing scans all guest memory once per this many minutes. Documented: ESX 4 Mem.ShareScanTime = 60. */
+  readonly shareScanMinutes: number
+  /** If > 0, scan this many 4 KiB pages per second per host instead (ESX 2: 200). Documented (Waldspurger 2002); 0 = use shareScanMinutes. */
+  readonly shareScanPagesPerSecond: number
+  /** Balloon cap, percent of the VM's configured memory. Documented: Mem.CtlMaxPercent = 65 (ESX 4); ESX 2: 50. */
+  readonly balloonMaxPercent: number
+  /** Memory compression of pages chosen for swap. Documented: ESX 4.1+, on by default. */
+  readonly compression: boolean
+  /** Compression cache cap, share of the VM's configured memory (host memory of the cache). Documented: Mem.MemZipMaxPct = 10. */
+  readonly compressionCacheShare: number
+  /** Share of pages chosen for swap that compress to 2 KB or less (kept compressed). Modelling choice: no published figure. */
+  readonly compressibleShare: number
+  /** Time constant of the slow active-memory average, seconds. Modelling choice (ESX publishes none). */
+  readonly activeSlowSeconds: number
+  /** Time constant of the fast active-memory average, seconds. Modelling choice (two 60-s periods). */
+  readonly activeFastSeconds: number
+  /** Hysteresis margin as a share of the threshold being left. Modelling choice anchored on ESX 2 (soft 4% -> high 6% = x1.5). */
+  readonly hysteresisShare: number
+  /** Smallest hysteresis margin, MiB. Modelling choice (keeps small hosts from flapping). */
+  readonly minHysteresisMiB: number
+  /** Admit a VM only while the sum of configured memory (+ overhead) stays within this multiple of the host; null = no cap (ESX admits on reservations only). Modelling choice. */
+  readonly maxOverAllocation: number | null
+}
+
+const defaults: OvercommitParams = {
+  idleTax: 0.75,
+  states: 'vsphere6',
+  largePages: true,
+  salting: true,
+  shareScanMinutes: 60,
+  shareScanPagesPerSecond: 0,
+  balloonMaxPercent: 65,
+  compression: true,
+  compressionCacheShare: 0.1,
+  compressibleShare: 0.5,
+  activeSlowSeconds: 1800,
+  activeFastSeconds: 120,
+  hysteresisShare: 0.5,
+  minHysteresisMiB: 32,
+  maxOverAllocation: null,
+}
+
+const paramsType = paramsCodec(
+  'overcommit',
+  {
+    idleTax: t.number,
+    states: t.keyof({ vsphere6: null, esx5: null, esx2: null }),
+    largePages: t.boolean,
+    salting: t.boolean,
+    shareScanMinutes: t.number,
+    shareScanPagesPerSecond: t.number,
+    balloonMaxPercent: t.number,
+    compression: t.boolean,
+    compressionCacheShare: t.number,
+    compressibleShare: t.number,
+    activeSlowSeconds: t.number,
+    activeFastSeconds: t.number,
+    hysteresisShare: t.number,
+    minHysteresisMiB: t.number,
+    maxOverAllocation: t.union([t.number, t.null]),
+  },
+  defaults,
+)
+
+/** A compressed page is kept only if it fits a 2 KB slot: it occupies at most half its size. */
+export const COMPRESSED_STORE_RATIO = 0.5
+
+const PAGE_MIB = 4 / 1024
+const EPS = 1e-9
+
+export interface OvercommitState {
+  readonly context: PolicyContext
+  readonly params: OvercommitParams
+  readonly thresholds: FreeThresholds
+  readonly hysteresis: Hysteresis
+  readonly freeState: HostState
+  readonly largePagesBroken: boolean
+  /** Active-memory averages per VM (reset when a VM is not running). */
+  readonly slow: Float64Array
+  readonly fast: Float64Array
+  readonly seen: Uint8Array
+}
+
+const init = (context: PolicyContext, params: OvercommitParams): OvercommitState => {
+  const n = context.vms.length
+  return {
+    context,
+    params,
+    thresholds: freeThresholds(params.states, context.host.physicalMiB),
+    hysteresis: { share: params.hysteresisShare, minMiB: params.minHysteresisMiB },
+    freeState: 'high',
+    largePagesBroken: !params.largePages,
+    slow: new Float64Array(n),
+    fast: new Float64Array(n),
+    seen: new Uint8Array(n),
+  }
+}
+
+/** The balloon's cap for a VM: CtlMaxPercent of its size, and never below its reservation. */
+export const balloonCapOf = (configured: number, reservation: number, maxPercent: number): number =>
+  Math.max(0, Math.min((maxPercent / 100) * configured, configured - reservation))
+
+const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, Decision] => {
+  const { context: ctx, params: p, thresholds: th, hysteresis: h } = s
+  const { vms, host } = ctx
+  const n = obs.vmCount
+  const live = new Uint8Array(n) // running last tick and still powered on: holds memory this tick
+  for (let v = 0; v < n; v++) live[v] = obs.status[v] === VmStatus.running && obs.poweredOn[v] === 1 ? 1 : 0
+
+  // 1. Active memory from the world's page samples.
+  const slow = new Float64Array(n)
+  const fast = new Float64Array(n)
+  const seen = new Uint8Array(n)
+  const active = new Float64Array(n)
+  const aSlow = tickWeight(obs.stepSeconds, p.activeSlowSeconds)
+  const aFast = tickWeight(obs.stepSeconds, p.activeFastSeconds)
+  for (let v = 0; v < n; v++) {
+    if (obs.status[v] !== VmStatus.running) continue // not running: estimate forgotten
+    const a = updateActive({ slow: s.slow[v], fast: s.fast[v], seen: s.seen[v] === 1 }, obs.sampledPages[v], obs.accessedPages[v], aSlow, aFast)
+    slow[v] = a.slow
+    fast[v] = a.fast
+    seen[v] = a.seen ? 1 : 0
+    active[v] = activeFraction(a)
+  }
+
+  // 2. Free-memory state and large pages.
+  const free = obs.host.freeMiB
+  const freeState = nextFreeState(th, s.freeState, free, h)
+  let sharedTotal = 0
+  let touchedTotal = 0
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) continue
+    sharedTotal += obs.shared[v]
+    touchedTotal += obs.touched[v]
+  }
+  const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, sharedTotal, h)
+
+  // 3. Admission control: reservations (+ overhead) must fit in unreserved host memory.
+  const admit = new Uint8Array(n)
+  const capacity = host.physicalMiB - host.reserveMiB
+  let reserved = 0
+  let allocated = 0
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) continue
+    reserved += vms[v].reservationMiB + host.vmOverheadMiB
+    allocated += obs.configured[v] + host.vmOverheadMiB
+  }
+  for (let v = 0; v < n; v++) {
+    if (obs.poweredOn[v] !== 1 || obs.status[v] !== VmStatus.off) continue
+    const need = vms[v].reservationMiB + host.vmOverheadMiB
+    const size = obs.configured[v] + host.vmOverheadMiB
+    const fitsReservation = reserved + need <= capacity + EPS
+    const fitsAllocation = p.maxOverAllocation === null || allocated + size <= p.maxOverAllocation * capacity + EPS
+    if (fitsReservation && fitsAllocation) {
+      admit[v] = 1
+      reserved += need
+      allocated += size
+    }
+  }
+
+  // 4. Targets start from what the world holds now (reclaim already done is kept).
+  const visible = new Float64Array(n)
+  const balloon = new Float64Array(n)
+  const compress = new Float64Array(n)
+  const swap = new Float64Array(n)
+  const cap = new Float64Array(n)
+  const bCap = new Float64Array(n)
+  for (let v = 0; v < n; v++) {
+    visible[v] = obs.configured[v]
+    cap[v] = vms[v].limitMiB
+    if (!live[v]) continue
+    bCap[v] = balloonCapOf(obs.configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
+    balloon[v] = Math.min(obs.ballooned[v], bCap[v])
+    compress[v] = obs.compressed[v]
+    swap[v] = obs.swapped[v]
+  }
+
+  // 5. Reclaim or give back, by state.
+  const tax = p.idleTax
+  const heldOf = (v: number): number => Math.max(0, obs.touched[v] - obs.compressed[v] - obs.swapped[v])
+  const activeOf = (v: number): number => Math.min(heldOf(v), active[v] * obs.touched[v])
+  if (freeState === 'soft') {
+    const need = exitLevel(th, 'soft', h) - free
+    if (need > 0) {
+      // Balloon: the guest gives up touched pages; the balloon first fills the guest's untouched room.
+      const clients: TaxClient[] = []
+      for (let v = 0; v < n; v++) {
+        if (!live[v]) {
+          clients.push({ shares: 0, pages: 0, active: 0, floor: 0 })
+          continue
+        }
+        const T = obs.touched[v]
+        const P = heldOf(v)
+        const canTake = Math.max(0, bCap[v] - (obs.configured[v] - T))
+        clients.push({ shares: vms[v].shares, pages: P, active: activeOf(v), floor: Math.max(P - canTake, Math.min(vms[v].reservationMiB, P)) })
+      }
+      const r = idleTaxReclaim(clients, need, tax)
+      for (let v = 0; v < n; v++) {
+        if (!live[v] || !(r[v] > 0)) continue
+        balloon[v] = Math.min(bCap[v], Math.max(balloon[v], obs.configured[v] - obs.touched[v] + r[v]))
+      }
+    }
+  } else if (freeState === 'hard' || freeState === 'low') {
+    const need = exitLevel(th, freeState, h) - free
+    if (need > 0) pageOut(s, obs, live, need, heldOf, activeOf, compress, swap)
+  } else if (freeState === 'high') {
+    const budget = free - exitLevel(th, th.levels[0].state, h)
+    if (budget > 0) giveBack(obs, live, vms, budget, compress, swap, balloon)
+  }
+
+  const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE
+  const decision: Decision = {
+    admit,
+    visible,
+    balloon,
+    compress,
+    swap,
+    cap,
+    sharing: { scope: p.salting ? 'intraVm' : 'interVm', breakLargePages: broken, scanMiBPerSecond },
+    compressedStoreRatio: COMPRESSED_STORE_RATIO,
+    block: freeState === 'low',
+    state: freeState,
+  }
+  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen }, decision]
+}
+
+/**
+ * Host paging in the hard and low states: choose pages to swap by the idle tax, then compress the
+ * compressible share of them while the VM's compression cache has room, swap the rest. Freed host
+ * memory is chosen - (store ratio x compressed), so the amount chosen is adjusted until the memory
+ * freed matches the need (three passes are plenty: freed is piecewise linear in the amount).
+ */
+const pageOut = (
+  s: OvercommitState,
+  obs: Observation,
+  live: Uint8Array,
+  need: number,
+  heldOf: (v: number) => number,
+  activeOf: (v: number) => number,
+  compress: Float64Array,
+  swap: Float64Array,
+): void => {
+  const { params: p, context: ctx } = s
+  const n = obs.vmCount
+  const clients: TaxClient[] = []
+  const room = new Float64Array(n)
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) {
+      clients.push({ shares: 0, pages: 0, active: 0, floor: 0 })
+      continue
+    }
+    const T = obs.touched[v]
+    const P = heldOf(v)
+    const pageable = Math.max(0, T - obs.shared[v] - obs.compressed[v] - obs.swapped[v])
+    const canTake = Math.max(0, Math.min(pageable, P - Math.min(ctx.vms[v].reservationMiB, T)))
+    clients.push({ shares: ctx.vms[v].shares, pages: P, active: activeOf(v), floor: P - canTake })
+    room[v] = p.compression ? Math.max(0, (p.compressionCacheShare * obs.configured[v]) / COMPRESSED_STORE_RATIO - obs.compressed[v]) : 0
+  }
+  const q = p.compression ? p.compressibleShare : 0
+  let amount = need / (1 - COMPRESSED_STORE_RATIO * q)
+  let chosen: Float64Array = new Float64Array(n)
+  for (let pass = 0; pass < 3; pass++) {
+    chosen = idleTaxReclaim(clients, amount, p.idleTax)
+    let freed = 0
+    for (let v = 0; v < n; v++) {
+      const [c, w] = splitPageOut(chosen[v], q, room[v])
+      freed += w + (1 - COMPRESSED_STORE_RATIO) * c
+    }
+    if (!(freed > need * (1 + 1e-9))) break
+    amount *= need / freed
+  }
+  for (let v = 0; v < n; v++) {
+    if (!(chosen[v] > 0)) continue
+    const [c, w] = splitPageOut(chosen[v], q, room[v])
+    compress[v] += c
+    swap[v] += w
+  }
+}
+
+/**
+ * Pressure gone (high state): hand back up to `budget` MiB, swapped pages first (they hurt most),
+ * then compressed pages, then balloons, each in proportion to what VMs hold. A VM at its limit keeps
+ * the swap its limit needs.
+ */
+const giveBack = (
+  obs: Observation,
+  live: Uint8Array,
+  vms: PolicyContext['vms'],
+  budget: number,
+  compress: Float64Array,
+  swap: Float64Array,
+  balloon: Float64Array,
+): void => {
+  const n = obs.vmCount
+  const swapFree = new Float64Array(n)
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) continue
+    // resident <= limit  <=>  swapped >= touched - shared - (1 - ratio) compressed - limit
+    const limitNeeds = Math.max(0, obs.touched[v] - obs.shared[v] - (1 - COMPRESSED_STORE_RATIO) * obs.compressed[v] - vms[v].limitMiB)
+    swapFree[v] = Math.max(0, swap[v] - limitNeeds)
+  }
+  const compFree = new Float64Array(n)
+  for (let v = 0; v < n; v++) compFree[v] = live[v] && vms[v].limitMiB >= obs.touched[v] ? compress[v] : 0
+  const kinds: ReadonlyArray<readonly [Float64Array, Float64Array, number]> = [
+    [swap, swapFree, 1],
+    [compress, compFree, 1 - COMPRESSED_STORE_RATIO],
+    [balloon, balloon.slice(), 1],
+  ]
+  let left = budget
+  for (const [target, returnable, cost] of kinds) {
+    if (!(left > 0)) break
+    let total = 0
+    for (let v = 0; v < n; v++) total += returnable[v]
+    if (!(total > 0)) continue
+    const give = Math.min(total, left / cost)
+    const frac = give / total
+    for (let v = 0; v < n; v++) target[v] = Math.max(0, target[v] - returnable[v] * frac)
+    left -= give * cost
+  }
+}
+
+export const overcommitPolicy = definePolicy<OvercommitParams, OvercommitState>({
+  name: 'overcommit',
+  description: 'VMware ESX/ESXi 4 to vSphere 6: shares, reservations, limits, idle memory tax, free-memory states, page sharing, balloon, compression, swap.',
+  params: paramsType,
+  defaults,
+  traits: { overcommit: true, reservations: true, states: true, minMax: false },
+  init,
+  step,
+})
+
+export default overcommitPolicy

@@ -18,9 +18,9 @@ export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json
 export interface ChartOptions {
   /** Most points per time series (default 500). */
   readonly maxPoints?: number
-  /** Most time buckets in the heatmap (default 250). */
+  /** Most time buckets in the heatmap (default 200). */
   readonly maxHeatmapBuckets?: number
-  /** Most VMs in the heatmap: those with the highest mean value in any run (default 40). */
+  /** Most VMs in the heatmap: those with the highest mean value in any run (default 30). */
   readonly maxHeatmapVms?: number
   /** Width of one panel, pixels (default 640). */
   readonly width?: number
@@ -268,17 +268,21 @@ export const heatmapVms = (runs: ReadonlyArray<ResolvedRun>, limit: number): { s
 export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
   const runs = resolveRuns(input)
   const measure = input.heatmapMeasure ?? 'slowdown'
-  const { shown, total } = heatmapVms(runs, options.maxHeatmapVms ?? 40)
+  const { shown, total } = heatmapVms(runs, options.maxHeatmapVms ?? 30)
   const keep = new Set(shown)
+  const perRun = runs.map((r) => ({ r, ...rebucketHeatmap(r.run.heatmap, options.maxHeatmapBuckets ?? 200) }))
+  const widths = new Set(perRun.filter((p) => p.cells.length > 0).map((p) => p.bucketSeconds))
+  // one bucket width for all runs (the usual case): the bucket end is computed in the spec, not stored
+  const sharedWidth = widths.size <= 1 ? ([...widths][0] ?? 3600) : undefined
   const values: Array<Record<string, string | number>> = []
-  const widths = new Set<number>()
-  for (const r of runs) {
-    const { bucketSeconds, cells } = rebucketHeatmap(r.run.heatmap, options.maxHeatmapBuckets ?? 250)
-    widths.add(bucketSeconds)
+  for (const { r, bucketSeconds, cells } of perRun)
     for (const c of cells)
       if (keep.has(c.vm))
-        values.push({ run: r.label, vm: c.vm, t: ms(c.bucketStart), t2: ms(c.bucketStart + bucketSeconds), value: round(c.value, 4) })
-  }
+        values.push(
+          sharedWidth === undefined
+            ? { run: r.label, vm: c.vm, t: ms(c.bucketStart), t2: ms(c.bucketStart + bucketSeconds), value: round(c.value, 4) }
+            : { run: r.label, vm: c.vm, t: ms(c.bucketStart), value: round(c.value, 4) },
+        )
   const measureTitle = measure === 'slowdown' ? 'slowdown (x)' : 'pressure (%)'
   const which =
     shown.length < total
@@ -297,6 +301,7 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
       config: config(),
       title: { text: `Per-VM ${measure} over time`, subtitle: `${which}; ${bucketText}` },
       data: { values },
+      ...(sharedWidth === undefined ? {} : { transform: [{ calculate: `datum.t + ${ms(sharedWidth)}`, as: 't2' }] }),
       facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
       spec: {
         width: options.width ?? 640,

@@ -59,6 +59,19 @@ export const metricsJson = (input: ReportInput): unknown => {
   }
 }
 
+/**
+ * A spec as JSON for people and the Vega editor: two-space indent, but the inlined data one record
+ * per line (a month of data would otherwise take hundreds of thousands of lines).
+ */
+export const specJson = (spec: unknown): string => {
+  const s = spec as { data?: { values?: unknown } }
+  if (s === null || typeof s !== 'object' || !Array.isArray(s.data?.values)) return `${JSON.stringify(spec, null, 2)}\n`
+  const text = JSON.stringify({ ...s, data: { ...s.data, values: '\u0000values\u0000' } }, null, 2)
+  const values = s.data.values as unknown[]
+  const body = values.length === 0 ? '[]' : `[\n${values.map((v) => `      ${JSON.stringify(v)}`).join(',\n')}\n    ]`
+  return `${text.replace(JSON.stringify('\u0000values\u0000'), () => body)}\n`
+}
+
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 const RESERVED = new Set(['index.html', 'summary.md', 'metrics.json'])
 
@@ -71,7 +84,7 @@ export const buildReportFiles = async (input: ReportInput, options: ReportOption
   files.set('metrics.json', `${JSON.stringify(metricsJson(input), null, 2)}\n`)
   for (const c of charts) {
     const { svg, png } = await renderChart(c.spec, options.pngScale ?? 2)
-    files.set(`${c.id}.vl.json`, `${JSON.stringify(c.spec, null, 2)}\n`)
+    files.set(`${c.id}.vl.json`, specJson(c.spec))
     files.set(`${c.id}.svg`, svg)
     files.set(`${c.id}.png`, png)
   }

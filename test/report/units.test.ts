@@ -142,3 +142,16 @@ describe('rendering', () => {
     expect(a).toContain('font-family="DejaVu Sans"')
   })
 })
+
+describe('specJson', () => {
+  it('writes data one record per line and parses back to the spec', async () => {
+    const { specJson } = await import('../../src/report/files.js')
+    const { reportCharts } = await import('../../src/report/charts.js')
+    for (const c of reportCharts(fixtureInput())) {
+      const text = specJson(c.spec)
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(c.spec)))
+      const n = (c.spec as { data: { values: unknown[] } }).data.values.length
+      expect(text.split('\n').length).toBeLessThan(n + 200)
+    }
+  })
+})

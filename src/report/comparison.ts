@@ -1,0 +1,115 @@
+/**
+ * The comparison: replay one trace on one host under several policies and gather, for each run,
+ * its metrics, series and summaries into the report's input. Pure: same inputs, same output.
+ * A run that breaks a rule stops alone; its figures cover the ticks before the violation and the
+ * error is reported beside the other runs.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { Trace } from '../trace/trace.js'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { AnyPolicy } from '../engine/policy.js'
+import { formatViolation, headerOf, replay } from '../engine/replay.js'
+import type { RunHeader } from '../engine/account.js'
+import { DEFAULT_WORLD, type WorldParams } from '../engine/world.js'
+import { SLOWDOWN_MODEL_DESCRIPTION } from '../engine/slowdown.js'
+import {
+  finishRun,
+  heatmapCells,
+  hostSeriesRows,
+  partialSink,
+  runCsvs,
+  slowdownDistribution,
+  vmSummaries,
+  type RunPartial,
+} from '../metrics/index.js'
+import type { RunMetrics } from '../metrics/run-metrics.js'
+import type { ReportInput, ReportRun } from './model.js'
+import { toGiB } from '../units.js'
+
+export interface PolicyRun {
+  readonly policy: AnyPolicy
+  /** Decoded params (defaults filled). */
+  readonly params: unknown
+  /** Label in the report (default: the policy's name). */
+  readonly label?: string
+}
+
+export interface RunResult {
+  readonly label: string
+  readonly header: RunHeader
+  readonly partial: RunPartial
+  readonly metrics: RunMetrics
+  readonly error: string | undefined
+}
+
+/** Replay one policy and fold its account into metrics. */
+export const runPolicy = (
+  trace: Trace,
+  host: HostSettings,
+  vms: ReadonlyArray<VmSettings>,
+  run: PolicyRun,
+  seed: number,
+  world: WorldParams = DEFAULT_WORLD,
+  onTick?: (tick: number) => void,
+): RunResult => {
+  const input = { trace, host, vms, policy: run.policy, params: run.params, seed }
+  const header = headerOf(input)
+  const s = partialSink(header)
+  const sink = onTick === undefined ? s.sink : (a: Parameters<typeof s.sink>[0]) => (s.sink(a), onTick(a.tick))
+  const res = replay(input, sink, world)
+  const error = E.isLeft(res) ? formatViolation(res.left) : undefined
+  const partial = s.result()
+  return { label: run.label ?? run.policy.name, header, partial, metrics: finishRun(header, partial, error), error }
+}
+
+const fileSafe = (label: string): string => label.replace(/[^A-Za-z0-9._-]+/g, '_')
+
+/** The report's input for a set of finished runs. */
+export const comparisonReport = (
+  title: string,
+  trace: Trace,
+  host: HostSettings,
+  runs: ReadonlyArray<{ readonly run: PolicyRun; readonly result: RunResult }>,
+  world: WorldParams = DEFAULT_WORLD,
+): ReportInput => {
+  const reportRuns: ReportRun[] = runs.map(({ run, result }) => {
+    const summaries = vmSummaries(result.header, result.partial)
+    const cells = heatmapCells(result.header, result.partial, 'slowdown', 'mean')
+    return {
+      label: result.label,
+      description: run.policy.description,
+      metrics: result.metrics,
+      params: run.params,
+      hostSeries: hostSeriesRows(result.header, result.partial),
+      vmSummaries: summaries,
+      heatmap: cells,
+      slowdownHistogram: slowdownDistribution(result.partial),
+      ...(result.error === undefined ? {} : { error: result.error }),
+    }
+  })
+  const seriesCsv = runs.flatMap(({ result }) =>
+    runCsvs(result.partial, vmSummaries(result.header, result.partial), heatmapCells(result.header, result.partial, 'slowdown', 'mean'), `${fileSafe(result.label)}-`),
+  )
+  const notes = runs.flatMap(({ run }) => (run.policy.notes ?? []).map((n) => `${run.policy.name}: ${n}`))
+  return {
+    title,
+    traceName: trace.name,
+    importReport: trace.report,
+    host: { physicalGiB: toGiB(host.physicalMiB), reserveGiB: toGiB(host.reserveMiB), vmOverheadGiB: toGiB(host.vmOverheadMiB) },
+    runs: reportRuns,
+    heatmapMeasure: 'slowdown',
+    slowdownModel: { name: 'slowdown', description: SLOWDOWN_MODEL_DESCRIPTION, params: world.slowdown },
+    worldModel: {
+      name: 'world',
+      description:
+        'Rates at which the host applies decisions (hot-add, balloon, swap, compression), active-memory sampling, and the guest touched-memory model (Windows zeroes memory at boot; Linux fills page cache over hours).',
+      params: { ...world, slowdown: undefined },
+    },
+    notes: [
+      'Touched memory is modelled, not recorded: see the world model parameters.',
+      'The slowdown figures are an estimate from the unavailable part of each working set; see the slowdown model.',
+      ...notes,
+    ],
+    seriesCsv,
+  }
+}

@@ -5,6 +5,8 @@
  */
 import { Command } from 'commander'
 import { registerValidate } from './validate.js'
+import { registerCompare } from './compare.js'
+import { InputError } from './inputs.js'
 
 const program = new Command()
 program
@@ -13,8 +15,10 @@ program
   .showHelpAfterError()
 
 registerValidate(program)
+registerCompare(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  process.stderr.write(`memreplay: ${err instanceof Error ? err.message : String(err)}\n`)
+  if (err instanceof InputError) process.stderr.write(`memreplay: cannot run:\n${err.lines.map((l) => `  ${l}`).join('\n')}\n`)
+  else process.stderr.write(`memreplay: ${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(1)
 })

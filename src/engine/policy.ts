@@ -138,6 +138,8 @@ export interface Policy<P = unknown, S = unknown> {
   readonly params: t.Type<P, unknown, unknown>
   readonly defaults: P
   readonly traits: PolicyTraits
+  /** Modelling choices the policy made where no source pins the behaviour down (shown in reports). */
+  readonly notes?: ReadonlyArray<string>
   readonly init: (context: PolicyContext, params: P) => S
   readonly step: (state: S, observation: Observation) => readonly [S, Decision]
 }

@@ -1,0 +1,95 @@
+/**
+ * `memreplay compare`: replay one trace against several policies on one host and write the report
+ * folder (index.html, summary.md, metrics.json, series CSVs, charts). `--sample` runs the bundled
+ * synthetic fleet (what `npm start` does).
+ */
+import * as path from 'node:path'
+import type { Command } from 'commander'
+import { comparisonReport, runPolicy, type PolicyRun } from '../report/comparison.js'
+import { writeReportFiles } from '../report/files.js'
+import { summarizeComparison } from '../metrics/compare.js'
+import { BUILT_IN_POLICIES } from '../../policies/index.js'
+import { readFleet, readHost, readParamsArg, readPolicies, readTrace, splitList } from './inputs.js'
+import { progressBar } from './progress.js'
+import { SAMPLE } from './sample.js'
+import { formatTable, terminalTable } from './table.js'
+
+export interface CompareFlags {
+  readonly trace?: string
+  readonly host?: string
+  readonly fleet?: string
+  readonly policies?: string
+  readonly policy?: ReadonlyArray<string>
+  readonly params?: string
+  readonly out?: string
+  readonly seed?: string
+  readonly format?: string
+  readonly map?: string
+  readonly separator?: string
+  readonly maxGap?: string
+  readonly sample?: boolean
+  readonly title?: string
+}
+
+export const runCompare = async (flags: CompareFlags): Promise<{ out: string; dir: string }> => {
+  const tracePath = flags.trace ?? (flags.sample ? SAMPLE.trace : undefined)
+  const hostArg = flags.host ?? (flags.sample ? SAMPLE.host : undefined)
+  if (tracePath === undefined) throw new Error('--trace <path> is required (or --sample for the bundled sample)')
+  if (hostArg === undefined) throw new Error('--host <size or host spec> is required, e.g. --host 128GiB')
+  const fleetPath = flags.fleet ?? (flags.sample && flags.trace === undefined ? SAMPLE.fleet : undefined)
+  const outDir = flags.out ?? (flags.sample ? SAMPLE.out : path.join('reports', path.basename(path.resolve(tracePath)).replace(/\.(csv(\.gz)?)$/i, '')))
+  const seed = flags.seed === undefined ? 1 : Number(flags.seed)
+  if (!Number.isInteger(seed)) throw new Error(`--seed: expected a whole number, found "${flags.seed}"`)
+  const names = [...(flags.policies === undefined ? (flags.policy?.length ? [] : BUILT_IN_POLICIES.map((p) => p.name)) : splitList(flags.policies)), ...(flags.policy ?? [])]
+  // Everything is read and checked before the first replay.
+  const host = readHost(hostArg)
+  const policies = await readPolicies(names, readParamsArg(flags.params))
+  const trace = await readTrace(tracePath, flags)
+  const vms = readFleet(trace, fleetPath)
+  const bar = progressBar('replay', trace.ticks * policies.length)
+  const runs = policies.map(({ policy, params }) => {
+    const run: PolicyRun = { policy, params }
+    return { run, result: runPolicy(trace, host, vms, run, seed, undefined, () => bar.tick()) }
+  })
+  bar.stop()
+  const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${hostArg} host`
+  const input = comparisonReport(title, trace, host, runs)
+  const written = await writeReportFiles(outDir, input)
+  void written
+  const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
+  const errors = runs.filter((r) => r.result.error !== undefined).map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
+  const out = [formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped on a rule violation:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
+  return { out, dir: outDir }
+}
+
+export const registerCompare = (program: Command): void => {
+  program
+    .command('compare')
+    .description('replay a trace against memory policies on one host and write a comparison report')
+    .option('--trace <path>', 'trace: a Bitbrains folder or file, a canonical CSV, or any CSV with --map')
+    .option('--host <size|spec.json>', 'host: a size such as 128GiB, or a JSON host spec {"physical","reserve","vmOverhead"}')
+    .option('--fleet <spec.json>', 'fleet spec: per-VM or per-pattern settings (default: derived from the trace)')
+    .option('--policies <list>', `comma-separated built-in policies (default: all: ${BUILT_IN_POLICIES.map((p) => p.name).join(',')})`)
+    .option('--policy <module>', 'a policy module of your own (.ts or .js); repeatable', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--params <json|file>', 'policy params keyed by policy name, e.g. \'{"overcommit":{"salting":false}}\'')
+    .option('--out <dir>', 'report folder (default: reports/<trace name>)')
+    .option('--seed <n>', 'seed for sampling and any randomness (default 1)')
+    .option('--format <format>', 'trace format: bitbrains, canonical or mapped (default: detected)')
+    .option('--map <map>', 'column map for other CSVs, e.g. "time=ts:ms, vm=name, demand=mem_used_kb:KiB, configured=mem_total:GiB"')
+    .option('--separator <sep>', 'field separator for mapped CSVs')
+    .option('--max-gap <seconds>', 'longest gap held at the last value (default 3600)')
+    .option('--title <text>', 'report title')
+    .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  npm start                                   # the bundled sample, all policies -> reports/sample/
+  npm run compare -- --trace ../shared/traces/bitbrains-rnd-2013-08 --host 128GiB
+  npm run compare -- --trace my.csv --map "time=ts:ms, vm=host, demand=used:KiB, configured=total:KiB" --host host.json --policies static,overcommit`,
+    )
+    .action(async (flags: CompareFlags) => {
+      const { out } = await runCompare(flags)
+      process.stdout.write(out + '\n')
+    })
+}

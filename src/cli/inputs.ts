@@ -1,0 +1,108 @@
+/**
+ * Reading what every command needs (trace, host, fleet, policies and their params), turning every
+ * failure into sentences; the commands print them and exit non-zero before writing anything.
+ */
+import { readFileSync } from 'node:fs'
+import * as E from 'fp-ts/lib/Either.js'
+import { importTrace, formatTraceErrors, type ImportOptions } from '../trace/import.js'
+import { loadColumnMap, separatorArg } from './validate.js'
+import type { Trace } from '../trace/trace.js'
+import { parseHostArg, resolveHost } from '../spec/host.js'
+import { loadFleetSpec, resolveFleet } from '../spec/fleet.js'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { AnyPolicy } from '../engine/policy.js'
+import { policyParams } from '../engine/validate-policy.js'
+import { loadPolicies } from './load-policy.js'
+
+/** A failure for people: each line a sentence. */
+export class InputError extends Error {
+  constructor(readonly lines: ReadonlyArray<string>) {
+    super(lines.join('\n'))
+  }
+}
+
+const orThrow = <A>(e: E.Either<ReadonlyArray<string> | string, A>): A => {
+  if (E.isLeft(e)) throw new InputError(typeof e.left === 'string' ? [e.left] : e.left)
+  return e.right
+}
+
+export interface TraceOptions {
+  readonly format?: string
+  readonly map?: string
+  readonly maxGap?: string
+  readonly separator?: string
+}
+
+export const readTrace = async (path: string, o: TraceOptions = {}): Promise<Trace> => {
+  let map: ImportOptions['map']
+  let separator = o.separator === undefined ? undefined : separatorArg(o.separator)
+  if (o.map !== undefined) {
+    const loaded = await loadColumnMap(o.map)
+    if (E.isLeft(loaded)) throw new InputError(formatTraceErrors(loaded.left).split('\n'))
+    map = loaded.right.map
+    separator = separator ?? loaded.right.separator
+  }
+  const options: ImportOptions = {
+    ...(o.format === undefined ? {} : { format: o.format as ImportOptions['format'] }),
+    ...(map === undefined ? {} : { map }),
+    ...(separator === undefined ? {} : { separator }),
+    ...(o.maxGap === undefined ? {} : { maxGapSeconds: Number(o.maxGap) }),
+  }
+  const res = await importTrace(path, options)
+  if (E.isLeft(res)) throw new InputError(formatTraceErrors(res.left).split('\n'))
+  return res.right
+}
+
+export const readHost = (arg: string): HostSettings => resolveHost(orThrow(parseHostArg(arg)))
+
+export const readFleet = (trace: Trace, path: string | undefined): ReadonlyArray<VmSettings> =>
+  orThrow(resolveFleet(trace, path === undefined ? undefined : orThrow(loadFleetSpec(path))))
+
+/** `--params`: inline JSON or a JSON file, keyed by policy name: {"overcommit": {"salting": false}}. */
+export const readParamsArg = (arg: string | undefined): Readonly<Record<string, unknown>> => {
+  if (arg === undefined) return {}
+  let text = arg
+  if (!arg.trim().startsWith('{')) {
+    try {
+      text = readFileSync(arg, 'utf8')
+    } catch (err) {
+      throw new InputError([`--params: cannot read "${arg}": ${(err as Error).message}`])
+    }
+  }
+  try {
+    const json = JSON.parse(text) as unknown
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new InputError([`--params: expected an object keyed by policy name, found ${Array.isArray(json) ? 'an array' : typeof json}`])
+    return json as Record<string, unknown>
+  } catch (err) {
+    if (err instanceof InputError) throw err
+    throw new InputError([`--params: not valid JSON (${(err as Error).message})`])
+  }
+}
+
+export interface LoadedPolicy {
+  readonly policy: AnyPolicy
+  readonly params: unknown
+}
+
+/** Load policies (names or module paths) and decode each one's params, all checked before any replay. */
+export const readPolicies = async (names: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>): Promise<ReadonlyArray<LoadedPolicy>> => {
+  const policies = orThrow(await loadPolicies(names))
+  const known = new Set(policies.map((p) => p.name))
+  const stray = Object.keys(params).filter((k) => !known.has(k))
+  if (stray.length > 0) throw new InputError(stray.map((k) => `--params names policy "${k}", which is not in this run (${[...known].join(', ')})`))
+  const errors: string[] = []
+  const loaded = policies.map((policy) => {
+    const p = policyParams(policy, params[policy.name])
+    if (E.isLeft(p)) errors.push(...p.left)
+    return { policy, params: E.isRight(p) ? p.right : undefined }
+  })
+  if (errors.length > 0) throw new InputError(errors)
+  return loaded
+}
+
+export const splitList = (s: string): ReadonlyArray<string> =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')

@@ -35,7 +35,7 @@ export const formatTraceError = (e: TraceError): string => {
   const where = [
     e.file,
     e.line === undefined ? '' : ` line ${e.line}`,
-    e.column === undefined ? '' : `${e.line === undefined ? '' : ','} column ${JSON.stringify(e.column)}`,
+    e.column === undefined ? '' : `, column ${JSON.stringify(e.column)}`,
   ].join('')
   return `${where}: expected ${e.expected}, found ${e.found}`
 }

@@ -67,7 +67,7 @@ const sortAndDedupe = (rows: VmRows): Sorted => {
   }
 }
 
-/** Median of the intervals between consecutive distinct samples of every VM, pooled. */
+/** (Lower) median of the intervals between consecutive distinct samples of every VM, pooled. */
 export const medianInterval = (vms: ReadonlyArray<{ readonly time: Float64Array }>): number | undefined => {
   let total = 0
   for (const v of vms) total += Math.max(0, v.time.length - 1)
@@ -76,8 +76,8 @@ export const medianInterval = (vms: ReadonlyArray<{ readonly time: Float64Array 
   let k = 0
   for (const v of vms) for (let i = 1; i < v.time.length; i++) intervals[k++] = v.time[i] - v.time[i - 1]
   intervals.sort()
-  const mid = total >> 1
-  return total % 2 === 1 ? intervals[mid] : (intervals[mid - 1] + intervals[mid]) / 2
+  // the lower median: an actual interval, never the average of a typical one and a gap
+  return intervals[(total - 1) >> 1]
 }
 
 interface Grid {

@@ -176,9 +176,10 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
     }
     const restart = obs.time - stoppedAt[v] <= params.restartWindowSeconds
     const fits = Math.max(0, room - host.vmOverheadMiB)
-    // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (reached within
-    // this tick's rate) holds the rest, and the working set beyond it is disk-backed (guest paging).
-    if (params.smartPaging && restart && fits + EPS >= floorOf(s) && fits + EPS >= startup - bStep) {
+    // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (set at
+    // admission: the world applies it at once) holds the rest, and the working set beyond it is
+    // disk-backed (guest paging) until the balloon deflates.
+    if (params.smartPaging && restart && fits + EPS >= floorOf(s)) {
       admit[v] = 1
       visible[v] = startup
       balloon[v] = Math.max(0, startup - fits)

@@ -225,7 +225,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
         admittedNow++
         const demand = traces[v].demand[tick]
         vm.visible[v] = d.visible[v]
-        vm.ballooned[v] = 0
+        // A balloon decided at admission applies at once: the memory was never given (Smart Paging
+        // starts a VM with part of its startup memory disk-backed).
+        vm.ballooned[v] = Math.min(d.balloon[v], d.visible[v])
         vm.overhead[v] = host.vmOverheadMiB
         const usable = Math.min(vm.visible[v], vm.configured[v])
         const [c, z] = touchedAtBoot(params.touched, vms[v].os, demand, usable)

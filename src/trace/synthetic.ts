@@ -92,7 +92,7 @@ export const checkSyntheticOptions = (o: SyntheticOptions): ReadonlyArray<string
 
 type Quantiles = ReadonlyArray<readonly [number, number]>
 
-const PROVISIONED_GIB: Quantiles = [[0, 0.1], [0.1, 0.16], [0.25, 1], [0.5, 3.9], [0.75, 8], [0.9, 20], [0.98, 64], [1, 256]]
+const PROVISIONED_GIB: Quantiles = [[0, 0.1], [0.1, 0.16], [0.25, 1], [0.5, 3.9], [0.75, 8], [0.9, 20], [0.98, 48], [1, 128]]
 const MEAN_SHARE: Quantiles = [[0, 0.004], [0.1, 0.012], [0.25, 0.03], [0.5, 0.052], [0.75, 0.11], [0.9, 0.22], [1, 0.53]]
 const BURSTINESS: Quantiles = [[0, 1.1], [0.1, 1.26], [0.25, 1.46], [0.5, 1.8], [0.75, 2.4], [0.9, 4.0], [1, 9.2]]
 const DAILY_SWING: Quantiles = [[0, 0.01], [0.1, 0.05], [0.25, 0.15], [0.5, 0.35], [0.75, 0.77], [0.9, 1.27], [1, 2.2]]
@@ -155,6 +155,35 @@ const normalQuantile = (p: number): number => {
  */
 const stratified = (rng: MutableRng, n: number): number[] => shuffledIndices(rng, n).map((k) => (k + rng.float()) / n)
 
+/**
+ * Stratified uniforms for the whole fleet, less the ones nearest to what the group members already
+ * took: the members stand in for the VMs they displace, so the fleet as a whole keeps the target
+ * distribution instead of gaining a clump at the groups' values.
+ */
+const stratifiedRest = (rng: MutableRng, n: number, taken: ReadonlyArray<number>): number[] => {
+  const all = stratified(rng, n)
+  const removed = new Uint8Array(n)
+  for (const u of taken) {
+    let best = -1
+    for (let j = 0; j < n; j++) if (removed[j] === 0 && (best < 0 || Math.abs(all[j] - u) < Math.abs(all[best] - u))) best = j
+    if (best >= 0) removed[best] = 1
+  }
+  return all.filter((_, j) => removed[j] === 0)
+}
+
+/** Where a value sits in a quantile table: the inverse of `quantile`. */
+const cumulative = (table: Quantiles, value: number): number => {
+  for (let i = 1; i < table.length; i++) {
+    const [p1, v1] = table[i]
+    if (value <= v1 || i === table.length - 1) {
+      const [p0, v0] = table[i - 1]
+      const f = Math.min(1, Math.max(0, (Math.log(value) - Math.log(v0)) / (Math.log(v1) - Math.log(v0))))
+      return p0 + f * (p1 - p0)
+    }
+  }
+  return 1
+}
+
 // ---------------------------------------------------------------------------------------------
 // Per-VM workload profile
 
@@ -176,7 +205,7 @@ interface Workload {
 }
 
 /** How strongly a VM's burstiness and daily swing go together (a Gaussian copula); a modelling choice. */
-const BURST_SWING_CORRELATION = 0.5
+const BURST_SWING_CORRELATION = 0.7
 
 /** The uniforms that place a VM in the calibration distributions (stratified across the fleet). */
 interface Placement {
@@ -194,32 +223,62 @@ const drawWorkload = (u: Placement, rng: MutableRng): Workload => {
   // Peak: business hours (Europe, UTC+1/+2) for most, evenings or night batch for the rest.
   const kind = rng.float()
   const peakHour = kind < 0.6 ? rng.uniform(11, 15) : kind < 0.8 ? rng.uniform(17, 21) : rng.uniform(0, 4)
-  // A cosine of amplitude a swings the hour-of-day means by about 2a; noise and busy spells add to
-  // the measured swing, hence a little under half (capped so demand stays above 10% of its mean).
-  const diurnalAmp = Math.min(0.9, swing * 0.42)
-  const weekendDrop = rng.chance(0.7) ? rng.uniform(0, 0.4) * Math.min(1, 0.3 + diurnalAmp * 2) : 0
-  // What the daily cycle does not explain of p95/mean comes from noise and, beyond ~1.8, busy spells.
-  const fromDiurnal = 1 + 0.85 * diurnalAmp
-  const rest = Math.max(1.02, burst / fromDiurnal)
+  const weekendShare = rng.chance(0.7) ? rng.uniform(0, 0.4) : 0
   const driftSigma = rng.uniform(0, 0.12)
-  const noiseTau = rng.uniform(3, 20)
-  if (rest <= 1.7) {
-    return { meanShare, diurnalAmp, peakHour, weekendDrop, noiseSigma: lognormalSigmaFor(rest), noiseTau, driftSigma, busyShare: 0, busyMinutes: 60, busyHeight: 1 }
+  const noiseTau0 = rng.uniform(2, 12)
+  const busyDraw = rng.float()
+  const busyMinutes = rng.uniform(20, 90)
+
+  // p95/mean = (from the daily cycle) x (from noise and busy spells). A cosine of amplitude a gives
+  // about 1 + 0.7a (weekends, noise and averaging shave the 0.99 of a pure cosine; fitted); noise covers the rest up
+  // to 1.7, busy spells beyond (log-normal noise cannot pass about 3.9).
+  const burstParts = (a: number) => {
+    const rest = Math.max(1.02, burst / (1 + 0.7 * a))
+    if (rest <= 1.7) return { noiseSigma: lognormalSigmaFor(rest), busyShare: 0, busyHeight: 1 }
+    const busyShare = Math.min(0.07 + 0.08 * busyDraw, 0.8 / rest)
+    return { noiseSigma: 0.15, busyShare, busyHeight: (rest * (1 - busyShare)) / (1 - rest * busyShare) }
   }
-  const busyShare = Math.min(rng.uniform(0.06, 0.12), 0.8 / rest)
-  const busyHeight = (rest * (1 - busyShare)) / (1 - rest * busyShare)
+  // The measured swing is the cycle's 2a plus what noise and busy spells leave in the hour-of-day
+  // means; take their share out (in quadrature) so low-swing VMs stay low. One refinement suffices.
+  // (2.3 rather than 2: the estimate undercounts what noise adds; fitted on 200-VM months.)
+  const first = burstParts(Math.min(0.9, swing * 0.45))
+  const estimate = (tau: number) => noiseSwingEstimate(first.noiseSigma, tau, first.busyShare, first.busyHeight, busyMinutes)
+  // A steady VM (small swing) gets faster noise, so that its hour-of-day means stay flat; the noise
+  // swing grows about as the square root of the correlation time.
+  const rawSwing = estimate(noiseTau0)
+  const noiseTau = rawSwing > 0.6 * swing ? Math.max(1, noiseTau0 * ((0.6 * swing) / rawSwing) ** 2) : noiseTau0
+  const noiseSwing = estimate(noiseTau)
+  const diurnalAmp = Math.min(0.9, Math.sqrt(Math.max(0, swing * swing - noiseSwing * noiseSwing)) / 2.3)
+  const parts = burstParts(diurnalAmp)
   return {
     meanShare,
     diurnalAmp,
     peakHour,
-    weekendDrop,
-    noiseSigma: 0.15,
+    // Quieter weekends mostly for VMs with a marked daily cycle (people use them on workdays).
+    weekendDrop: weekendShare * Math.min(1, 0.3 + diurnalAmp * 2),
+    noiseSigma: parts.noiseSigma,
     noiseTau,
     driftSigma,
-    busyShare,
-    busyMinutes: rng.uniform(20, 120),
-    busyHeight,
+    busyShare: parts.busyShare,
+    busyMinutes,
+    busyHeight: parts.busyHeight,
   }
+}
+
+/**
+ * Expected swing of the hour-of-day means that noise alone leaves over a calibration month (30
+ * days): each bucket averages one hour a day of a process with variance v and correlation time tau
+ * (minutes); the expected range of 24 such means is about 3.9 standard deviations.
+ */
+const noiseSwingEstimate = (sigma: number, tau: number, busyShare: number, busyHeight: number, busyMinutes: number): number => {
+  const hourFactor = (tauMin: number): number => {
+    const r = tauMin / 60
+    return Math.min(1, 2 * r * (1 - r * (1 - Math.exp(-1 / r))))
+  }
+  const busyMean = 1 - busyShare + busyShare * busyHeight
+  const vNoise = (Math.exp(sigma * sigma) - 1) * hourFactor(tau)
+  const vBusy = ((busyHeight - 1) ** 2 * busyShare * (1 - busyShare) * hourFactor(busyMinutes * (1 - busyShare))) / busyMean ** 2
+  return 3.9 * Math.sqrt((vNoise + vBusy) / 30)
 }
 
 /** Sigma of a mean-one log-normal whose p95 / mean is `ratio` (ratio <= 3.8). */
@@ -264,25 +323,40 @@ interface VmPlan {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 
-const planFleet = (o: SyntheticOptions): ReadonlyArray<VmPlan> => {
+export const planFleet = (o: SyntheticOptions): ReadonlyArray<VmPlan> => {
   const hours = Math.ceil((o.days * 86400) / 3600)
   const groups = o.groups ?? defaultGroups(o.vms)
   const slots: Array<Omit<VmPlan, 'lifecycle'>> = []
+  const taken: { size: number[]; mean: number[]; burst: number[]; swing: number[] } = { size: [], mean: [], burst: [], swing: [] }
   groups.forEach((g, gi) => {
-    const template = drawWorkload(mutableRng(seedRng(o.seed, 'group', gi)))
+    // A group's template sits near the middle of the distributions: a fleet's clones are its
+    // typical workload, and clumping many VMs at an extreme would skew the fleet's percentiles.
+    const t = mutableRng(seedRng(o.seed, 'group', gi))
+    const u = { meanShare: t.uniform(0.35, 0.65), burst: t.uniform(0.35, 0.65), swing: t.uniform(0.35, 0.65) }
+    const template = drawWorkload(u, t)
     const width = Math.max(2, String(g.count).length)
     for (let k = 0; k < g.count && slots.length < o.vms; k++) {
       const rng = mutableRng(seedRng(o.seed, 'member', gi, k))
       slots.push({ id: `${g.prefix}-${pad(k + 1, width)}`, image: g.image, os: g.os, configuredMiB: g.configuredMiB, workload: jitter(template, rng) })
+      taken.size.push(cumulative(PROVISIONED_GIB, g.configuredMiB / 1024))
+      taken.mean.push(u.meanShare)
+      taken.burst.push(u.burst)
+      taken.swing.push(u.swing)
     }
   })
   const loners = o.vms - slots.length
   const width = Math.max(3, String(loners).length)
+  const strata = mutableRng(seedRng(o.seed, 'strata'))
+  const uSize = stratifiedRest(strata, o.vms, taken.size)
+  const uMean = stratifiedRest(strata, o.vms, taken.mean)
+  const uBurst = stratifiedRest(strata, o.vms, taken.burst)
+  const uSwing = stratifiedRest(strata, o.vms, taken.swing)
   for (let k = 0; k < loners; k++) {
     const rng = mutableRng(seedRng(o.seed, 'vm', k))
-    const configuredMiB = roundToRealisticSize(quantile(PROVISIONED_GIB, rng.float()) * 1024)
+    const configuredMiB = roundToRealisticSize(quantile(PROVISIONED_GIB, uSize[k]) * 1024)
     const os: OsFamily = rng.chance(0.55) ? 'windows' : 'linux'
-    slots.push({ id: `vm-${pad(k + 1, width)}`, image: undefined, os, configuredMiB, workload: drawWorkload(rng) })
+    const workload = drawWorkload({ meanShare: uMean[k], burst: uBurst[k], swing: uSwing[k] }, rng)
+    slots.push({ id: `vm-${pad(k + 1, width)}`, image: undefined, os, configuredMiB, workload })
   }
 
   // Lifecycle events go to distinct VMs, drawn from one fleet-level stream.

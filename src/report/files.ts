@@ -72,10 +72,25 @@ export const specJson = (spec: unknown): string => {
   return `${text.replace(JSON.stringify('\u0000values\u0000'), () => body)}\n`
 }
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
-const RESERVED = new Set(['index.html', 'summary.md', 'metrics.json'])
+/** A plain file name: letters, digits, '.', '-', '_', not starting with '.' (no hidden files, no '..'). */
+const SAFE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/
 
-/** Render every file of the report in memory (no disk writes). Throws on an invalid CSV file name. */
+/** `name` made unique among `taken`: "host.csv" -> "host-2.csv", "host-3.csv" ... */
+const uniqueName = (name: string, taken: ReadonlyMap<string, unknown>): string => {
+  if (!taken.has(name)) return name
+  const dot = name.lastIndexOf('.')
+  const stem = dot > 0 ? name.slice(0, dot) : name
+  const ext = dot > 0 ? name.slice(dot) : ''
+  let i = 2
+  while (taken.has(`${stem}-${i}${ext}`)) i++
+  return `${stem}-${i}${ext}`
+}
+
+/**
+ * Render every file of the report in memory (no disk writes). Throws on a CSV file name that is not
+ * a plain file name; a CSV whose name is already taken (by a report file or another CSV) is written
+ * as name-2.csv, name-3.csv ...
+ */
 export const buildReportFiles = async (input: ReportInput, options: ReportOptions = {}): Promise<ReportFiles> => {
   const charts = reportCharts(input, options)
   const files = new Map<string, string | Buffer>()
@@ -89,11 +104,9 @@ export const buildReportFiles = async (input: ReportInput, options: ReportOption
     files.set(`${c.id}.png`, png)
   }
   for (const s of input.seriesCsv ?? []) {
-    if (!SAFE_NAME.test(s.fileName) || s.fileName.includes('..'))
-      throw new Error(`series CSV file name "${s.fileName}" is not a plain file name (letters, digits, '.', '-', '_')`)
-    if (RESERVED.has(s.fileName) || files.has(s.fileName))
-      throw new Error(`series CSV file name "${s.fileName}" collides with a report file`)
-    files.set(s.fileName, s.csv)
+    if (!SAFE_NAME.test(s.fileName))
+      throw new Error(`series CSV file name "${s.fileName}" is not a plain file name (letters, digits, '.', '-', '_'; not starting with '.')`)
+    files.set(uniqueName(s.fileName, files), s.csv)
   }
   return files
 }

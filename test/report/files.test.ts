@@ -157,10 +157,30 @@ describe('writeReportFiles replaces a folder as a whole', () => {
       const target = path.join(dir, 'old')
       mkdirSync(target)
       writeFileSync(path.join(target, 'keep.txt'), 'kept')
-      const clash: ReportInput = { ...fixtureInput(), seriesCsv: [{ fileName: 'index.html', csv: 'x' }] }
-      await expect(writeReportFiles(target, clash)).rejects.toThrow(/collides/)
+      const hidden: ReportInput = { ...fixtureInput(), seriesCsv: [{ fileName: '.hidden.csv', csv: 'x' }] }
+      await expect(writeReportFiles(target, hidden)).rejects.toThrow(/not a plain file name/)
       expect(readdirSync(dir)).toEqual(['old'])
       expect(readFileSync(path.join(target, 'keep.txt'), 'utf8')).toBe('kept')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('renames series CSVs whose names are taken instead of overwriting', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-clash-'))
+    try {
+      const clash: ReportInput = {
+        ...fixtureInput(),
+        seriesCsv: [
+          { fileName: 'index.html', csv: 'a' },
+          { fileName: '_x_-host.csv', csv: 'b' },
+          { fileName: '_x_-host.csv', csv: 'c' },
+        ],
+      }
+      const w = await writeReportFiles(path.join(dir, 'r'), clash)
+      expect(w.files).toEqual(expect.arrayContaining(['index-2.html', '_x_-host.csv', '_x_-host-2.csv']))
+      expect(readFileSync(path.join(dir, 'r', '_x_-host-2.csv'), 'utf8')).toBe('c')
+      expect(readFileSync(path.join(dir, 'r', 'index.html'), 'utf8')).toContain('<!DOCTYPE html>')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

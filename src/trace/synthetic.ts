@@ -73,7 +73,7 @@ export const defaultGroups = (vms: number): ReadonlyArray<SyntheticGroup> =>
         { image: 'ubuntu-db', os: 'linux', count: Math.max(2, Math.round(vms * 0.08)), configuredMiB: 16384, prefix: 'db' },
       ]
 
-/** Why options cannot be generated, or undefined when they can (the CLI reports these). */
+/** Why options cannot be generated (empty when they can); the CLI reports these. */
 export const checkSyntheticOptions = (o: SyntheticOptions): ReadonlyArray<string> => [
   ...(Number.isInteger(o.seed) ? [] : [`seed must be an integer, found ${o.seed}`]),
   ...(Number.isInteger(o.vms) && o.vms >= 1 ? [] : [`vms must be a whole number of at least 1, found ${o.vms}`]),
@@ -323,7 +323,7 @@ interface VmPlan {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0')
 
-export const planFleet = (o: SyntheticOptions): ReadonlyArray<VmPlan> => {
+const planFleet = (o: SyntheticOptions): ReadonlyArray<VmPlan> => {
   const hours = Math.ceil((o.days * 86400) / 3600)
   const groups = o.groups ?? defaultGroups(o.vms)
   const slots: Array<Omit<VmPlan, 'lifecycle'>> = []

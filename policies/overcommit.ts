@@ -20,18 +20,21 @@
  *   minFree, soft < 64%, hard < 32%, low < 16%); 400% is the line below which large pages are broken,
  *   while the state is still 'high' (Epping 2015; see esx-states.ts). So sharing may run in the high
  *   state (below 400%), and the balloon starts below 64% of minFree, not 100%.
- * - How much: each tick, enough to bring free memory back to the level at which the host leaves its
- *   current state (threshold + hysteresis margin). soft: by balloon; hard and low: by compression and
- *   swap, the balloon holding its size ("the balloon driver stops"). Reclaim already done is held while
+ * - How much: each tick, enough to bring free memory back to the level at which the host leaves the
+ *   soft state (soft threshold + hysteresis margin; vSphere 6: 96% of minFree), plus the growth of
+ *   touched memory seen over the last tick (a look-ahead of one tick: ESX re-evaluates every few
+ *   seconds, a tick lasts minutes). soft: by balloon; hard and low: by compression and swap, the balloon holding its size ("the balloon driver stops"). Reclaim already done is held while
  *   the host is below high (targets = what the world reports, plus this tick's reclaim).
  * - Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), with P the
  *   VM's host-held touched pages (touched - compressed - swapped), f the estimated active fraction,
  *   water-filled exactly so that every VM giving memory ends at one rho; each VM's floor is its
  *   reservation and what the mechanism can take (balloon cap, private pages for swap).
- * - Giving back: in the high state, free memory above the level at which the host leaves its first
- *   reclaim state (vSphere 6: clear, 150% of minFree) is given back, swapped pages first, then
- *   compressed, then balloons, each in proportion to what VMs hold. ESX brings swapped pages back on
- *   access; the world brings them back when the target is lowered, at its swap-in rate.
+ * - Giving back: in the high and clear states, free memory above the same set point (less the
+ *   expected growth) is given back, to the VMs with the highest rho first (the reverse water-filling,
+ *   so active VMs get theirs back before idle ones); within a VM swapped pages first, then compressed,
+ *   then the balloon. Reclaim and give-back share one set point, so they do not chase each other; the
+ *   soft threshold below it is the hysteresis. ESX brings swapped pages back on access; the world
+ *   brings them back when the target is lowered, at its swap-in rate.
  * - A limit is the decision's cap: the world sends resident memory above it to swap; the policy does
  *   not bring back swapped pages that the limit would send out again.
  */
@@ -49,7 +52,7 @@ import {
   type StatesKind,
 } from './internal/esx-states.js'
 import { activeFraction, tickWeight, updateActive } from './internal/esx-active.js'
-import { idleTaxReclaim, splitPageOut, type TaxClient } from './internal/esx-tax.js'
+import { idleTaxGrant, idleTaxReclaim, splitPageOut, type GrantClient, type TaxClient } from './internal/esx-tax.js'
 
 export interface OvercommitParams {
   /** Idle memory tax rate tau, 0 <= tau < 1. Documented: ESX default 75% (Mem.IdleTax; Waldspurger 2002). */
@@ -141,6 +144,10 @@ export interface OvercommitState {
   readonly slow: Float64Array
   readonly fast: Float64Array
   readonly seen: Uint8Array
+  /** Touched memory of each running VM at the last tick (NaN: not running), for the growth look-ahead. */
+  readonly prevTouched: Float64Array
+  /** Touched growth expected this tick (MiB), from the last ticks. */
+  readonly growth: number
 }
 
 const init = (context: PolicyContext, params: OvercommitParams): OvercommitState => {
@@ -155,6 +162,8 @@ const init = (context: PolicyContext, params: OvercommitParams): OvercommitState
     slow: new Float64Array(n),
     fast: new Float64Array(n),
     seen: new Uint8Array(n),
+    prevTouched: new Float64Array(n).fill(NaN),
+    growth: 0,
   }
 }
 
@@ -195,6 +204,18 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     sharedTotal += obs.shared[v]
     touchedTotal += obs.touched[v]
   }
+  // Touched growth over the last tick, of VMs that were running both ticks.
+  // When the host could not grant all growth last tick (it blocked, or free memory ran out), what was
+  // seen understates what guests wanted: keep the larger of that and the previous estimate.
+  const prevTouched = new Float64Array(n).fill(NaN)
+  let seenGrowth = 0
+  for (let v = 0; v < n; v++) {
+    if (obs.status[v] !== VmStatus.running) continue
+    prevTouched[v] = obs.touched[v]
+    if (live[v] && Number.isFinite(s.prevTouched[v])) seenGrowth += Math.max(0, obs.touched[v] - s.prevTouched[v])
+  }
+  const starved = s.freeState === 'low' || free <= EPS
+  const growth = starved ? Math.max(seenGrowth, s.growth) : seenGrowth
   const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, sharedTotal, h)
 
   // 3. Admission control: reservations (+ overhead) must fit in unreserved host memory.
@@ -241,8 +262,11 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const tax = p.idleTax
   const heldOf = (v: number): number => Math.max(0, obs.touched[v] - obs.compressed[v] - obs.swapped[v])
   const activeOf = (v: number): number => Math.min(heldOf(v), active[v] * obs.touched[v])
+  // Goal: free memory back where the host leaves the soft state (the first state that balloons or
+  // swaps), plus the touched growth of the last tick, expected again in this one (a tick is minutes
+  // long; ESX re-evaluates every few seconds and so keeps up with growth it sees).
+  const need = exitLevel(th, 'soft', h) - free + growth
   if (freeState === 'soft') {
-    const need = exitLevel(th, 'soft', h) - free
     if (need > 0) {
       // Balloon: the guest gives up touched pages; the balloon first fills the guest's untouched room.
       const clients: TaxClient[] = []
@@ -263,11 +287,10 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
       }
     }
   } else if (freeState === 'hard' || freeState === 'low') {
-    const need = exitLevel(th, freeState, h) - free
     if (need > 0) pageOut(s, obs, live, need, heldOf, activeOf, compress, swap)
-  } else if (freeState === 'high') {
-    const budget = free - exitLevel(th, th.levels[0].state, h)
-    if (budget > 0) giveBack(obs, live, vms, budget, compress, swap, balloon)
+  } else if (need < 0) {
+    // high or clear: free memory above the set point (less the growth expected) goes back.
+    giveBack(obs, live, vms, -need, tax, active, compress, swap, balloon)
   }
 
   const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE
@@ -283,7 +306,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     block: freeState === 'low',
     state: freeState,
   }
-  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen }, decision]
+  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen, prevTouched, growth }, decision]
 }
 
 /**
@@ -340,44 +363,61 @@ const pageOut = (
 }
 
 /**
- * Pressure gone (high state): hand back up to `budget` MiB, swapped pages first (they hurt most),
- * then compressed pages, then balloons, each in proportion to what VMs hold. A VM at its limit keeps
- * the swap its limit needs.
+ * Pressure gone (high or clear state): hand back up to `budget` MiB of host memory, to the VMs with
+ * the highest rho first (idleTaxGrant). Within a VM, swapped pages come back first (they hurt most),
+ * then compressed pages, then the balloon deflates. A VM at its limit keeps the swap its limit needs.
+ * Budget accounting: a swapped page or a deflated balloon page may cost a full page of host memory,
+ * a decompressed one (1 - store ratio).
  */
 const giveBack = (
   obs: Observation,
   live: Uint8Array,
   vms: PolicyContext['vms'],
   budget: number,
+  tax: number,
+  active: Float64Array,
   compress: Float64Array,
   swap: Float64Array,
   balloon: Float64Array,
 ): void => {
   const n = obs.vmCount
-  const swapFree = new Float64Array(n)
+  const swapRoom = new Float64Array(n)
+  const compRoom = new Float64Array(n)
+  const clients: GrantClient[] = []
   for (let v = 0; v < n; v++) {
-    if (!live[v]) continue
+    if (!live[v]) {
+      clients.push({ shares: 0, pages: 0, active: 0, room: 0 })
+      continue
+    }
     // resident <= limit  <=>  swapped >= touched - shared - (1 - ratio) compressed - limit
     const limitNeeds = Math.max(0, obs.touched[v] - obs.shared[v] - (1 - COMPRESSED_STORE_RATIO) * obs.compressed[v] - vms[v].limitMiB)
-    swapFree[v] = Math.max(0, swap[v] - limitNeeds)
+    swapRoom[v] = Math.max(0, swap[v] - limitNeeds)
+    compRoom[v] = vms[v].limitMiB >= obs.touched[v] ? compress[v] : 0
+    const held = Math.max(0, obs.touched[v] - obs.compressed[v] - obs.swapped[v])
+    clients.push({ shares: vms[v].shares, pages: held, active: Math.min(held, active[v] * obs.touched[v]), room: swapRoom[v] + compRoom[v] + balloon[v] })
   }
-  const compFree = new Float64Array(n)
-  for (let v = 0; v < n; v++) compFree[v] = live[v] && vms[v].limitMiB >= obs.touched[v] ? compress[v] : 0
-  const kinds: ReadonlyArray<readonly [Float64Array, Float64Array, number]> = [
-    [swap, swapFree, 1],
-    [compress, compFree, 1 - COMPRESSED_STORE_RATIO],
-    [balloon, balloon.slice(), 1],
-  ]
-  let left = budget
-  for (const [target, returnable, cost] of kinds) {
-    if (!(left > 0)) break
-    let total = 0
-    for (let v = 0; v < n; v++) total += returnable[v]
-    if (!(total > 0)) continue
-    const give = Math.min(total, left / cost)
-    const frac = give / total
-    for (let v = 0; v < n; v++) target[v] = Math.max(0, target[v] - returnable[v] * frac)
-    left -= give * cost
+  // Budget in host MiB -> MiB given: decompression costs less than a page per page. Two passes.
+  let amount = budget
+  let give: Float64Array = new Float64Array(n)
+  for (let pass = 0; pass < 2; pass++) {
+    give = idleTaxGrant(clients, amount, tax)
+    let cost = 0
+    for (let v = 0; v < n; v++) {
+      const fromSwap = Math.min(give[v], swapRoom[v])
+      const fromComp = Math.min(give[v] - fromSwap, compRoom[v])
+      cost += give[v] - COMPRESSED_STORE_RATIO * fromComp
+    }
+    if (!(cost > 0) || cost >= budget * (1 - 1e-9)) break
+    amount *= budget / cost
+  }
+  for (let v = 0; v < n; v++) {
+    if (!(give[v] > 0)) continue
+    const fromSwap = Math.min(give[v], swapRoom[v])
+    const fromComp = Math.min(give[v] - fromSwap, compRoom[v])
+    const fromBalloon = Math.min(give[v] - fromSwap - fromComp, balloon[v])
+    swap[v] -= fromSwap
+    compress[v] -= fromComp
+    balloon[v] -= fromBalloon
   }
 }
 

@@ -107,3 +107,60 @@ export const splitPageOut = (chosen: number, compressibleShare: number, cacheRoo
   const c = Math.max(0, Math.min(chosen * compressibleShare, cacheRoom))
   return [c, Math.max(0, chosen - c)]
 }
+
+export interface GrantClient {
+  readonly shares: number
+  /** Pages allocated now (P, MiB). */
+  readonly pages: number
+  /** Active pages (A, MiB). */
+  readonly active: number
+  /** MiB that can be given back to the client (its balloon, its swapped and compressed pages). */
+  readonly room: number
+}
+
+/**
+ * The reverse of idleTaxReclaim, for memory handed back when pressure is gone: MiB to give each
+ * client so that `amount` MiB are given in all, highest rho first (the clients that value a page
+ * most: many shares, few idle pages), never more than a client's room. Pages given back count as
+ * idle (the active estimate has not seen them yet).
+ */
+export const idleTaxGrant = (clients: ReadonlyArray<GrantClient>, amount: number, tax: number): Float64Array => {
+  const n = clients.length
+  const out = new Float64Array(n)
+  if (!(amount > 0) || n === 0) return out
+  const k = idlePageCost(tax)
+  const pages = clients.map((c) => Math.max(0, c.pages))
+  const active = clients.map((c, v) => Math.min(Math.max(c.active, 0), pages[v]))
+  const room = clients.map((c) => Math.max(0, c.room))
+  const total = room.reduce((a, b) => a + b, 0)
+  if (amount >= total) return Float64Array.from(room)
+  // Client v's allocation when every receiver is raised to cost-per-share y.
+  const raised = (v: number, y: number): number => Math.min(pages[v] + room[v], Math.max(pages[v], pagesAtCost(y * Math.max(0, clients[v].shares), active[v], k)))
+  const given = (y: number): number => {
+    let s = 0
+    for (let v = 0; v < n; v++) s += raised(v, y) - pages[v]
+    return s
+  }
+  // given(y) rises from 0 to `total`; bracket y, then bisect for given(y) = amount.
+  let lo = 0
+  let hi = 1
+  for (let v = 0; v < n; v++) {
+    const s = Math.max(0, clients[v].shares)
+    if (s > 0 && room[v] > 0) hi = Math.max(hi, costOf(pages[v] + room[v], active[v], k) / s)
+  }
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, hi); i++) {
+    const mid = (lo + hi) / 2
+    if (given(mid) < amount) lo = mid
+    else hi = mid
+  }
+  for (let v = 0; v < n; v++) out[v] = raised(v, lo) - pages[v]
+  let rest = amount - out.reduce((a, b) => a + b, 0)
+  for (let v = 0; v < n && rest > 0; v++) {
+    const more = Math.min(rest, room[v] - out[v])
+    if (more > 0 && out[v] > 0) {
+      out[v] += more
+      rest -= more
+    }
+  }
+  return out
+}

@@ -6,6 +6,7 @@
 import { Command } from 'commander'
 import { registerValidate } from './validate.js'
 import { registerCompare } from './compare.js'
+import { registerGenerate } from './generate.js'
 import { InputError } from './inputs.js'
 
 const program = new Command()
@@ -16,6 +17,7 @@ program
 
 registerValidate(program)
 registerCompare(program)
+registerGenerate(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InputError) process.stderr.write(`memreplay: cannot run:\n${err.lines.map((l) => `  ${l}`).join('\n')}\n`)

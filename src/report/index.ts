@@ -9,7 +9,7 @@ export {
   heatmapSpec,
   keyMetricsSpec,
   slowdownDistributionSpec,
-  slowdownCdf,
+  slowdownTail,
   rebucketHeatmap,
   CHART_FONT,
   type Chart,

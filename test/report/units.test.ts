@@ -4,7 +4,7 @@ import {
   hostMemorySpec,
   rebucketHeatmap,
   shortfallSpec,
-  slowdownCdf,
+  slowdownTail,
 } from '../../src/report/charts.js'
 import { chooseBucketSeconds, downsampleByTime } from '../../src/report/downsample.js'
 import { escapeHtml, escapeMarkdown, jsonForScript, scriptSource } from '../../src/report/escape.js'
@@ -87,17 +87,19 @@ describe('heatmap and distribution helpers', () => {
     for (const c of r.cells) expect(c.value).toBeCloseTo(1)
   })
 
-  it('builds a cumulative distribution from histogram buckets', () => {
-    const cdf = slowdownCdf([
+  it('builds a tail distribution from histogram buckets', () => {
+    const tail = slowdownTail([
       { lower: 1.5, upper: 2, vmHours: 1 },
       { lower: 1, upper: 1.5, vmHours: 2 },
+      { lower: 1.2, upper: 1.5, vmHours: 0 },
       { lower: 2, upper: null, vmHours: 1 },
     ])
-    expect(cdf).toEqual([
+    expect(tail).toEqual([
+      { slowdown: 1, share: 1 },
       { slowdown: 1.5, share: 0.5 },
-      { slowdown: 2, share: 0.75 },
+      { slowdown: 2, share: 0.25 },
     ])
-    expect(slowdownCdf([])).toEqual([])
+    expect(slowdownTail([])).toEqual([])
   })
 
   it('gives duplicate run labels a suffix', () => {

@@ -23,8 +23,13 @@
  * - How much: each tick, enough to bring free memory back to the level at which the host leaves the
  *   soft state (soft threshold + hysteresis margin; vSphere 6: 96% of minFree), plus the growth of
  *   touched memory seen over the last tick (a look-ahead of one tick: ESX re-evaluates every few
- *   seconds, a tick lasts minutes). soft: by balloon; hard and low: by compression and swap, the balloon holding its size ("the balloon driver stops"). Reclaim already done is held while
- *   the host is below high (targets = what the world reports, plus this tick's reclaim).
+ *   seconds, a tick lasts minutes). soft: by balloon (the balloon first fills the guest's untouched
+ *   room, which frees nothing, then takes touched pages); hard and low: by compression and swap, the
+ *   balloon holding its size ("the balloon driver stops"). Reclaim already done is held (targets =
+ *   what the world reports, plus this tick's reclaim) until free memory is above the set point.
+ * - Large pages: restored only once free memory would stay above 400% of minFree plus its margin
+ *   without any shared page (the world un-shares everything at once when they come back).
+ * - No randomness: the active estimate uses the world's samples, so the state carries no Rng.
  * - Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), with P the
  *   VM's host-held touched pages (touched - compressed - swapped), f the estimated active fraction,
  *   water-filled exactly so that every VM giving memory ends at one rho; each VM's floor is its

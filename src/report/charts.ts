@@ -38,8 +38,11 @@ export interface Chart {
   readonly spec: TopLevelSpec
 }
 
+/** aria off: Vega's generated descriptions format times in the local time zone (and double the SVG's size);
+ *  the data is in the page's tables. */
 const config = (): Config => ({
   font: CHART_FONT,
+  aria: false,
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 10, titleFontSize: 11 },
   legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 220 },

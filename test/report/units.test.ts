@@ -136,6 +136,23 @@ describe('rendering', () => {
     expect(dark).toBeGreaterThan(20)
   })
 
+  it('renders the same SVG in any time zone', async () => {
+    const saved = process.env.TZ
+    try {
+      const out: string[] = []
+      for (const tz of ['UTC', 'Asia/Tokyo', 'America/Los_Angeles']) {
+        process.env.TZ = tz
+        const charts = (await import('../../src/report/charts.js')).reportCharts(fixtureInput())
+        out.push((await Promise.all(charts.map((c) => renderSvg(c.spec)))).join('\n'))
+      }
+      expect(out[1]).toBe(out[0])
+      expect(out[2]).toBe(out[0])
+    } finally {
+      if (saved === undefined) delete process.env.TZ
+      else process.env.TZ = saved
+    }
+  })
+
   it('renders the same SVG twice in one process', async () => {
     const spec = hostMemorySpec(fixtureInput()).spec
     const a = await renderSvg(spec)

@@ -7,6 +7,7 @@ import { Command } from 'commander'
 import { registerValidate } from './validate.js'
 import { registerCompare } from './compare.js'
 import { registerGenerate } from './generate.js'
+import { registerPolicyKit } from './check-policy.js'
 import { InputError } from './inputs.js'
 
 const program = new Command()
@@ -18,6 +19,7 @@ program
 registerValidate(program)
 registerCompare(program)
 registerGenerate(program)
+registerPolicyKit(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InputError) process.stderr.write(`memreplay: cannot run:\n${err.lines.map((l) => `  ${l}`).join('\n')}\n`)

@@ -59,6 +59,8 @@ export interface CheckResult {
 
 export interface ConformanceReport {
   readonly policy: string
+  /** How the policy was named on the command line (a path or a name), for the reproduce hint. */
+  readonly source?: string
   readonly results: ReadonlyArray<CheckResult>
   readonly ok: boolean
 }
@@ -373,12 +375,12 @@ const sampleCheck = (policy: AnyPolicy, params: unknown, sample: ConformanceOpti
 
 /** The report as text: one line per check, and for a failure its counterexample. */
 export const formatReport = (r: ConformanceReport): string => {
-  const lines = [`check-policy: ${r.policy}`]
+  const lines = [`check-policy: ${r.policy}${r.source !== undefined && r.source !== r.policy ? ` (${r.source})` : ''}`]
   for (const c of r.results) {
     const tag = c.status === 'pass' ? 'ok  ' : c.status === 'skip' ? 'skip' : 'FAIL'
     lines.push(`  ${tag}  ${c.name}: ${c.summary}`)
     if (c.counterexample) lines.push('        counterexample:', ...c.counterexample.split('\n').map((l) => `          ${l}`))
-    if (c.reproduce && c.status === 'fail') lines.push(`        reproduce: check-policy ${r.policy} ${c.reproduce}`)
+    if (c.reproduce && c.status === 'fail') lines.push(`        reproduce: npm run check-policy -- ${r.source ?? r.policy} ${c.reproduce}`)
   }
   const failed = r.results.filter((c) => c.status === 'fail').length
   const skipped = r.results.filter((c) => c.status === 'skip').length

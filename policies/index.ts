@@ -3,8 +3,9 @@
  */
 import type { AnyPolicy } from '../src/engine/policy.js'
 import { staticPolicy } from './static.js'
+import { kvmMomPolicy } from './kvm-mom.js'
 import { dynamicMemoryPolicy } from './dynamic-memory.js'
 
-export const BUILT_IN_POLICIES: ReadonlyArray<AnyPolicy> = [staticPolicy, dynamicMemoryPolicy]
+export const BUILT_IN_POLICIES: ReadonlyArray<AnyPolicy> = [staticPolicy, dynamicMemoryPolicy, kvmMomPolicy]
 
 export const builtInPolicy = (name: string): AnyPolicy | undefined => BUILT_IN_POLICIES.find((p) => p.name === name)

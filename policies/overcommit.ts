@@ -432,6 +432,9 @@ export const overcommitPolicy = definePolicy<OvercommitParams, OvercommitState>(
   params: paramsType,
   defaults,
   traits: { overcommit: true, reservations: true, states: true, minMax: false },
+  // ESX re-evaluates continuously; its active-memory sampling period (60 s, ESX 4) is the coarsest
+  // loop that keeps the free-memory states from overshooting at 5-minute trace steps.
+  controlSeconds: 60,
   init,
   step,
 })

@@ -138,6 +138,11 @@ export interface Policy<P = unknown, S = unknown> {
   readonly params: t.Type<P, unknown, unknown>
   readonly defaults: P
   readonly traits: PolicyTraits
+  /** How often the real system re-evaluates, seconds (e.g. ESX: its 60 s sampling period). When the
+   *  trace's step is longer, the replay runs the policy and the world that often within each tick,
+   *  with the trace's values held, so a control loop keeps its character at coarse steps. Default:
+   *  once per tick. */
+  readonly controlSeconds?: number
   /** Modelling choices the policy made where no source pins the behaviour down (shown in reports). */
   readonly notes?: ReadonlyArray<string>
   readonly init: (context: PolicyContext, params: P) => S

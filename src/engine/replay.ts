@@ -4,7 +4,7 @@
  * randomness, its page sampling, is seeded from input.seed).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { TickAccount, RunHeader } from './account.js'
+import { HOST_STATES, VM_FIELDS, type TickAccount, type RunHeader, type VmField } from './account.js'
 import type { Observation, PolicyContext } from './policy.js'
 import type { AccountSink, ReplayInput, RuleViolation } from './replay-api.js'
 import { accountOf, applyTick, createWorld, observeTick, DEFAULT_WORLD, type WorldParams } from './world.js'
@@ -25,17 +25,27 @@ export const headerOf = (input: ReplayInput): RunHeader => ({
   hasStates: input.policy.traits.states,
 })
 
+/**
+ * Control steps per trace tick. A policy that says how often its real system re-evaluates
+ * (`controlSeconds`, e.g. ESX's 60 s sampling period) acts that often, with the trace's values held
+ * over the tick (the trace cannot say more); otherwise it acts once per tick.
+ */
+export const controlStepsPerTick = (stepSeconds: number, controlSeconds: number | undefined): number =>
+  controlSeconds === undefined || !(controlSeconds > 0) ? 1 : Math.max(1, Math.ceil(stepSeconds / controlSeconds - 1e-9))
+
 /** Replay a trace through a policy; each tick's account goes to `sink` (copy what you keep). */
 export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams = DEFAULT_WORLD): E.Either<RuleViolation, RunHeader> => {
   const { trace, host, vms, policy } = input
   if (vms.length !== trace.vms.length) throw new Error(`replay: ${vms.length} VM settings for ${trace.vms.length} VMs`)
   const header = headerOf(input)
+  const k = controlStepsPerTick(trace.step, policy.controlSeconds)
+  const seconds = trace.step / k
   // The world and the policy draw from independent streams derived from the seed.
   const w = createWorld(host, vms, trace.vms, world, policy.traits, policy.name, mutableRng(seedRng(input.seed, 'world')).float)
   const context: PolicyContext = {
     host,
     vms,
-    stepSeconds: trace.step,
+    stepSeconds: seconds,
     seed: deriveSeed(input.seed, 'policy'),
     rates: {
       hotAddMiBPerSecond: world.hotAddMiBPerSecond,
@@ -47,50 +57,104 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
   let state: unknown = policy.init(context, input.params)
   const from = input.fromTick ?? 0
   const to = Math.min(input.toTick ?? trace.ticks, trace.ticks)
-  const seconds = trace.step
+  const mean = k > 1 ? tickMean(vms.length) : undefined
+  const stop = (tick: number, time: number, rule: string, detail: string, vm?: number): E.Either<RuleViolation, RunHeader> =>
+    E.left({ _tag: 'RuleViolation', policy: policy.name, tick, time, vm: vm === undefined ? undefined : vms[vm].id, rule, detail })
   for (let tick = 0; tick < to; tick++) {
-    const time = trace.start + tick * seconds
-    observeTick(w, tick, seconds)
-    const obs: Observation = {
-      tick,
-      time,
-      stepSeconds: seconds,
-      host: { physicalMiB: host.physicalMiB, reserveMiB: host.reserveMiB, freeMiB: w.free },
-      vmCount: vms.length,
-      poweredOn: w.poweredOn,
-      status: w.status,
-      configured: w.vm.configured,
-      visible: w.vm.visible,
-      assigned: w.vm.assigned,
-      ballooned: w.vm.ballooned,
-      touched: w.vm.touched,
-      resident: w.vm.resident,
-      shared: w.vm.shared,
-      compressed: w.vm.compressed,
-      swapped: w.vm.swapped,
-      committed: w.committed,
-      sampledPages: w.sampledPages,
-      accessedPages: w.accessedPages,
-      samplePeriods: seconds / world.samplePeriodSeconds,
+    const tickTime = trace.start + tick * trace.step
+    mean?.reset()
+    let acc: TickAccount | undefined
+    for (let j = 0; j < k; j++) {
+      const time = tickTime + j * seconds
+      observeTick(w, tick, seconds)
+      const obs: Observation = {
+        tick,
+        time,
+        stepSeconds: seconds,
+        host: { physicalMiB: host.physicalMiB, reserveMiB: host.reserveMiB, freeMiB: w.free },
+        vmCount: vms.length,
+        poweredOn: w.poweredOn,
+        status: w.status,
+        configured: w.vm.configured,
+        visible: w.vm.visible,
+        assigned: w.vm.assigned,
+        ballooned: w.vm.ballooned,
+        touched: w.vm.touched,
+        resident: w.vm.resident,
+        shared: w.vm.shared,
+        compressed: w.vm.compressed,
+        swapped: w.vm.swapped,
+        committed: w.committed,
+        sampledPages: w.sampledPages,
+        accessedPages: w.accessedPages,
+        samplePeriods: seconds / world.samplePeriodSeconds,
+      }
+      let decided
+      try {
+        decided = policy.step(state, obs)
+      } catch (err) {
+        return stop(tick, time, 'policy-threw', err instanceof Error ? err.message : String(err))
+      }
+      state = decided[0]
+      const outcome = applyTick(w, tick, time, seconds, decided[1])
+      if ('_tag' in outcome) return E.left(outcome)
+      acc = accountOf(w, tick, time, seconds, outcome)
+      if (input.checkInvariants) {
+        const breach = checkInvariants(acc, host, vms, policy.traits)
+        if (breach) return stop(tick, time, breach.rule, breach.detail, breach.vm)
+      }
+      mean?.add(acc)
     }
-    let decided
-    try {
-      decided = policy.step(state, obs)
-    } catch (err) {
-      return E.left({ _tag: 'RuleViolation', policy: policy.name, tick, time, vm: undefined, rule: 'policy-threw', detail: err instanceof Error ? err.message : String(err) })
-    }
-    state = decided[0]
-    const outcome = applyTick(w, tick, time, seconds, decided[1])
-    if ('_tag' in outcome) return E.left(outcome)
-    const acc: TickAccount = accountOf(w, tick, time, seconds, outcome)
-    if (input.checkInvariants) {
-      const breach = checkInvariants(acc, host, vms, policy.traits)
-      if (breach)
-        return E.left({ _tag: 'RuleViolation', policy: policy.name, tick, time, vm: breach.vm === undefined ? undefined : vms[breach.vm].id, rule: breach.rule, detail: breach.detail })
-    }
-    if (tick >= from) sink(acc)
+    if (tick >= from) sink(mean === undefined ? (acc as TickAccount) : mean.account(tick, tickTime, trace.step, w.status))
   }
   return E.right(header)
+}
+
+/**
+ * The account of a tick made of several control steps: each VM column and the host's free memory
+ * averaged over the steps (the identities of the account are linear, so averages keep them), swap-out
+ * and admission events summed, the state the one held longest (the more severe on a tie).
+ */
+const tickMean = (n: number) => {
+  const sums = Object.fromEntries(VM_FIELDS.map((f) => [f, new Float64Array(n)])) as Record<VmField, Float64Array>
+  const stateSteps = new Float64Array(HOST_STATES.length)
+  let steps = 0
+  let free = 0
+  let admitted = 0
+  let refused = 0
+  let physical = 0
+  let reserve = 0
+  return {
+    reset: () => {
+      for (const f of VM_FIELDS) sums[f].fill(0)
+      stateSteps.fill(0)
+      steps = free = admitted = refused = 0
+    },
+    add: (a: TickAccount) => {
+      for (const f of VM_FIELDS) {
+        const s = sums[f]
+        const x = a.vm[f]
+        for (let v = 0; v < n; v++) s[v] += x[v]
+      }
+      stateSteps[a.host.state]++
+      free += a.host.free
+      admitted += a.admittedNow
+      refused += a.refusedNow
+      physical = a.host.physical
+      reserve = a.host.reserve
+      steps++
+    },
+    account: (tick: number, time: number, seconds: number, status: Uint8Array): TickAccount => {
+      for (const f of VM_FIELDS) {
+        if (f === 'swapOut') continue
+        const s = sums[f]
+        for (let v = 0; v < n; v++) s[v] /= steps
+      }
+      let state = 0
+      for (let i = 1; i < stateSteps.length; i++) if (stateSteps[i] >= stateSteps[state]) state = i
+      return { tick, time, seconds, host: { physical, reserve, free: free / steps, state }, status, vm: sums, admittedNow: admitted, refusedNow: refused }
+    },
+  }
 }
 
 /** A violation as a sentence: policy, tick (and time), VM, rule. */

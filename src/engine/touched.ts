@@ -5,7 +5,8 @@
  *
  * A guest's touched memory is split into its working set (demand), page cache and freed-but-dirty
  * pages (`cache`), and zeroed pages it has not used yet (`zero`). Working set that grows takes zeroed
- * pages first; working set that shrinks leaves its pages behind as cache (freed, not returned).
+ * pages first; working set that shrinks leaves its pages behind: Windows zeroes them again (its
+ * zero-page thread), Linux keeps them as free-but-dirty or cache (freed, never returned).
  * Cache grows toward the room the guest has, with a time constant, as a rate over the step so the
  * result keeps its character when the step changes. A balloon (or a smaller assignment) squeezes
  * zero pages first, then cache, then the working set (the guest then pages: see world.ts).
@@ -64,7 +65,11 @@ export const touchedStep = (
     const fromZero = Math.min(z, grow)
     z -= fromZero
     c = Math.max(0, c - (grow - fromZero))
+  } else if (os === 'windows') {
+    // Windows' zero-page thread zeroes freed pages in the background: they are zero pages again.
+    z += -grow
   } else {
+    // Linux leaves freed pages as they were: touched, not zero (free-but-dirty, or page cache).
     c += -grow
   }
   // Cache fills the room left, at a rate independent of the step.

@@ -284,7 +284,8 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   applySharing(w, d, seconds)
 
   // 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
-  let swapOutTotal = applyHostPaging(w, d, seconds)
+  const paged = applyHostPaging(w, d, seconds)
+  let swapOutTotal = paged.out
 
   // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
   //    assigned memory fits; an overcommitting host blocks what it cannot back.
@@ -307,7 +308,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   }
   for (let v = 0; v < n; v++) {
     if (w.status[v] !== VmStatus.running || want[v] === 0) continue
-    const granted = w.traits.overcommit ? want[v] * grantShare : want[v]
+    let granted = w.traits.overcommit ? want[v] * grantShare : want[v]
+    // Blocking (ESX low state) stops VMs above their reservation; one below it still gets its pages.
+    if (d.block && w.traits.reservations) granted = Math.max(granted, Math.min(want[v], vms[v].reservationMiB - vm.touched[v]))
     vm.touched[v] += granted
     if (granted < want[v]) {
       // The guest did not get these pages: its cache and zero pages are the first to go without.
@@ -318,6 +321,13 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
       const cc = Math.min(w.cache[v], short)
       w.cache[v] -= cc
     }
+  }
+
+  // 5b. Working-set pages that are compressed or swapped are faulted back in, within free memory.
+  if (w.traits.overcommit) {
+    let usedNow = host.reserveMiB
+    for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) usedNow += residentOf(w, v) + vm.overhead[v]
+    faultIn(w, seconds, paged.inLeft, host.physicalMiB - usedNow)
   }
 
   // 6. Limits (ESX): resident above the cap goes straight to swap.
@@ -339,6 +349,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     if (!w.traits.overcommit)
       return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
     free = emergencySwap(w, -free)
+    if (free < -EPS)
+      return violation(w, tick, time, undefined, 'host-memory',
+        `the host is ${(-free).toFixed(1)} MiB short even after swapping every page it may swap (reserve, overheads and reservations exceed physical memory)`)
   }
   w.free = Math.max(0, free)
   w.state = Math.max(0, HOST_STATES.indexOf(d.state))
@@ -394,7 +407,10 @@ const applySharing = (w: World, d: Decision, seconds: number): void => {
   const { vm, vms } = w
   const n = vms.length
   const scope = d.sharing.scope
-  const active = scope !== 'none' && d.sharing.breakLargePages
+  const active = scope !== 'none'
+  // Large pages unbroken: nothing new is shared, but pages already shared stay shared until written
+  // (a host does not re-form large pages from shared small ones at once).
+  const grow = active && d.sharing.breakLargePages
   // Running VMs per image, for cross-VM sharing.
   const perImage = new Map<string, number>()
   let touchedTotal = 0
@@ -420,6 +436,7 @@ const applySharing = (w: World, d: Decision, seconds: number): void => {
     potential = Math.min(potential, Math.max(0, private_))
     const cur = vm.shared[v]
     if (potential <= cur) vm.shared[v] = potential
+    else if (!grow) vm.shared[v] = cur
     else {
       // This VM's share of the host's scan, in MiB of its memory looked at this tick.
       const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
@@ -429,7 +446,7 @@ const applySharing = (w: World, d: Decision, seconds: number): void => {
 }
 
 /** Move compressed and swapped memory toward the policy's targets. Returns MiB swapped out. */
-const applyHostPaging = (w: World, d: Decision, seconds: number): number => {
+const applyHostPaging = (w: World, d: Decision, seconds: number): { readonly out: number; readonly inLeft: number } => {
   const { vm, vms, params } = w
   const n = vms.length
   let outBudget = params.swapOutMiBPerSecond * seconds
@@ -461,7 +478,38 @@ const applyHostPaging = (w: World, d: Decision, seconds: number): number => {
       inBudget -= x
     }
   }
-  return outTotal
+  return { out: outTotal, inLeft: inBudget }
+}
+
+/**
+ * Guests touch their working set: pages of it that are compressed or in host swap are faulted back
+ * in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound and fast).
+ * This is the hypervisor's doing, not the policy's: a policy that wants them out again must say so.
+ */
+const faultIn = (w: World, seconds: number, swapInLeft: number, room: number): void => {
+  const { vm, vms } = w
+  const n = vms.length
+  if (room <= 0) return
+  let wantSwap = 0
+  let wantComp = 0
+  const ws = scratch(w, 'wsShare', n)
+  for (let v = 0; v < n; v++) {
+    if (w.status[v] !== VmStatus.running || vm.touched[v] <= 0) continue
+    ws[v] = Math.min(vm.demand[v], vm.touched[v]) / vm.touched[v]
+    wantSwap += vm.swapped[v] * ws[v]
+    wantComp += vm.compressed[v] * ws[v]
+  }
+  // Memory a page needs once back: a whole page; a compressed page frees its slot as it returns.
+  const need = wantSwap + wantComp * (1 - w.compressedStoreRatio)
+  if (need <= 0) return
+  const share = Math.min(1, room / need)
+  const swapShare = Math.min(share, wantSwap > 0 ? swapInLeft / wantSwap : 1)
+  const compShare = Math.min(share, wantComp > 0 ? (w.params.compressMiBPerSecond * seconds) / wantComp : 1)
+  for (let v = 0; v < n; v++) {
+    if (ws[v] <= 0) continue
+    vm.swapped[v] -= vm.swapped[v] * ws[v] * swapShare
+    vm.compressed[v] -= vm.compressed[v] * ws[v] * compShare
+  }
 }
 
 /**

@@ -29,11 +29,20 @@ interface Row {
   shared: number[]
 }
 
-const run = (trace: ReturnType<typeof buildTrace>, hostMiB: number, vms: ReadonlyArray<VmSettings>, params: Partial<OvercommitParams> = {}) => {
+/** The policy acting once per tick (hand figures per 300-s tick), not every 60 s as it does by default. */
+const oncePerTick = { ...overcommitPolicy, controlSeconds: undefined }
+
+const run = (
+  trace: ReturnType<typeof buildTrace>,
+  hostMiB: number,
+  vms: ReadonlyArray<VmSettings>,
+  params: Partial<OvercommitParams> = {},
+  policy: typeof overcommitPolicy = overcommitPolicy,
+) => {
   const rows: Row[] = []
   const decoded = overcommitPolicy.params.decode(params)
   if (E.isLeft(decoded)) throw new Error('bad params')
-  const res = replay({ trace, host: hostOf(hostMiB), vms, policy: overcommitPolicy, params: decoded.right, seed: 7, checkInvariants: true }, (a: TickAccount) =>
+  const res = replay({ trace, host: hostOf(hostMiB), vms, policy, params: decoded.right, seed: 7, checkInvariants: true }, (a: TickAccount) =>
     rows.push({
       tick: a.tick,
       free: a.host.free,
@@ -259,12 +268,12 @@ describe('overcommit policy: replays (invariants checked every tick)', () => {
     // Unsalted (inter-VM scope, 2 copies): 824 + 200 x 0.5 x (2 - 1) / 2 = 824 + 50 = 874.
     // Scan: all guest memory once an hour: 2048 MiB / 3600 s; over a 300-s tick 170.67 MiB, 85.33 per VM,
     // 1/12 of each VM's 1024 MiB, so sharing reaches 1/12 of its potential per tick from tick 1 (tick 0 boots)
-    // and all of it at tick 12.
+    // and all of it at tick 12. (These replays act once per tick, so each account is one control step.)
     const trace = buildTrace(['w1', 'w2'].map((id) => ({ id, demand: flat(200, 16), configured: 1024, os: 'windows' as const, image: 'win' })))
     const vms = ['w1', 'w2'].map((id) => settingsOf(id, 1024, { os: 'windows', image: 'win', content: { intraVm: 0, image: 0.5 } }))
 
     it('salted: only zero pages, within each VM', () => {
-      const rows = run(trace, 8192, vms, { largePages: false })
+      const rows = run(trace, 8192, vms, { largePages: false }, oncePerTick)
       expect(rows[0].touched).toEqual([1024, 1024])
       expect(rows[0].shared).toEqual([0, 0])
       expect(rows[1].shared[0]).toBeCloseTo(824 / 12, 6)
@@ -274,7 +283,7 @@ describe('overcommit policy: replays (invariants checked every tick)', () => {
     })
 
     it('salting off: identical pages across the VMs of one image too', () => {
-      const rows = run(trace, 8192, vms, { largePages: false, salting: false })
+      const rows = run(trace, 8192, vms, { largePages: false, salting: false }, oncePerTick)
       expect(rows[1].shared[0]).toBeCloseTo(874 / 12, 6)
       expect(rows[15].shared[0]).toBeCloseTo(874, 6)
       expect(rows[15].shared[1]).toBeCloseTo(874, 6)
@@ -282,7 +291,7 @@ describe('overcommit policy: replays (invariants checked every tick)', () => {
 
     it('ESX 2 scan rate (200 pages/s per host) limits how fast sharing gets there', () => {
       // 200 x 4 KiB = 0.78125 MiB/s, 234.375 MiB per tick, 117.1875 per VM: 117.1875 / 1024 of 824 = 94.30 per tick.
-      const rows = run(trace, 8192, vms, { largePages: false, shareScanPagesPerSecond: 200 })
+      const rows = run(trace, 8192, vms, { largePages: false, shareScanPagesPerSecond: 200 }, oncePerTick)
       expect(rows[1].shared[0]).toBeCloseTo((824 * 117.1875) / 1024, 6)
     })
 
@@ -297,7 +306,7 @@ describe('overcommit policy: replays (invariants checked every tick)', () => {
       // Host 2600: minFree 6% x 2600 = 156, line 624; free after boot 2600 - 2048 = 552 < 624: broken from tick 1.
       // 552 >= 156 (clear threshold): the state stays high. Salted sharing as above: 824 per VM by tick 12;
       // free grows to 552 + 1648 = 2200, but 2200 - 1648 shared = 552 < 624 x 1.5: large pages stay broken.
-      const rows = run(trace, 2600, vms)
+      const rows = run(trace, 2600, vms, {}, oncePerTick)
       expect(rows[1].shared[0]).toBeCloseTo(824 / 12, 6)
       expect(rows[15].shared[0]).toBeCloseTo(824, 6)
       expect(rows[15].free).toBeCloseTo(2200, 6)

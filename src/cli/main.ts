@@ -9,6 +9,7 @@ import { registerCompare } from './compare.js'
 import { registerGenerate } from './generate.js'
 import { registerPolicyKit } from './check-policy.js'
 import { InputError } from './inputs.js'
+import { registerPlan } from './plan.js'
 
 const program = new Command()
 program
@@ -19,6 +20,7 @@ program
 registerValidate(program)
 registerCompare(program)
 registerGenerate(program)
+registerPlan(program)
 registerPolicyKit(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {

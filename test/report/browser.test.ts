@@ -3,16 +3,15 @@
  * chart drew marks, nothing was requested from outside, no console error, and the hostile VM names
  * show as text (no element injected, no dialog).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeReportFiles } from '../../src/report/files.js'
 import { EVIL_VM, fixtureInput, SCRIPT_VM } from './fixture.js'
-
-const CHROMIUM = '/usr/bin/chromium'
+import { hasChromium, launchChromium, watchPage } from '../support/browser.js'
 const CHARTS = ['key-metrics', 'host-memory', 'shortfall', 'heatmap', 'slowdown-distribution']
 
 let root: string
@@ -21,19 +20,7 @@ let browser: Browser | undefined
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'memreplay-browser-'))
   await writeReportFiles(path.join(root, 'report'), fixtureInput())
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  if (hasChromium) browser = await launchChromium()
 })
 
 afterAll(async () => {
@@ -41,29 +28,14 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-describe.skipIf(!existsSync(CHROMIUM))('index.html in a browser', () => {
+describe.skipIf(!hasChromium)('index.html in a browser', () => {
   it('draws every chart offline, safely', async () => {
     if (browser === undefined) throw new Error('no browser')
     const page = await browser.newPage()
     const pageUrl = pathToFileURL(path.join(root, 'report', 'index.html')).href
-    const consoleErrors: string[] = []
-    const pageErrors: string[] = []
-    const foreignRequests: string[] = []
-    const dialogs: string[] = []
+    const { consoleErrors, pageErrors, foreignRequests, dialogs } = watchPage(page, pageUrl)
     const seen: string[] = []
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
-    })
-    page.on('pageerror', (e) => pageErrors.push(String(e)))
-    page.on('request', (r) => {
-      const url = r.url()
-      seen.push(url)
-      if (url !== pageUrl && !url.startsWith('data:')) foreignRequests.push(url)
-    })
-    page.on('dialog', (d) => {
-      dialogs.push(d.message())
-      void d.dismiss()
-    })
+    page.on('request', (r) => seen.push(r.url()))
 
     await page.goto(pageUrl, { waitUntil: 'load' })
     await page.waitForSelector('body[data-charts="done"]', { timeout: 60_000 })

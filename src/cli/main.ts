@@ -10,6 +10,8 @@ import { registerGenerate } from './generate.js'
 import { registerPolicyKit } from './check-policy.js'
 import { InputError } from './inputs.js'
 import { registerPlan } from './plan.js'
+import { registerSweep } from './sweep.js'
+import { registerMerge } from './merge.js'
 
 const program = new Command()
 program
@@ -21,6 +23,8 @@ registerValidate(program)
 registerCompare(program)
 registerGenerate(program)
 registerPlan(program)
+registerSweep(program)
+registerMerge(program)
 registerPolicyKit(program)
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,0 +1,147 @@
+/**
+ * `memreplay sweep <experiment.json>`: every scenario of an experiment (plan/experiment.ts), in
+ * parallel on worker threads (piscina), or a deterministic shard of them (--shard k/N); writes
+ * results.csv, results.json and one folder per scenario, atomically. Results are identical whatever
+ * the number of workers (same function, results ordered by scenario index, JSON-normalized).
+ * Everything the scenarios need is checked before the first one runs.
+ */
+import * as path from 'node:path'
+import * as os from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Command } from 'commander'
+import { Piscina } from 'piscina'
+import { InputError } from './inputs.js'
+import { progressBar } from './progress.js'
+import { expandExperiment, parseExperimentText, parseShard, shardOf, type Experiment, type Shard } from '../plan/experiment.js'
+import { sweepFiles, type ScenarioResult } from '../plan/sweep.js'
+import { writeFolderAtomically } from '../report/write-folder.js'
+import { decodeFleetSpec } from '../spec/fleet.js'
+import { policyParams } from '../engine/validate-policy.js'
+import { parseSize } from '../units.js'
+import { fleetJson, loadPolicyCached, policyRef, resolveRef, runTask, type WorkerTask } from './workers/scenario-worker.js'
+import { combinations } from '../plan/experiment.js'
+
+export interface SweepFlags {
+  readonly out?: string
+  readonly workers?: string
+  readonly shard?: string
+  /** Tests: force the progress bar off. */
+  readonly quiet?: boolean
+}
+
+export const WORKER_ENTRY = fileURLToPath(new URL('./workers/entry.mjs', import.meta.url))
+
+export const readExperiment = (file: string): Experiment => {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new InputError([`cannot read experiment "${file}": ${(err as Error).message}`])
+  }
+  const x = parseExperimentText(text, file)
+  if (E.isLeft(x)) throw new InputError(x.left)
+  return x.right
+}
+
+/** Check everything the scenarios need, short of importing the traces. */
+export const checkExperiment = async (x: Experiment, baseDir: string): Promise<void> => {
+  const errors: string[] = []
+  for (const t of x.traces) if (!existsSync(resolveRef(baseDir, t))) errors.push(`trace "${t}": no such file or folder (relative paths are read from the experiment file's folder, ${baseDir})`)
+  for (const s of x.hostSizes) {
+    const mib = parseSize(s)
+    if (E.isRight(mib) && x.hostReserveMiB >= mib.right) errors.push(`hostReserve must be below every host size, and ${s} is not above it`)
+  }
+  for (const ref of x.policies) {
+    try {
+      const policy = await loadPolicyCached(policyRef(baseDir, ref))
+      const axes = x.params[ref] ?? x.params[policy.name] ?? {}
+      for (const combo of combinations(axes)) {
+        const d = policyParams(policy, combo)
+        if (E.isLeft(d)) errors.push(...d.left.map((e) => `${e} (in ${JSON.stringify(combo)})`))
+      }
+    } catch (err) {
+      errors.push(...(err as Error).message.split('\n'))
+    }
+  }
+  for (const combo of combinations(x.vmSettings)) {
+    try {
+      const { json, source } = fleetJson(x, baseDir, combo)
+      const d = decodeFleetSpec(json, source)
+      if (E.isLeft(d)) errors.push(...d.left)
+    } catch (err) {
+      errors.push(...(err as Error).message.split('\n'))
+    }
+  }
+  if (errors.length > 0) throw new InputError([...new Set(errors)])
+}
+
+/** Run tasks serially in this process or on a piscina pool; results in task order. */
+export const runTasks = async (tasks: ReadonlyArray<WorkerTask>, workers: number, onDone: () => void): Promise<ReadonlyArray<ScenarioResult>> => {
+  if (workers <= 1) {
+    const out: ScenarioResult[] = []
+    for (const t of tasks) {
+      out.push(await runTask(t))
+      onDone()
+    }
+    return out
+  }
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
+  try {
+    return await Promise.all(
+      tasks.map(async (t) => {
+        const r = (await pool.run(t)) as ScenarioResult
+        onDone()
+        return r
+      }),
+    )
+  } finally {
+    await pool.destroy()
+  }
+}
+
+export const runSweep = async (experimentFile: string, flags: SweepFlags): Promise<{ out: string; dir: string; results: ReadonlyArray<ScenarioResult> }> => {
+  const x = readExperiment(experimentFile)
+  const baseDir = path.dirname(path.resolve(experimentFile))
+  let shard: Shard | undefined
+  if (flags.shard !== undefined) {
+    const s = parseShard(flags.shard)
+    if (E.isLeft(s)) throw new InputError([s.left])
+    shard = s.right
+  }
+  const all = expandExperiment(x)
+  const mine = shard === undefined ? all : shardOf(all, shard)
+  const workers =
+    flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
+  await checkExperiment(x, baseDir)
+  const bar = progressBar('sweep', mine.length, flags.quiet ? false : undefined)
+  const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick())
+  bar.stop()
+  const stem = path.basename(experimentFile).replace(/\.json$/i, '')
+  const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
+  const dir = await writeFolderAtomically(outDir, sweepFiles(x, all.length, results, shard))
+  const met = results.filter((r) => r.meets).length
+  const lines = [
+    `${mine.length} of ${all.length} scenarios run${shard === undefined ? '' : ` (shard ${shard.k}/${shard.n})`} on ${Math.min(workers, mine.length)} worker${workers === 1 ? '' : 's'}; ${met} meet the service level.`,
+    ...results.map((r) => `  ${r.scenario.id}  ${r.policyName}  ${r.scenario.hostSize} x${r.scenario.hosts}  ${JSON.stringify(r.scenario.params)} ${JSON.stringify(r.scenario.vmSettings)} seed ${r.scenario.seed}: ${r.meets ? 'meets' : r.violations.join('; ')}`),
+    '',
+    `Results: ${path.join(outDir, 'results.csv')}`,
+  ]
+  return { out: lines.join('\n'), dir, results }
+}
+
+export const registerSweep = (program: Command): void => {
+  program
+    .command('sweep')
+    .description('run every combination of an experiment file (traces x host sizes x host counts x policies x params x VM settings x seeds)')
+    .argument('<experiment>', 'experiment JSON (see examples/sweep-buffer.json)')
+    .option('--out <dir>', 'output folder (default reports/sweep-<experiment name>)')
+    .option('--workers <n>', 'worker threads (default: CPUs, at most one per scenario; 1 = serial in this process)')
+    .option('--shard <k/N>', 'run only scenarios whose index mod N is k-1; combine shards with merge')
+    .action(async (file: string, flags: SweepFlags) => {
+      const { out } = await runSweep(file, flags)
+      process.stdout.write(out + '\n')
+    })
+}

@@ -50,7 +50,14 @@ export const SLA_TERMS: Readonly<Record<SlaKey, { readonly figure: keyof RunMetr
   maxHostSwapOutGiB: { figure: 'hostSwapOutGiB', floor: 0, label: 'host swap-out (GiB)' },
 }
 
-const nullable = <A>(c: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> => t.union([c, t.null], c.name)
+/** A bound or null (no bound); failures carry the inner codec's sentence only. */
+const nullable = <A>(c: t.Type<A, A, unknown>): t.Type<A | null, A | null, unknown> =>
+  new t.Type<A | null, A | null, unknown>(
+    c.name,
+    (u): u is A | null => u === null || c.is(u),
+    (u, ctx) => (u === null ? t.success(null) : c.validate(u, ctx)),
+    (a) => a,
+  )
 
 const wholeCount = new t.Type<number, number, unknown>(
   'a whole number >= 0',

@@ -31,17 +31,21 @@ import { Label, Size } from '../spec/size.js'
 import { PLACEMENT_NAMES, type PlacementName } from './placement.js'
 import { decodeServiceLevel, DEFAULT_SLA, ServiceLevelCodec, type ServiceLevel } from './sla.js'
 
-const nonEmpty = <C extends t.Mixed>(c: C, what: string) =>
-  new t.Type<ReadonlyArray<t.TypeOf<C>>, ReadonlyArray<t.OutputOf<C>>, unknown>(
+/** A non-empty list (a ReadonlyArrayType, so failure paths read "hostSizes[0]"). */
+const nonEmpty = <C extends t.Mixed>(c: C, what: string) => {
+  const inner = t.readonlyArray(c)
+  return new t.ReadonlyArrayType<C, ReadonlyArray<t.TypeOf<C>>, ReadonlyArray<t.OutputOf<C>>, unknown>(
     `a non-empty list of ${what}`,
-    (u): u is ReadonlyArray<t.TypeOf<C>> => Array.isArray(u) && u.length > 0 && u.every(c.is),
+    (u): u is ReadonlyArray<t.TypeOf<C>> => inner.is(u) && u.length > 0,
     (u, ctx) => {
       if (!Array.isArray(u)) return t.failure(u, ctx, `expected a non-empty list of ${what}, found ${JSON.stringify(u)}`)
       if (u.length === 0) return t.failure(u, ctx, `expected a non-empty list of ${what}, found an empty list`)
-      return t.readonlyArray(c).validate(u, ctx)
+      return inner.validate(u, ctx)
     },
-    (a) => a.map(c.encode),
+    inner.encode,
+    c,
   )
+}
 
 const HostCount = new t.Type<number, number, unknown>(
   'a whole number of hosts >= 1',

@@ -1,0 +1,45 @@
+/** The plan command on the real Bitbrains trace (CI has ../shared/traces), spawned as users run it. */
+import { describe, expect, it } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+
+const REPO = path.resolve(__dirname, '../..')
+const TRACE = '../shared/traces/bitbrains-rnd-2013-08'
+const cli = (args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+
+describe('memreplay plan (real trace)', () => {
+  it('prints hosts needed and density per policy and writes the capacity report', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'memreplay-plan-')), 'report')
+    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--policies', 'static,dynamic-memory', '--out', out])
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/hosts needed\s+VMs per host\s+configured GiB per physical GiB/)
+    expect(r.stdout).toMatch(/^static\s+3\s+12\s+0\.78/m)
+    expect(r.stdout).toMatch(/^dynamic-memory\s+\d+\s/m)
+    expect(r.stdout).toMatch(/share of VM-time with pressure > 100 <= 0\.001/) // the service level is printed
+    for (const f of ['index.html', 'summary.md', 'plan.json', 'violations.svg', 'violations.png', 'density-risk.svg', 'density-risk.png'])
+      expect(existsSync(path.join(out, f))).toBe(true)
+    const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8'))
+    expect(plan.sla).toEqual({ maxVmsRefused: 0, maxPressureOver100Share: 0.001, maxSlowdownP99: 1.1, maxHostSwapOutGiB: 0 })
+    const st = plan.plans.find((p: { policy: string }) => p.policy === 'static')
+    expect(st).toMatchObject({ hostsNeeded: 3, vmsPerHost: 12, placement: 'ffd', met: true })
+    expect(st.configuredPerPhysical).toBeCloseTo(0.783, 3)
+    expect(st.margin).toMatchObject({ term: expect.any(String), bound: expect.any(Number) })
+    expect(st.scan.map((r: { hosts: number; meets: boolean }) => [r.hosts, r.meets])).toEqual([[1, false], [2, false], [3, true]])
+    const dm = plan.plans.find((p: { policy: string }) => p.policy === 'dynamic-memory')
+    expect(dm.placement).toBe('spread')
+    expect(dm.hostsNeeded).toBeGreaterThanOrEqual(1)
+    const html = readFileSync(path.join(out, 'index.html'), 'utf8')
+    expect(html).toContain('<svg')
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
+  })
+
+  it('refuses a bad service level with a sentence before any replay', () => {
+    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--sla', '{"maxSlowdownP99": 0.5}'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('--sla: maxSlowdownP99: expected a slowdown factor >= 1')
+  })
+})

@@ -1,0 +1,133 @@
+/**
+ * Sweeps: experiment codec, expansion order and ids, serial = parallel (same bytes), shards merged =
+ * the whole sweep, one trace import per process; and cluster metrics (one host = the plain run).
+ */
+import { describe, expect, it, beforeAll } from 'vitest'
+import * as E from 'fp-ts/lib/Either.js'
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { decodeExperiment, expandExperiment, shardOf } from '../../src/plan/experiment.js'
+import { runSweep } from '../../src/cli/sweep.js'
+import { runMerge } from '../../src/cli/merge.js'
+import { runTask, traceImportCount } from '../../src/cli/workers/scenario-worker.js'
+import { runCluster } from '../../src/plan/cluster.js'
+import { runPolicy } from '../../src/report/comparison.js'
+import { dynamicMemoryPolicy } from '../../policies/dynamic-memory.js'
+import { buildTrace, hostOf, settingsOf } from '../support/build.js'
+
+const REPO = path.resolve(__dirname, '../..')
+
+/** Every file under dir, relative path -> bytes. */
+const snapshot = (dir: string): Map<string, Buffer> => {
+  const out = new Map<string, Buffer>()
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = path.join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else out.set(path.relative(dir, p), readFileSync(p))
+    }
+  }
+  walk(dir)
+  return out
+}
+
+describe('experiment codec and expansion', () => {
+  it('rejects bad experiments with sentences', () => {
+    const bad = decodeExperiment({ traces: [], hostSizes: ['12GX'], hostCounts: [0], policies: ['static'], seedz: [1] }, 'x.json')
+    expect(E.isLeft(bad) ? bad.left : []).toEqual(
+      expect.arrayContaining([
+        'x.json: unknown key "seedz" (did you mean "seeds"?)',
+        'x.json: traces: expected a non-empty list of trace paths, found an empty list',
+        expect.stringMatching(/^x\.json: hostSizes\[0\]: unknown unit "GX"/),
+        'x.json: hostCounts[0]: expected a whole number of hosts >= 1, found 0',
+      ]),
+    )
+    const buf = decodeExperiment({ traces: ['t'], hostSizes: ['1GiB'], hostCounts: [1], policies: ['dynamic-memory'], params: { 'dynamic-memory': { bufferPercent: [10] } } }, 'x.json')
+    expect(E.isLeft(buf) ? buf.left[0] : '').toMatch(/memory buffer is a VM setting.*"vmSettings"/)
+  })
+
+  it('expands the cartesian product in a fixed order with stable ids; shards partition it', () => {
+    const x = decodeExperiment(
+      { traces: ['a'], hostSizes: ['1GiB', '2GiB'], hostCounts: [1, 2], policies: ['static', 'overcommit'], params: { overcommit: { salting: [true, false] } }, vmSettings: { buffer: [10, 20] }, seeds: [1, 2] },
+      'x.json',
+    )
+    if (E.isLeft(x)) throw new Error(x.left.join('\n'))
+    const all = expandExperiment(x.right)
+    expect(all.length).toBe(2 * 2 * (1 + 2) * 2 * 2)
+    expect(all[0]).toMatchObject({ id: 's000', hostSize: '1GiB', hosts: 1, policy: 'static', params: {}, vmSettings: { buffer: 10 }, seed: 1 })
+    expect(all[1]).toMatchObject({ id: 's001', vmSettings: { buffer: 10 }, seed: 2 })
+    expect(all[4]).toMatchObject({ policy: 'overcommit', params: { salting: true } })
+    expect(expandExperiment(x.right)).toEqual(all)
+    const shards = [1, 2, 3].map((k) => shardOf(all, { k, n: 3 }))
+    expect(shards.flat().map((s) => s.id).sort()).toEqual(all.map((s) => s.id))
+  })
+})
+
+describe('sweep runs', () => {
+  let dir: string
+  let experiment: string
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'memreplay-sweep-'))
+    experiment = path.join(dir, 'exp.json')
+    writeFileSync(
+      experiment,
+      JSON.stringify({
+        traces: [path.join(REPO, 'traces/sample/sample.csv')],
+        fleet: path.join(REPO, 'traces/sample/fleet.json'),
+        hostSizes: ['96GiB'],
+        hostCounts: [2, 3],
+        hostReserve: '2GiB',
+        policies: ['static', 'dynamic-memory'],
+        vmSettings: { buffer: [10, 20] },
+      }),
+    )
+  })
+
+  it('serial and parallel sweeps write the same bytes; shards merged equal the whole sweep', async () => {
+    await runSweep(experiment, { out: path.join(dir, 'serial'), workers: '1', quiet: true })
+    await runSweep(experiment, { out: path.join(dir, 'parallel'), workers: '3', quiet: true })
+    const serial = snapshot(path.join(dir, 'serial'))
+    expect([...serial.keys()]).toContain('results.csv')
+    expect(serial.size).toBe(2 + 8) // results.json, results.csv, 8 scenario folders
+    expect(snapshot(path.join(dir, 'parallel'))).toEqual(serial)
+
+    await runSweep(experiment, { out: path.join(dir, 'shard1'), workers: '1', shard: '1/3', quiet: true })
+    await runSweep(experiment, { out: path.join(dir, 'shard2'), workers: '2', shard: '2/3', quiet: true })
+    await runSweep(experiment, { out: path.join(dir, 'shard3'), workers: '1', shard: '3/3', quiet: true })
+    await runMerge([path.join(dir, 'shard3'), path.join(dir, 'shard1'), path.join(dir, 'shard2')], path.join(dir, 'merged'))
+    expect(snapshot(path.join(dir, 'merged'))).toEqual(serial)
+    await expect(runMerge([path.join(dir, 'shard1'), path.join(dir, 'shard2')], path.join(dir, 'bad'))).rejects.toThrow(/scenarios are in no shard folder/)
+  })
+
+  it('imports each trace once per process', async () => {
+    const x = decodeExperiment(JSON.parse(readFileSync(experiment, 'utf8')), 'exp.json')
+    if (E.isLeft(x)) throw new Error(x.left.join('\n'))
+    const before = traceImportCount()
+    for (const scenario of expandExperiment(x.right).slice(0, 4)) await runTask({ experiment: x.right, baseDir: dir, scenario })
+    expect(traceImportCount() - before).toBeLessThanOrEqual(1)
+  })
+})
+
+describe('cluster metrics', () => {
+  const GiB = 1024
+  const trace = buildTrace([0, 1, 2, 3].map((i) => ({ id: `vm${i}`, demand: [0.5, 2, 3, 4, 3, 2].map((x) => (x + i) * GiB), configured: 8 * GiB })))
+  const vms = [0, 1, 2, 3].map((i) => settingsOf(`vm${i}`, 8 * GiB))
+  const run = { policy: dynamicMemoryPolicy, params: dynamicMemoryPolicy.defaults }
+  it('one host is the plain run', () => {
+    expect(runCluster(trace, hostOf(16 * GiB), vms, run, 1, 1).metrics).toEqual(runPolicy(trace, hostOf(16 * GiB), vms, run, 1).metrics)
+  })
+  it('host memory is summed over hosts; VM figures are the hosts\' VMs', () => {
+    const c = runCluster(trace, hostOf(16 * GiB), vms, run, 1, 2)
+    expect(c.metrics.hostMemoryGiB).toBe(32)
+    expect(c.metrics.vmsTotal).toBe(4)
+    expect(c.vmsPerHost).toEqual([2, 2])
+    const free = c.partial.series.free
+    const phys = c.partial.series.physical
+    for (let i = 0; i < c.partial.series.length; i++) {
+      expect(phys[i]).toBe(32 * GiB)
+      const used = c.partial.series.sums.resident[i] + c.partial.series.sums.overhead[i]
+      expect(free[i] + used).toBeCloseTo(32 * GiB, 6)
+    }
+  })
+})

@@ -40,8 +40,9 @@
  *   then the balloon. Reclaim and give-back share one set point, so they do not chase each other; the
  *   soft threshold below it is the hysteresis. ESX brings swapped pages back on access; the world
  *   brings them back when the target is lowered, at its swap-in rate.
- * - A limit is the decision's cap: the world sends resident memory above it to swap; the policy does
- *   not bring back swapped pages that the limit would send out again.
+ * - A limit is kept by the balloon first (the guest is held at its limit, within the balloon cap, in
+ *   any state), then by the decision's cap: the world sends resident memory above it to swap; the
+ *   policy does not bring back swapped pages that the limit would send out again.
  */
 import * as t from 'io-ts'
 import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
@@ -296,6 +297,13 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   } else if (need < 0) {
     // high or clear: free memory above the set point (less the growth expected) goes back.
     giveBack(obs, live, vms, -need, tax, active, compress, swap, balloon)
+  }
+
+  // 6. Limits: ESX keeps a VM within its limit by ballooning it, whatever the host's state, so the
+  //    guest gives up free and cache pages before the host swaps what is left above the limit (cap).
+  for (let v = 0; v < n; v++) {
+    if (!live[v] || vms[v].limitMiB >= obs.configured[v]) continue
+    balloon[v] = Math.max(balloon[v], Math.min(bCap[v], obs.configured[v] - vms[v].limitMiB))
   }
 
   const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE

@@ -327,7 +327,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   if (w.traits.overcommit) {
     let usedNow = host.reserveMiB
     for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) usedNow += residentOf(w, v) + vm.overhead[v]
-    faultIn(w, seconds, paged.inLeft, host.physicalMiB - usedNow)
+    faultIn(w, d, seconds, paged.inLeft, host.physicalMiB - usedNow)
   }
 
   // 6. Limits (ESX): resident above the cap goes straight to swap.
@@ -486,7 +486,7 @@ const applyHostPaging = (w: World, d: Decision, seconds: number): { readonly out
  * in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound and fast).
  * This is the hypervisor's doing, not the policy's: a policy that wants them out again must say so.
  */
-const faultIn = (w: World, seconds: number, swapInLeft: number, room: number): void => {
+const faultIn = (w: World, d: Decision, seconds: number, swapInLeft: number, room: number): void => {
   const { vm, vms } = w
   const n = vms.length
   if (room <= 0) return
@@ -507,8 +507,18 @@ const faultIn = (w: World, seconds: number, swapInLeft: number, room: number): v
   const compShare = Math.min(share, wantComp > 0 ? (w.params.compressMiBPerSecond * seconds) / wantComp : 1)
   for (let v = 0; v < n; v++) {
     if (ws[v] <= 0) continue
-    vm.swapped[v] -= vm.swapped[v] * ws[v] * swapShare
-    vm.compressed[v] -= vm.compressed[v] * ws[v] * compShare
+    let back = vm.swapped[v] * ws[v] * swapShare
+    let unpack = vm.compressed[v] * ws[v] * compShare
+    // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
+    const capRoom = Math.max(0, d.cap[v] - residentOf(w, v))
+    const grows = back + unpack * (1 - w.compressedStoreRatio)
+    if (grows > capRoom) {
+      const f = grows > 0 ? capRoom / grows : 0
+      back *= f
+      unpack *= f
+    }
+    vm.swapped[v] -= back
+    vm.compressed[v] -= unpack
   }
 }
 

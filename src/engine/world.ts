@@ -255,7 +255,8 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     const bTarget = Math.min(d.balloon[v], vm.visible[v])
     const bStep = params.balloonMiBPerSecond * seconds
     const b = vm.ballooned[v]
-    vm.ballooned[v] = bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)
+    // A balloon never holds more than the guest sees (when visible memory shrinks, so does it).
+    vm.ballooned[v] = Math.min(vm.visible[v], bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep))
     vm.assigned[v] = vm.visible[v] - vm.ballooned[v]
     const usable = Math.min(vm.assigned[v], vm.configured[v])
     const [c, z] = touchedStep(params.touched, vms[v].os, seconds, w.prevDemand[v], w.cache[v], w.zero[v], demand, usable)

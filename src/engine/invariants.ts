@@ -42,8 +42,10 @@ export const checkInvariants = (
     if (T > vm.assigned[v] + TOL) return { vm: v, rule: 'touched<=assigned', detail: `touched ${T} > assigned ${vm.assigned[v]}` }
     if (traits.minMax) {
       const s = vms[v]
-      if (vm.assigned[v] > s.maximumMiB + TOL || vm.assigned[v] < Math.min(s.minimumMiB, s.startupMiB) - TOL)
-        return { vm: v, rule: 'assigned-within-bounds', detail: `assigned ${vm.assigned[v]} outside [${s.minimumMiB}, ${s.maximumMiB}]` }
+      // The floor is the minimum, or startup when it is lower (a VM boots at startup before it may shrink).
+      const floor = Math.min(s.minimumMiB, s.startupMiB)
+      if (vm.assigned[v] > s.maximumMiB + TOL || vm.assigned[v] < floor - TOL)
+        return { vm: v, rule: 'assigned-within-bounds', detail: `assigned ${vm.assigned[v]} outside [${floor}, ${s.maximumMiB}]` }
     }
     if (traits.reservations) {
       const s = vms[v]

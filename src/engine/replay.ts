@@ -54,7 +54,15 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
       compressMiBPerSecond: world.compressMiBPerSecond,
     },
   }
-  let state: unknown = policy.init(context, input.params)
+  let state: unknown
+  try {
+    state = policy.init(context, input.params)
+  } catch (err) {
+    return E.left({ _tag: 'RuleViolation', policy: policy.name, tick: 0, time: trace.start, vm: undefined, rule: 'policy-threw', detail: `init: ${err instanceof Error ? err.message : String(err)}` })
+  }
+  // When checking, the policy sees copies: a policy that writes into what it observes must not
+  // change the world (check-policy reports such writes; a normal run trusts the contract).
+  const view = input.checkInvariants ? observationCopies(vms.length) : undefined
   const from = input.fromTick ?? 0
   const to = Math.min(input.toTick ?? trace.ticks, trace.ticks)
   const mean = k > 1 ? tickMean(vms.length) : undefined
@@ -73,20 +81,20 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
         stepSeconds: seconds,
         host: { physicalMiB: host.physicalMiB, reserveMiB: host.reserveMiB, freeMiB: w.free },
         vmCount: vms.length,
-        poweredOn: w.poweredOn,
-        status: w.status,
-        configured: w.vm.configured,
-        visible: w.vm.visible,
-        assigned: w.vm.assigned,
-        ballooned: w.vm.ballooned,
-        touched: w.vm.touched,
-        resident: w.vm.resident,
-        shared: w.vm.shared,
-        compressed: w.vm.compressed,
-        swapped: w.vm.swapped,
-        committed: w.committed,
-        sampledPages: w.sampledPages,
-        accessedPages: w.accessedPages,
+        poweredOn: view ? view.copy('poweredOn', w.poweredOn) : w.poweredOn,
+        status: view ? view.copy('status', w.status) : w.status,
+        configured: view ? view.copy('configured', w.vm.configured) : w.vm.configured,
+        visible: view ? view.copy('visible', w.vm.visible) : w.vm.visible,
+        assigned: view ? view.copy('assigned', w.vm.assigned) : w.vm.assigned,
+        ballooned: view ? view.copy('ballooned', w.vm.ballooned) : w.vm.ballooned,
+        touched: view ? view.copy('touched', w.vm.touched) : w.vm.touched,
+        resident: view ? view.copy('resident', w.vm.resident) : w.vm.resident,
+        shared: view ? view.copy('shared', w.vm.shared) : w.vm.shared,
+        compressed: view ? view.copy('compressed', w.vm.compressed) : w.vm.compressed,
+        swapped: view ? view.copy('swapped', w.vm.swapped) : w.vm.swapped,
+        committed: view ? view.copy('committed', w.committed) : w.committed,
+        sampledPages: view ? view.copy('sampledPages', w.sampledPages) : w.sampledPages,
+        accessedPages: view ? view.copy('accessedPages', w.accessedPages) : w.accessedPages,
         samplePeriods: seconds / world.samplePeriodSeconds,
       }
       let decided
@@ -108,6 +116,19 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
     if (tick >= from) sink(mean === undefined ? (acc as TickAccount) : mean.account(tick, tickTime, trace.step, w.status))
   }
   return E.right(header)
+}
+
+/** Reusable copies of the world's columns, for a checking run's observations. */
+const observationCopies = (n: number) => {
+  const copies = new Map<string, Float64Array>()
+  return {
+    copy: (name: string, src: ArrayLike<number>): Float64Array => {
+      let a = copies.get(name)
+      if (a === undefined) copies.set(name, (a = new Float64Array(n)))
+      for (let i = 0; i < n; i++) a[i] = src[i]
+      return a
+    },
+  }
 }
 
 /**

@@ -300,11 +300,17 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
   const grantShare = d.block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
   if (!w.traits.overcommit) {
-    let assignedTotal = 0
-    for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) assignedTotal += vm.assigned[v] + vm.overhead[v]
-    if (assignedTotal + host.reserveMiB > host.physicalMiB + EPS) {
-      return violation(w, tick, time, undefined, 'host-memory',
-        `assigned memory plus overheads (${assignedTotal.toFixed(1)} MiB) and the hypervisor reserve (${host.reserveMiB} MiB) exceed physical memory (${host.physicalMiB} MiB)`)
+    // Named: the first VM, in fleet order, at which the running sum passes the host.
+    let assignedTotal = host.reserveMiB
+    let first = -1
+    for (let v = 0; v < n; v++) {
+      if (w.status[v] !== VmStatus.running) continue
+      assignedTotal += vm.assigned[v] + vm.overhead[v]
+      if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
+    }
+    if (first >= 0) {
+      return violation(w, tick, time, first, 'host-memory',
+        `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${vm.assigned[first].toFixed(1)} MiB assigned)`)
     }
   }
   for (let v = 0; v < n; v++) {

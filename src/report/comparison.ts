@@ -56,8 +56,14 @@ export const runPolicy = (
   const header = headerOf(input)
   const s = partialSink(header)
   const sink = onTick === undefined ? s.sink : (a: Parameters<typeof s.sink>[0]) => (s.sink(a), onTick(a.tick))
-  const res = replay(input, sink, world)
-  const error = E.isLeft(res) ? formatViolation(res.left) : undefined
+  let error: string | undefined
+  try {
+    const res = replay(input, sink, world)
+    error = E.isLeft(res) ? formatViolation(res.left) : undefined
+  } catch (err) {
+    // A fault outside the policy's step (its params, the world) still stops this run alone.
+    error = `policy "${run.policy.name}" failed: ${err instanceof Error ? err.message : String(err)}`
+  }
   const partial = s.result()
   return { label: run.label ?? run.policy.name, header, partial, metrics: finishRun(header, partial, error), error }
 }

@@ -57,9 +57,10 @@ describe('the check catches', () => {
     expect(text).toMatch(/FAIL {2}invariants: rule "host-memory" broken at tick \d+, VM "vm\d+"/)
     expect(result.counterexample).toMatch(/host: \d+ MiB physical/)
     expect(result.counterexample).toMatch(/shrunk \d+ time/)
-    // Shrunk: one VM that does not fit, over a single tick.
+    // Shrunk to a single tick and a VM or two (fast-check's shrinking finds a local minimum: from
+    // some draws the smallest failing fleet it reaches is two VMs that together pass the host).
     expect(result.counterexample).toMatch(/1 tick of/)
-    expect(result.counterexample?.match(/^ {2}vm\d+:/gm)).toHaveLength(1)
+    expect(result.counterexample?.match(/^ {2}vm\d+:/gm)?.length).toBeLessThanOrEqual(2)
   })
 
   it('a step that writes into an observation column (typed array)', () => {

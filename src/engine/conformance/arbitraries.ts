@@ -31,6 +31,10 @@ const vmArb = (maxTicks: number) =>
     limitShare: fc.constantFrom(1, 1, 0.75),
     weight: fc.constantFrom(1000, 5000, 9000),
     buffer: fc.constantFrom(5, 20, 50),
+    // Real traces change capacity mid-trace (Bitbrains VMs 61, 211, 500): from this share of the
+    // VM's life on, it is configured with `resizeTo`.
+    resize: fc.option(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { nil: undefined, freq: 3 }),
+    resizeTo: fc.constantFrom(...SIZES),
   })
 
 type VmDraw = typeof vmArb extends (n: number) => fc.Arbitrary<infer A> ? A : never
@@ -39,17 +43,21 @@ const vmOf = (r: VmDraw, i: number, ticks: number) => {
   const start = Math.floor(r.start * ticks)
   const length = 1 + Math.floor(r.length * ticks)
   const gap = r.gap === undefined ? -1 : Math.floor(r.gap * ticks)
-  const demand = Array.from({ length: ticks }, (_, t) => (t < start || t >= start + length || t === gap ? NaN : Math.round(r.levels[t] * r.configured)))
+  const resizeAt = r.resize === undefined ? ticks : start + Math.floor(r.resize * length)
+  const configured = Array.from({ length: ticks }, (_, t) => (t >= resizeAt ? r.resizeTo : r.configured))
+  const demand = Array.from({ length: ticks }, (_, t) => (t < start || t >= start + length || t === gap ? NaN : Math.round(r.levels[t] * configured[t])))
   const image = r.image === 'own' ? `own-${i}` : r.image
-  const settings = settingsOf(`vm${i}`, r.configured, {
+  // Settings from the peak configured size, as resolveFleet derives them from a trace.
+  const peak = Math.max(r.configured, resizeAt < start + length ? r.resizeTo : 0)
+  const settings = settingsOf(`vm${i}`, peak, {
     os: r.os,
     image,
-    reservationMiB: r.configured * r.reservationShare,
-    limitMiB: r.configured * r.limitShare,
+    reservationMiB: peak * r.reservationShare,
+    limitMiB: peak * r.limitShare,
     weight: r.weight,
     bufferPercent: r.buffer,
   })
-  return { lite: { id: `vm${i}`, demand, configured: r.configured, os: r.os, image }, settings }
+  return { lite: { id: `vm${i}`, demand, configured, os: r.os, image }, settings }
 }
 
 /** A random host, fleet and trace: 1..maxVms VMs over 1..maxTicks ticks of 60 or 300 s. */

@@ -1,0 +1,122 @@
+/**
+ * The trace cache: a parsed trace kept on disk as an Apache Arrow IPC file, so that a second run over
+ * the same trace loads its columns instead of parsing its text again.
+ *
+ * Where: `.cache/traces/` under the repository root, or the folder in MEMREPLAY_CACHE_DIR.
+ * Off: `--no-cache` on the commands that read traces, or MEMREPLAY_NO_CACHE=1.
+ *
+ * Keyed by content (internal/cache-key.ts): an entry is found by (cache format version, path, import
+ * options) and trusted only when the SHA-256 of every source file's bytes matches the one it was
+ * written for. Checked on every load (internal/cache-arrow.ts): Arrow magic at both ends (a truncated
+ * file), the format name and version, the key, the source digest, one record batch per VM with
+ * columns of exactly `ticks` values, the report's counts against the columns, and a SHA-256 of the
+ * column bytes. An entry that fails any check is rebuilt from the source, never trusted. Only
+ * successful imports are cached; a failed import is parsed again (and reports its errors) each time.
+ * Entries are written atomically (a temporary file renamed into place), so a reader never sees half
+ * an entry, and two processes writing one entry at once both leave a whole one.
+ */
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as E from 'fp-ts/lib/Either.js'
+import { DEFAULT_MAX_GAP_SECONDS, importTrace, type ImportOptions, type TraceError } from './import.js'
+import type { Trace } from './trace.js'
+import { entryKey, sourceDigest } from './internal/cache-key.js'
+import { decodeTrace, encodeTrace } from './internal/cache-arrow.js'
+
+export { CACHE_FORMAT_VERSION } from './internal/cache-key.js'
+
+/** `.cache/traces` under the repository root (this file is src/trace/cache.ts). */
+export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/traces/', import.meta.url))
+
+export interface CacheOptions {
+  /** False: parse, neither read nor write the cache. Default: on unless MEMREPLAY_NO_CACHE=1. */
+  readonly enabled?: boolean
+  /** Default: MEMREPLAY_CACHE_DIR, else DEFAULT_CACHE_DIR. */
+  readonly dir?: string
+}
+
+export type CacheStatus =
+  | { readonly kind: 'hit'; readonly file: string }
+  /** No entry yet: parsed, and written (unless writing failed: `written` false, `reason` says why). */
+  | { readonly kind: 'miss'; readonly file: string; readonly written: boolean; readonly reason?: string }
+  /** An entry that could not be trusted (stale or corrupt): parsed and rewritten. */
+  | { readonly kind: 'rebuilt'; readonly file: string; readonly reason: string; readonly written: boolean }
+  /** Cache off, the source unreadable (the import reports it), or the import failed (nothing cached). */
+  | { readonly kind: 'off' | 'bypassed'; readonly reason?: string }
+
+export interface CachedImport {
+  readonly result: E.Either<ReadonlyArray<TraceError>, Trace>
+  readonly cache: CacheStatus
+}
+
+export const cacheEnabled = (o: CacheOptions = {}): boolean => o.enabled ?? process.env.MEMREPLAY_NO_CACHE !== '1'
+
+export const cacheDir = (o: CacheOptions = {}): string => o.dir ?? (process.env.MEMREPLAY_CACHE_DIR || DEFAULT_CACHE_DIR)
+
+/** Write bytes to `file` atomically: a temporary file beside it, renamed into place. */
+const writeAtomically = async (file: string, bytes: Uint8Array): Promise<void> => {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  try {
+    await writeFile(tmp, bytes)
+    await rename(tmp, file)
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined)
+    throw err
+  }
+}
+
+/** importTrace, through the cache, saying what the cache did. */
+export const importTraceWithCache = async (path: string, options: ImportOptions = {}, cache: CacheOptions = {}): Promise<CachedImport> => {
+  if (!cacheEnabled(cache)) return { result: await importTrace(path, options), cache: { kind: 'off' } }
+  const key = entryKey(path, {
+    format: options.format ?? null,
+    map: options.map ?? null,
+    maxGapSeconds: options.maxGapSeconds ?? DEFAULT_MAX_GAP_SECONDS,
+    separator: options.separator ?? null,
+  })
+  let digest: string
+  try {
+    digest = (await sourceDigest(path)).digest
+  } catch (err) {
+    return { result: await importTrace(path, options), cache: { kind: 'bypassed', reason: (err as Error).message } }
+  }
+  const expected = { key: key.text, sourceDigest: digest }
+  const dir = cacheDir(cache)
+  const file = join(dir, key.file)
+  let distrust: string | undefined
+  try {
+    const bytes = await readFile(file)
+    const decoded = decodeTrace(bytes, expected)
+    if (E.isRight(decoded)) return { result: decoded, cache: { kind: 'hit', file } }
+    distrust = decoded.left
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT') distrust = `unreadable: ${(err as Error).message}`
+  }
+  const result = await importTrace(path, options)
+  if (E.isLeft(result)) return { result, cache: { kind: 'bypassed', reason: 'the import failed: nothing cached' } }
+  let written = true
+  let writeError: string | undefined
+  try {
+    await mkdir(dir, { recursive: true })
+    await writeAtomically(file, encodeTrace(result.right, expected))
+  } catch (err) {
+    written = false
+    writeError = `not written: ${(err as Error).message}`
+  }
+  return {
+    result,
+    cache:
+      distrust === undefined
+        ? { kind: 'miss', file, written, ...(writeError === undefined ? {} : { reason: writeError }) }
+        : { kind: 'rebuilt', file, written, reason: writeError === undefined ? distrust : `${distrust}; ${writeError}` },
+  }
+}
+
+/** importTrace through the cache: same arguments, same result (the cache is invisible but for speed). */
+export const importTraceCached = async (
+  path: string,
+  options: ImportOptions = {},
+  cache: CacheOptions = {},
+): Promise<E.Either<ReadonlyArray<TraceError>, Trace>> => (await importTraceWithCache(path, options, cache)).result

@@ -1,0 +1,193 @@
+/**
+ * A Trace as an Apache Arrow IPC file (the "file" format: "ARROW1" magic at both ends, a footer
+ * indexing the record batches), and back, with every check that keeps a bad entry from being trusted.
+ *
+ * Layout: one record batch per VM, `ticks` rows each, columns
+ *   demand float32, configured float32, on uint8 [, touched float32 (0s for a VM without it)]
+ * so that on load each VM's columns are views into the file's bytes (no copy, no per-value work).
+ * Schema metadata (readable by any Arrow tool):
+ *   memreplay.cache   JSON: format name and version, the entry's key, the source digest, the trace's
+ *                     scalars, per-VM id / image / os / firstTick / endTick / touched, and a SHA-256
+ *                     of the column bytes (Arrow itself checks structure, not values)
+ *   memreplay.report  JSON: the ImportReport (non-finite numbers encoded as {"$nonFinite": "NaN"})
+ */
+import { createHash } from 'node:crypto'
+import { Field, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint8, type Data } from 'apache-arrow'
+import * as E from 'fp-ts/lib/Either.js'
+import type { ImportReport } from '../import-report.js'
+import type { OsFamily, Trace, VmTrace } from '../trace.js'
+import { CACHE_FORMAT_VERSION } from './cache-key.js'
+
+export const CACHE_FORMAT_NAME = 'memreplay-trace-cache'
+const META = 'memreplay.cache'
+const REPORT = 'memreplay.report'
+const MAGIC = 'ARROW1'
+
+interface VmMeta {
+  readonly id: string
+  readonly image: string | null
+  readonly os: OsFamily | null
+  readonly firstTick: number
+  readonly endTick: number
+  readonly touched: boolean
+}
+
+export interface CacheMeta {
+  readonly format: typeof CACHE_FORMAT_NAME
+  readonly version: number
+  readonly key: string
+  readonly sourceDigest: string
+  readonly name: string
+  readonly start: number
+  readonly step: number
+  readonly ticks: number
+  readonly columns: ReadonlyArray<string>
+  readonly vms: ReadonlyArray<VmMeta>
+  readonly columnsSha256: string
+}
+
+/** What an entry must match to be trusted. */
+export interface Expected {
+  readonly key: string
+  readonly sourceDigest: string
+}
+
+/** JSON that keeps NaN and the infinities (JSON.stringify would make them null). */
+const replacer = (_k: string, v: unknown): unknown =>
+  typeof v === 'number' && !Number.isFinite(v) ? { $nonFinite: String(v) } : v
+const reviver = (_k: string, v: unknown): unknown =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { $nonFinite?: unknown }).$nonFinite === 'string'
+    ? Number((v as { $nonFinite: string }).$nonFinite)
+    : v
+
+const bytesOf = (a: Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+
+/** SHA-256 of every column's values, VM by VM, in column order. */
+const columnsHash = (columns: ReadonlyArray<ReadonlyArray<Float32Array | Uint8Array>>): string => {
+  const h = createHash('sha256')
+  for (const vm of columns) for (const c of vm) h.update(bytesOf(c))
+  return h.digest('hex')
+}
+
+const columnsOf = (vm: VmTrace, withTouched: boolean, ticks: number): ReadonlyArray<Float32Array | Uint8Array> =>
+  withTouched ? [vm.demand, vm.configured, vm.on, vm.touched ?? new Float32Array(ticks)] : [vm.demand, vm.configured, vm.on]
+
+/** Encode a trace (with its report) as an Arrow IPC file. */
+export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
+  const withTouched = trace.vms.some((v) => v.touched !== undefined)
+  const names = withTouched ? ['demand', 'configured', 'on', 'touched'] : ['demand', 'configured', 'on']
+  const types = names.map((n) => (n === 'on' ? new Uint8() : new Float32()))
+  const fields = names.map((n, i) => new Field(n, types[i], false))
+  const columns = trace.vms.map((vm) => columnsOf(vm, withTouched, trace.ticks))
+  const meta: CacheMeta = {
+    format: CACHE_FORMAT_NAME,
+    version: CACHE_FORMAT_VERSION,
+    key: expected.key,
+    sourceDigest: expected.sourceDigest,
+    name: trace.name,
+    start: trace.start,
+    step: trace.step,
+    ticks: trace.ticks,
+    columns: names,
+    vms: trace.vms.map((v) => ({
+      id: v.id,
+      image: v.image ?? null,
+      os: v.os ?? null,
+      firstTick: v.firstTick,
+      endTick: v.endTick,
+      touched: v.touched !== undefined,
+    })),
+    columnsSha256: columnsHash(columns),
+  }
+  const schema = new Schema(
+    fields,
+    new Map([
+      [META, JSON.stringify(meta, replacer)],
+      [REPORT, JSON.stringify(trace.report, replacer)],
+    ]),
+  )
+  const batches = columns.map((cols) => {
+    const children = cols.map((c, i) => makeData({ type: types[i], length: trace.ticks, nullCount: 0, data: c } as never) as Data)
+    return new RecordBatch(schema, makeData({ type: new Struct(fields), length: trace.ticks, nullCount: 0, children }))
+  })
+  return tableToIPC(new Table(schema, batches), 'file')
+}
+
+const magicAt = (bytes: Uint8Array, at: number): boolean =>
+  at >= 0 && Buffer.from(bytes.buffer, bytes.byteOffset + at, MAGIC.length).toString('latin1') === MAGIC
+
+/**
+ * Decode an entry, or say why it cannot be trusted: 'corrupt: ...' (bad magic, truncated, unreadable,
+ * inconsistent) or 'stale: ...' (another format version, key or source).
+ */
+export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<string, Trace> => {
+  if (input.length < 2 * MAGIC.length + 8 || !magicAt(input, 0)) return E.left('corrupt: not an Arrow IPC file (bad magic)')
+  if (!magicAt(input, input.length - MAGIC.length)) return E.left('corrupt: truncated (no closing Arrow magic)')
+  // Arrow views columns in place: their offsets must be aligned to the element size.
+  const bytes = input.byteOffset % 8 === 0 ? input : new Uint8Array(input)
+  let table: Table
+  try {
+    table = tableFromIPC(bytes)
+  } catch (err) {
+    return E.left(`corrupt: unreadable Arrow data (${(err as Error).message})`)
+  }
+  const metaText = table.schema.metadata.get(META)
+  const reportText = table.schema.metadata.get(REPORT)
+  if (metaText === undefined || reportText === undefined) return E.left('corrupt: no memreplay metadata')
+  let meta: CacheMeta
+  let report: ImportReport
+  try {
+    meta = JSON.parse(metaText, reviver) as CacheMeta
+    report = JSON.parse(reportText, reviver) as ImportReport
+  } catch (err) {
+    return E.left(`corrupt: metadata is not JSON (${(err as Error).message})`)
+  }
+  if (meta.format !== CACHE_FORMAT_NAME) return E.left(`corrupt: not a memreplay trace cache (${String(meta.format)})`)
+  if (meta.version !== CACHE_FORMAT_VERSION) return E.left(`stale: cache format version ${meta.version}, expected ${CACHE_FORMAT_VERSION}`)
+  if (meta.key !== expected.key) return E.left('stale: written for another path or other import options')
+  if (meta.sourceDigest !== expected.sourceDigest) return E.left('stale: the source files changed (content hash differs)')
+  const { ticks } = meta
+  const names = meta.columns
+  const wantNames = names.length === 4 ? ['demand', 'configured', 'on', 'touched'] : ['demand', 'configured', 'on']
+  if (!Number.isInteger(ticks) || ticks < 0 || !Array.isArray(meta.vms) || names.join() !== wantNames.join())
+    return E.left('corrupt: inconsistent metadata')
+  if (table.schema.fields.map((f) => f.name).join() !== names.join()) return E.left('corrupt: columns differ from the metadata')
+  if (table.batches.length !== meta.vms.length) return E.left(`corrupt: ${table.batches.length} record batches for ${meta.vms.length} VMs`)
+  if (report.ticks !== ticks || report.vms !== meta.vms.length || report.perVm?.length !== meta.vms.length)
+    return E.left('corrupt: the import report does not match the columns')
+  const columns: Array<ReadonlyArray<Float32Array | Uint8Array>> = []
+  for (let i = 0; i < table.batches.length; i++) {
+    const batch = table.batches[i]
+    if (batch.numRows !== ticks) return E.left(`corrupt: VM ${i} has ${batch.numRows} ticks, expected ${ticks}`)
+    const cols: Array<Float32Array | Uint8Array> = []
+    for (let c = 0; c < names.length; c++) {
+      const data = batch.getChildAt(c)?.data
+      const values = data?.length === 1 ? (data[0].values as unknown) : undefined
+      const want = names[c] === 'on' ? Uint8Array : Float32Array
+      // Arrow pads buffers to 8 bytes: values may run past the column's length.
+      if (!(values instanceof want) || values.length < ticks || data![0].length !== ticks || data![0].nullCount !== 0)
+        return E.left(`corrupt: column ${names[c]} of VM ${i} has the wrong type or length`)
+      cols.push(values.subarray(0, ticks))
+    }
+    columns.push(cols)
+  }
+  if (columnsHash(columns) !== meta.columnsSha256) return E.left('corrupt: column bytes do not match their checksum')
+  const vms: VmTrace[] = meta.vms.map((m, i) => {
+    const [demand, configured, on, touched] = columns[i] as [Float32Array, Float32Array, Uint8Array, Float32Array | undefined]
+    return {
+      id: m.id,
+      image: m.image ?? undefined,
+      os: m.os ?? undefined,
+      demand,
+      configured,
+      touched: m.touched ? touched : undefined,
+      on,
+      firstTick: m.firstTick,
+      endTick: m.endTick,
+    }
+  })
+  for (const v of meta.vms)
+    if (!(Number.isInteger(v.firstTick) && Number.isInteger(v.endTick) && v.firstTick >= 0 && v.firstTick <= v.endTick && v.endTick <= ticks) || (v.touched && names.length !== 4))
+      return E.left(`corrupt: VM ${v.id} has an impossible lifetime or touched column`)
+  return E.right({ name: meta.name, start: meta.start, step: meta.step, ticks, vms, report })
+}

@@ -27,6 +27,7 @@ export interface CompareFlags {
   readonly map?: string
   readonly separator?: string
   readonly maxGap?: string
+  readonly cache?: boolean
   readonly sample?: boolean
   readonly title?: string
 }
@@ -78,6 +79,7 @@ export const registerCompare = (program: Command): void => {
     .option('--map <map>', 'column map for other CSVs, e.g. "time=ts:ms, vm=name, demand=mem_used_kb:KiB, configured=mem_total:GiB"')
     .option('--separator <sep>', 'field separator for mapped CSVs')
     .option('--max-gap <seconds>', 'longest gap held at the last value (default 3600)')
+    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .option('--title <text>', 'report title')
     .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
     .addHelpText(

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
-import { importTrace, formatTraceErrors, type ImportOptions } from '../trace/import.js'
+import { formatTraceErrors, type ImportOptions } from '../trace/import.js'
+import { importTraceCached } from '../trace/cache.js'
 import { loadColumnMap, separatorArg } from './validate.js'
 import type { Trace } from '../trace/trace.js'
 import { parseHostArg, resolveHost } from '../spec/host.js'
@@ -31,6 +32,8 @@ export interface TraceOptions {
   readonly map?: string
   readonly maxGap?: string
   readonly separator?: string
+  /** False (`--no-cache`): parse the trace, neither reading nor writing the trace cache. */
+  readonly cache?: boolean
 }
 
 export const readTrace = async (path: string, o: TraceOptions = {}): Promise<Trace> => {
@@ -48,7 +51,7 @@ export const readTrace = async (path: string, o: TraceOptions = {}): Promise<Tra
     ...(separator === undefined ? {} : { separator }),
     ...(o.maxGap === undefined ? {} : { maxGapSeconds: Number(o.maxGap) }),
   }
-  const res = await importTrace(path, options)
+  const res = await importTraceCached(path, options, o.cache === false ? { enabled: false } : {})
   if (E.isLeft(res)) throw new InputError(formatTraceErrors(res.left).split('\n'))
   return res.right
 }

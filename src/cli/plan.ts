@@ -46,6 +46,7 @@ export interface PlanFlags {
   readonly map?: string
   readonly separator?: string
   readonly maxGap?: string
+  readonly cache?: boolean
   readonly title?: string
 }
 
@@ -242,6 +243,7 @@ export const registerPlan = (program: Command): void => {
     .option('--map <map>', 'column map for other CSVs')
     .option('--separator <sep>', 'field separator for mapped CSVs')
     .option('--max-gap <seconds>', 'longest gap held at the last value (default 3600)')
+    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .option('--title <text>', 'report title')
     .addHelpText(
       'after',

@@ -27,6 +27,7 @@ export interface SweepFlags {
   readonly out?: string
   readonly workers?: string
   readonly shard?: string
+  readonly cache?: boolean
   /** Tests: force the progress bar off. */
   readonly quiet?: boolean
 }
@@ -140,7 +141,9 @@ export const registerSweep = (program: Command): void => {
     .option('--out <dir>', 'output folder (default reports/sweep-<experiment name>)')
     .option('--workers <n>', 'worker threads (default: CPUs, at most one per scenario; 1 = serial in this process)')
     .option('--shard <k/N>', 'run only scenarios whose index mod N is k-1; combine shards with merge')
+    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (file: string, flags: SweepFlags) => {
+      if (flags.cache === false) process.env.MEMREPLAY_NO_CACHE = '1' // workers inherit it
       const { out } = await runSweep(file, flags)
       process.stdout.write(out + '\n')
     })

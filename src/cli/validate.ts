@@ -7,7 +7,8 @@ import type { Command } from 'commander'
 import * as E from 'fp-ts/lib/Either.js'
 import { type ColumnMap, decodeColumnMapJson, parseColumnMap } from '../trace/column-map.js'
 import { type TraceError, formatTraceErrors, traceError } from '../trace/errors.js'
-import { DEFAULT_MAX_ERRORS, DEFAULT_MAX_GAP_SECONDS, formatImportReport, importTrace, type TraceFormat } from '../trace/import.js'
+import { DEFAULT_MAX_ERRORS, DEFAULT_MAX_GAP_SECONDS, formatImportReport, type TraceFormat } from '../trace/import.js'
+import { importTraceCached } from '../trace/cache.js'
 
 const FORMATS: ReadonlyArray<TraceFormat> = ['bitbrains', 'canonical', 'mapped']
 
@@ -40,6 +41,7 @@ interface ValidateFlags {
   readonly maxGap?: string
   readonly separator?: string
   readonly maxErrors?: string
+  readonly cache?: boolean
 }
 
 /** The whole command as a function of its arguments: text to print and an exit code. */
@@ -61,13 +63,13 @@ export const runValidate = async (path: string, flags: ValidateFlags): Promise<{
     map = loaded.right.map
     separator = separator ?? loaded.right.separator
   }
-  const result = await importTrace(path, {
+  const result = await importTraceCached(path, {
     format: flags.format as TraceFormat | undefined,
     map,
     maxGapSeconds,
     maxErrors,
     separator,
-  })
+  }, flags.cache === false ? { enabled: false } : {})
   return E.isLeft(result) ? fail(result.left, maxErrors) : { out: formatImportReport(result.right.report), code: 0 }
 }
 
@@ -80,6 +82,7 @@ export const registerValidate = (program: Command): void => {
     .option('--separator <sep>', 'field separator: "," ";" or tab (default: detected)')
     .option('--max-gap <seconds>', `longest run of missing samples held at the last value (default ${DEFAULT_MAX_GAP_SECONDS})`)
     .option('--max-errors <n>', `stop after this many errors (default ${DEFAULT_MAX_ERRORS})`)
+    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (trace: string, flags: ValidateFlags) => {
       const { out, code } = await runValidate(trace, flags)
       ;(code === 0 ? process.stdout : process.stderr).write(out + '\n')

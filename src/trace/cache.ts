@@ -13,9 +13,10 @@
  * column bytes. An entry that fails any check is rebuilt from the source, never trusted. Only
  * successful imports are cached; a failed import is parsed again (and reports its errors) each time.
  * Entries are written atomically (a temporary file renamed into place), so a reader never sees half
- * an entry, and two processes writing one entry at once both leave a whole one.
+ * an entry, and two processes writing one entry at once both leave a whole one. The folder is kept
+ * to the newest MAX_ENTRIES entries and MAX_BYTES (a hit counts as use), oldest removed first.
  */
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
@@ -54,6 +55,29 @@ export const cacheEnabled = (o: CacheOptions = {}): boolean => o.enabled ?? proc
 
 export const cacheDir = (o: CacheOptions = {}): string => o.dir ?? (process.env.MEMREPLAY_CACHE_DIR || DEFAULT_CACHE_DIR)
 
+/** Entries kept in the cache folder, at most (the least recently used go first). */
+export const MAX_ENTRIES = 64
+/** Bytes kept in the cache folder, at most (a 500-VM month is about 40 MB). */
+export const MAX_BYTES = 4 * 2 ** 30
+
+/** Remove the least recently used entries beyond MAX_ENTRIES / MAX_BYTES (best effort: another process may race us). */
+const prune = async (dir: string, keep: string): Promise<void> => {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.arrow'))
+  if (names.length <= 1) return
+  const infos = await Promise.all(
+    names.map(async (n) => {
+      const s = await stat(join(dir, n)).catch(() => undefined)
+      return { file: join(dir, n), size: s?.size ?? 0, used: s?.mtimeMs ?? 0 }
+    }),
+  )
+  infos.sort((a, b) => b.used - a.used)
+  let bytes = 0
+  for (let i = 0; i < infos.length; i++) {
+    bytes += infos[i].size
+    if (infos[i].file !== keep && (i >= MAX_ENTRIES || bytes > MAX_BYTES)) await unlink(infos[i].file).catch(() => undefined)
+  }
+}
+
 /** Write bytes to `file` atomically: a temporary file beside it, renamed into place. */
 const writeAtomically = async (file: string, bytes: Uint8Array): Promise<void> => {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
@@ -88,7 +112,11 @@ export const importTraceWithCache = async (path: string, options: ImportOptions 
   try {
     const bytes = await readFile(file)
     const decoded = decodeTrace(bytes, expected)
-    if (E.isRight(decoded)) return { result: decoded, cache: { kind: 'hit', file } }
+    if (E.isRight(decoded)) {
+      const now = new Date()
+      await utimes(file, now, now).catch(() => undefined) // recently used: pruned last
+      return { result: decoded, cache: { kind: 'hit', file } }
+    }
     distrust = decoded.left
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
@@ -101,6 +129,7 @@ export const importTraceWithCache = async (path: string, options: ImportOptions 
   try {
     await mkdir(dir, { recursive: true })
     await writeAtomically(file, encodeTrace(result.right, expected))
+    await prune(dir, file).catch(() => undefined)
   } catch (err) {
     written = false
     writeError = `not written: ${(err as Error).message}`

@@ -15,7 +15,8 @@ import type { AnyPolicy } from '../../engine/policy.js'
 import type { VmSettings } from '../../spec/settings.js'
 import { decodeFleetSpec, resolveFleet } from '../../spec/fleet.js'
 import { policyParams } from '../../engine/validate-policy.js'
-import { importTrace, formatTraceErrors } from '../../trace/import.js'
+import { formatTraceErrors } from '../../trace/import.js'
+import { importTraceCached } from '../../trace/cache.js'
 import { loadPolicy } from '../load-policy.js'
 import { parseSize } from '../../units.js'
 import type { Experiment, Scenario } from '../../plan/experiment.js'
@@ -47,7 +48,7 @@ export const policyRef = (baseDir: string, ref: string): string => (/[./\\]/.tes
 export const loadTraceCached = (file: string): Promise<Trace> => {
   let p = traces.get(file)
   if (p === undefined) {
-    p = importTrace(file).then((r) => {
+    p = importTraceCached(file).then((r) => {
       imports++
       return E.isLeft(r) ? fail(formatTraceErrors(r.left).split('\n')) : r.right
     })

@@ -39,6 +39,13 @@ const sortAndDedupe = (rows: VmRows): Sorted => {
   const d0 = rows.demand.view()
   const c0 = rows.configured.view()
   const u0 = rows.touched?.view()
+  if (order === undefined) {
+    // In order (the usual case): no repeated timestamp means nothing to drop, and the rows as read are
+    // the sorted rows; views, not copies, so the import holds one copy of its rows.
+    let repeats = false
+    for (let i = 1; i < n && !repeats; i++) repeats = t0[i] === t0[i - 1]
+    if (!repeats) return { rows, time: t0, demand: d0, configured: c0, touched: u0, repeated: 0 }
+  }
   const time = new Float64Array(n)
   const demand = new Float64Array(n)
   const configured = new Float64Array(n)

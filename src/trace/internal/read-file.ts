@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
-import { parse, type Parser } from 'csv-parse'
+import { csvOptions, RecordParser } from './csv-split.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { ColumnMap } from '../column-map.js'
 import { type TraceError, quote, traceError } from '../errors.js'
@@ -32,6 +32,8 @@ export interface VmRows {
   touched: GrowableF64 | undefined
   image: string | undefined
   os: OsFamily | undefined
+  /** The os field as last read for this VM: a row repeating it is not parsed again. */
+  osText: string | undefined
   rows: number
   /** Rows whose time is earlier than the row before them (of the same VM). */
   outOfOrder: number
@@ -78,6 +80,7 @@ const vmRows = (id: string, source: string): VmRows => ({
   touched: undefined,
   image: undefined,
   os: undefined,
+  osText: undefined,
   rows: 0,
   outOfOrder: 0,
   repeatedHeader: 0,
@@ -147,7 +150,7 @@ export const readFile = async (path: string, display: string, options: ReadOptio
   let headerLine = ''
   let dataRows = 0
   let stopped = false
-  let parser: Parser | undefined
+  let parser: RecordParser | undefined
   let demandMul = 1
   let configuredMul = 1
   let touchedMul = 1
@@ -245,13 +248,14 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       }
       vm = current
     }
-    if (L.os >= 0) {
+    if (L.os >= 0 && record[L.os] !== vm.osText) {
       const os = osFamily(record[L.os])
       if (os === null) {
         fail(traceError(display, line, L.map.os!.column, '"windows", "linux" or nothing', quote(record[L.os])))
         return
       }
       if (vm.os === undefined) vm.os = os
+      vm.osText = record[L.os]
     }
     if (L.image >= 0 && vm.image === undefined) {
       const image = record[L.image].trim()
@@ -274,12 +278,10 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     dataRows++
   }
 
-  const ensureParser = (head: Buffer): Parser | undefined => {
+  const ensureParser = (head: Buffer): RecordParser | undefined => {
     const text = head.toString('utf8')
     const header = firstLine(text)
     headerLine = header
-    // One record delimiter, not a list: csv-parse is a third faster with one. A stray "\r" left on a
-    // last field by a file mixing line ends is whitespace that the number and text readers trim.
     const crlf = /^[^\n]*\r\n/.test(text)
     let sep: string | undefined
     if (options.separator !== undefined) {
@@ -291,20 +293,12 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       sep = checked.right
     } else sep = detectSeparator(header)
     // No separator at all: parse as one column; the header check then explains what is missing.
-    const p = parse({
-      delimiter: sep ?? ',',
-      record_delimiter: crlf ? '\r\n' : '\n',
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      on_record: (record: string[], context) => {
-        if (stopped) return null
-        if (layout === undefined) onHeader(record)
-        else onRow(record, context.lines)
-        if (full(state)) stop()
-        return null
-      },
+    // Records come straight from csv-parse (csv-split.ts), with its line count as of the record's end.
+    const p: RecordParser = new RecordParser(csvOptions(sep ?? ',', crlf), (record) => {
+      if (stopped) return
+      if (layout === undefined) onHeader(record)
+      else onRow(record, p.info.lines)
+      if (full(state)) stop()
     })
     return p
   }

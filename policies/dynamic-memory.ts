@@ -277,6 +277,7 @@ export const dynamicMemoryPolicy = definePolicy<DynamicMemoryParams, DynamicMemo
   params: codec,
   defaults: DYNAMIC_MEMORY_DEFAULTS,
   traits: { overcommit: false, reservations: false, states: false, minMax: true },
+  pageSamples: false, // learns demand from the guest, not by sampling pages
   init: (context, params) => ({ context, params, stoppedAt: new Float64Array(context.vms.length).fill(-Infinity) }),
   step,
 })

@@ -321,6 +321,7 @@ export const kvmMomPolicy = definePolicy<KvmMomParams, MomState>({
   ),
   defaults: KVM_MOM_DEFAULTS,
   traits: { overcommit: true, reservations: false, states: false, minMax: true },
+  pageSamples: false, // learns demand from the guest, not by sampling pages
   notes: [
     'MoM intervals run one by one within a tick on projected host free memory (step / intervalSeconds of them), so the 5% balloon steps compound while pressure lasts.',
     "Guest 'used' memory is the guest agent's committed (working set); cache is given up first.",

@@ -23,19 +23,29 @@ const defaults: StaticParams = { admissionShare: 1 }
 interface StaticState {
   readonly context: PolicyContext
   readonly params: StaticParams
+  /** Decision columns that never change, made once (never written: sharing them is pure). */
+  readonly visible: Float64Array
+  readonly zeros: Float64Array
+  readonly noCap: Float64Array
 }
+
+const init = (context: PolicyContext, params: StaticParams): StaticState => ({
+  context,
+  params,
+  visible: Float64Array.from(context.vms, (v) => v.staticMiB),
+  zeros: new Float64Array(context.vms.length),
+  noCap: new Float64Array(context.vms.length).fill(Infinity),
+})
 
 const step = (state: StaticState, obs: Observation): readonly [StaticState, Decision] => {
   const { vms, host } = state.context
   const n = obs.vmCount
   const admit = new Uint8Array(n)
-  const visible = new Float64Array(n)
   // What running VMs hold: their full static size plus overhead (not what they have touched).
   let held = 0
   for (let v = 0; v < n; v++) if (obs.status[v] === VmStatus.running && obs.poweredOn[v] === 1) held += vms[v].staticMiB + host.vmOverheadMiB
   const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
   for (let v = 0; v < n; v++) {
-    visible[v] = vms[v].staticMiB
     if (obs.poweredOn[v] === 1 && obs.status[v] === VmStatus.off) {
       const need = vms[v].staticMiB + host.vmOverheadMiB
       if (held + need <= capacity + 1e-9) {
@@ -44,14 +54,14 @@ const step = (state: StaticState, obs: Observation): readonly [StaticState, Deci
       }
     }
   }
-  const zeros = new Float64Array(n)
+  const { zeros } = state
   const decision: Decision = {
     admit,
-    visible,
+    visible: state.visible,
     balloon: zeros,
     compress: zeros,
     swap: zeros,
-    cap: new Float64Array(n).fill(Infinity),
+    cap: state.noCap,
     sharing: { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 },
     compressedStoreRatio: 0.5,
     block: false,
@@ -66,7 +76,8 @@ export const staticPolicy = definePolicy<StaticParams, StaticState>({
   params: paramsCodec('static', { admissionShare: t.number }, defaults),
   defaults,
   traits: { overcommit: false, reservations: false, states: false, minMax: false },
-  init: (context, params) => ({ context, params }),
+  pageSamples: false, // learns demand from the guest, not by sampling pages
+  init,
   step,
 })
 

@@ -14,8 +14,8 @@
  * while any remain, then active ones (cost 1). Revoking one page at a time from the lowest rho is, in
  * the limit of small pages, water-filling on c / S: every client giving memory ends at the same rho
  * (the same c / S), clients already above that rho give nothing, and no client goes below its floor.
- * This module computes that limit exactly (bisection on the common level), so the result does not
- * depend on a quantum.
+ * This module computes that limit exactly (the common level, found among the kinks of a piecewise-
+ * linear sum), so the result does not depend on a quantum.
  */
 
 export interface TaxClient {
@@ -37,6 +37,35 @@ const costOf = (pages: number, active: number, k: number): number => Math.min(pa
 
 /** The allocation whose cost is y (inverse of costOf in P). */
 const pagesAtCost = (y: number, active: number, k: number): number => (y <= active ? y : active + (y - active) / k)
+
+/**
+ * The level y at which a non-decreasing, piecewise-linear f(y) = `target`, given f's breakpoints
+ * (kinks): binary search over the sorted breakpoints, then linear interpolation inside the bracket.
+ * f is exact between kinks, so this is exact, in O(n log n) rather than the ~55 evaluations of a
+ * bisection on doubles (this runs every control step for every VM of an ESX host).
+ */
+const levelAt = (kinks: ReadonlyArray<number>, f: (y: number) => number, target: number): number => {
+  // A typed array sorts numerically, natively, and far faster than an array with a comparator.
+  let m = 0
+  const all = new Float64Array(kinks.length)
+  for (const y of kinks) if (Number.isFinite(y) && y >= 0) all[m++] = y
+  const ys = all.subarray(0, m).sort()
+  if (ys.length === 0) return 0
+  if (f(ys[0]) >= target) return ys[0]
+  let lo = 0
+  let hi = ys.length - 1
+  if (f(ys[hi]) < target) return ys[hi]
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1
+    if (f(ys[mid]) < target) lo = mid
+    else hi = mid
+  }
+  const y0 = ys[lo]
+  const y1 = ys[hi]
+  const f0 = f(y0)
+  const f1 = f(y1)
+  return f1 > f0 ? y0 + ((target - f0) / (f1 - f0)) * (y1 - y0) : y1
+}
 
 /** The adjusted shares-per-page ratio rho = S / (P (f + k (1 - f))). */
 export const sharesPerPage = (c: TaxClient, tax: number): number => {
@@ -74,18 +103,15 @@ export const idleTaxReclaim = (clients: ReadonlyArray<TaxClient>, amount: number
     return s
   }
   // taken(y) falls from `available` (y = 0) to 0 (y = the highest c/S); find taken(y) = amount.
-  let hi = 0
+  // Each client's keep(v, y) kinks where it reaches its floor, its active pages, and all its pages.
+  const kinks: number[] = []
   for (let v = 0; v < n; v++) {
     const s = Math.max(0, clients[v].shares)
-    if (s > 0) hi = Math.max(hi, costOf(Math.max(0, clients[v].pages), active[v], k) / s)
+    if (!(s > 0)) continue
+    kinks.push(costOf(floor[v], active[v], k) / s, active[v] / s, costOf(Math.max(0, clients[v].pages), active[v], k) / s)
   }
-  let lo = 0
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, hi); i++) {
-    const mid = (lo + hi) / 2
-    if (taken(mid) > amount) lo = mid
-    else hi = mid
-  }
-  for (let v = 0; v < n; v++) out[v] = Math.max(0, clients[v].pages) - keep(v, hi)
+  const y = levelAt(kinks, (x) => -taken(x), -amount)
+  for (let v = 0; v < n; v++) out[v] = Math.max(0, clients[v].pages) - keep(v, y)
   // Bisection leaves taken(hi) <= amount by a hair: give the rest to the clients still giving.
   let rest = amount - out.reduce((a, b) => a + b, 0)
   for (let v = 0; v < n && rest > 0; v++) {
@@ -141,18 +167,15 @@ export const idleTaxGrant = (clients: ReadonlyArray<GrantClient>, amount: number
     for (let v = 0; v < n; v++) s += raised(v, y) - pages[v]
     return s
   }
-  // given(y) rises from 0 to `total`; bracket y, then bisect for given(y) = amount.
-  let lo = 0
-  let hi = 1
+  // given(y) rises from 0 to `total`; find given(y) = amount. Each client's raised(v, y) kinks where
+  // it starts to receive, at its active pages, and where its room is full.
+  const kinks: number[] = []
   for (let v = 0; v < n; v++) {
     const s = Math.max(0, clients[v].shares)
-    if (s > 0 && room[v] > 0) hi = Math.max(hi, costOf(pages[v] + room[v], active[v], k) / s)
+    if (!(s > 0) || !(room[v] > 0)) continue
+    kinks.push(costOf(pages[v], active[v], k) / s, active[v] / s, costOf(pages[v] + room[v], active[v], k) / s)
   }
-  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, hi); i++) {
-    const mid = (lo + hi) / 2
-    if (given(mid) < amount) lo = mid
-    else hi = mid
-  }
+  const lo = levelAt(kinks, given, amount)
   for (let v = 0; v < n; v++) out[v] = raised(v, lo) - pages[v]
   let rest = amount - out.reduce((a, b) => a + b, 0)
   for (let v = 0; v < n && rest > 0; v++) {

@@ -143,6 +143,9 @@ export interface Policy<P = unknown, S = unknown> {
    *  with the trace's values held, so a control loop keeps its character at coarse steps. Default:
    *  once per tick. */
   readonly controlSeconds?: number
+  /** Does the policy read `sampledPages`/`accessedPages`? Drawing them costs time; a policy that
+   *  says false sees zeros there. Default true. */
+  readonly pageSamples?: boolean
   /** Modelling choices the policy made where no source pins the behaviour down (shown in reports). */
   readonly notes?: ReadonlyArray<string>
   readonly init: (context: PolicyContext, params: P) => S

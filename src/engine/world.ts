@@ -73,6 +73,8 @@ export interface World {
   readonly traits: PolicyTraits
   readonly policyName: string
   readonly uniform: () => number
+  /** Draw active-page samples for the policy (ESX estimates active memory from them)? */
+  readonly pageSamples: boolean
   /** The account's columns: world state at the end of the last tick. */
   readonly vm: VmColumns
   readonly status: Uint8Array
@@ -98,6 +100,7 @@ export const createWorld = (
   traits: PolicyTraits,
   policyName: string,
   uniform: () => number,
+  pageSamples = true,
 ): World => {
   const n = vms.length
   const vm = Object.fromEntries(VM_FIELDS.map((f) => [f, new Float64Array(n)])) as Record<VmField, Float64Array>
@@ -109,6 +112,7 @@ export const createWorld = (
     traits,
     policyName,
     uniform,
+    pageSamples,
     vm,
     status: new Uint8Array(n),
     cache: new Float64Array(n),
@@ -142,7 +146,7 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     w.committed[v] = w.status[v] === VmStatus.running ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
     // belongs to the working set. Estimation from these counts is the policy's business.
-    if (w.status[v] === VmStatus.running && vm.touched[v] > 0) {
+    if (w.pageSamples && w.status[v] === VmStatus.running && vm.touched[v] > 0) {
       const p = Math.min(1, Math.min(d, vm.touched[v]) / vm.touched[v])
       w.sampledPages[v] = n
       w.accessedPages[v] = binomial(n, p, w.uniform)
@@ -171,15 +175,20 @@ const checkDecisionShape = (w: World, d: Decision, tick: number, time: number): 
     if (d[k] === undefined || d[k].length !== n)
       return violation(w, tick, time, undefined, 'decision-shape', `decision.${k} must have one value per VM (${n}), found ${d[k]?.length}`)
   }
-  for (let v = 0; v < n; v++) {
-    for (const k of ['visible', 'balloon', 'compress', 'swap'] as const) {
-      const x = d[k][v]
-      if (!Number.isFinite(x) || x < 0)
-        return violation(w, tick, time, v, 'non-negative', `decision.${k} must be a finite size >= 0, found ${x}`)
+  // One column at a time (this runs for every VM at every step).
+  for (const k of ['visible', 'balloon', 'compress', 'swap'] as const) {
+    const col = d[k]
+    for (let v = 0; v < n; v++) {
+      const x = col[v]
+      if (!(x >= 0 && x < Infinity)) return violation(w, tick, time, v, 'non-negative', `decision.${k} must be a finite size >= 0, found ${x}`)
     }
-    if (Number.isNaN(d.cap[v]) || d.cap[v] < 0) return violation(w, tick, time, v, 'non-negative', `decision.cap must be >= 0, found ${d.cap[v]}`)
-    if (!w.traits.overcommit && (d.swap[v] > 0 || d.compress[v] > 0))
-      return violation(w, tick, time, v, 'no-host-swap', `a policy that does not overcommit asked to swap ${d.swap[v]} MiB / compress ${d.compress[v]} MiB`)
+  }
+  const cap = d.cap
+  for (let v = 0; v < n; v++) if (!(cap[v] >= 0)) return violation(w, tick, time, v, 'non-negative', `decision.cap must be >= 0, found ${cap[v]}`)
+  if (!w.traits.overcommit) {
+    for (let v = 0; v < n; v++)
+      if (d.swap[v] > 0 || d.compress[v] > 0)
+        return violation(w, tick, time, v, 'no-host-swap', `a policy that does not overcommit asked to swap ${d.swap[v]} MiB / compress ${d.compress[v]} MiB`)
   }
   if (!(d.sharing.scanMiBPerSecond >= 0)) return violation(w, tick, time, undefined, 'non-negative', `decision.sharing.scanMiBPerSecond must be >= 0`)
   if (!(d.compressedStoreRatio > 0 && d.compressedStoreRatio <= 1))

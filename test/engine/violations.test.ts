@@ -9,11 +9,11 @@ import { buildTrace, hostOf, settingsOf } from '../support/build.js'
 const greedy = definePolicy({
   ...staticPolicy,
   name: 'greedy',
-  init: (ctx) => ctx,
-  step: (ctx, obs) => {
-    const [, d] = staticPolicy.step({ context: ctx, params: { admissionShare: 1 } }, obs)
+  init: (ctx) => staticPolicy.init(ctx, staticPolicy.defaults),
+  step: (state, obs) => {
+    const [next, d] = staticPolicy.step(state, obs)
     const decision: Decision = { ...d, admit: new Uint8Array(obs.vmCount).fill(1) }
-    return [ctx, decision] as const
+    return [next, decision] as const
   },
 })
 

@@ -78,7 +78,7 @@ describe('the check catches', () => {
       'mutates-state',
       (s: { n: number[] }, obs) => {
         s.n.push(obs.tick)
-        return [s, staticPolicy.step({ context: (s as never as { context: never }).context, params: { admissionShare: 1 } }, obs)[1]] as const
+        return [s, staticPolicy.step(staticPolicy.init((s as never as { context: never }).context, staticPolicy.defaults), obs)[1]] as const
       },
       (context) => ({ context, n: [] as number[] }),
     )
@@ -90,7 +90,7 @@ describe('the check catches', () => {
   it('a state that keeps a live observation column', () => {
     const p = withStep(
       'keeps-column',
-      (s: { context: never; last?: unknown }, obs) => [{ ...s, last: obs.touched }, staticPolicy.step({ context: s.context, params: { admissionShare: 1 } }, obs)[1]] as const,
+      (s: { context: never; last?: unknown }, obs) => [{ ...s, last: obs.touched }, staticPolicy.step(staticPolicy.init(s.context, staticPolicy.defaults), obs)[1]] as const,
       (context) => ({ context }),
     )
     const { result } = failed(p, 'purity')

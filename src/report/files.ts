@@ -7,10 +7,6 @@
  * looks complete. If the target exists it is renamed away, the new folder renamed in, and the old
  * one deleted (if the second rename fails the old folder is put back).
  */
-import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { METRICS_SCHEMA_VERSION } from '../metrics/run-metrics.js'
 import { reportCharts, type ChartOptions } from './charts.js'
 import { renderHtml, type HtmlOptions } from './html.js'
@@ -18,6 +14,7 @@ import { renderMarkdown } from './markdown.js'
 import type { ReportInput } from './model.js'
 import { resolveRuns } from './prepare.js'
 import { renderChart } from './render.js'
+import { writeFolderAtomically } from './write-folder.js'
 
 export interface ReportOptions extends ChartOptions, HtmlOptions {
   /** PNG zoom (default 2). */
@@ -124,41 +121,5 @@ export interface WrittenReport {
  */
 export const writeReportFiles = async (dir: string, input: ReportInput, options: ReportOptions = {}): Promise<WrittenReport> => {
   const files = await buildReportFiles(input, options)
-  const target = path.resolve(dir)
-  const parent = path.dirname(target)
-  const base = path.basename(target)
-  await mkdir(parent, { recursive: true })
-  const tmp = await mkdtemp(path.join(parent, `.${base}.tmp-`))
-  try {
-    await chmod(tmp, 0o755) // mkdtemp makes it 0700; a report folder is for reading
-    for (const [name, content] of files) await writeFile(path.join(tmp, name), content)
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true })
-    throw e
-  }
-  if (!existsSync(target)) {
-    try {
-      await rename(tmp, target)
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true })
-      throw e
-    }
-  } else {
-    const old = path.join(parent, `.${base}.old-${randomBytes(6).toString('hex')}`)
-    try {
-      await rename(target, old)
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true })
-      throw e
-    }
-    try {
-      await rename(tmp, target)
-    } catch (e) {
-      await rename(old, target).catch(() => undefined)
-      await rm(tmp, { recursive: true, force: true })
-      throw e
-    }
-    await rm(old, { recursive: true, force: true })
-  }
-  return { dir: target, files: [...files.keys()] }
+  return { dir: await writeFolderAtomically(dir, files), files: [...files.keys()] }
 }

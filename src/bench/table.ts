@@ -1,0 +1,54 @@
+/** The benchmark's figures as a plain-text table (also pasted into README's Performance section). */
+import type { BenchResult } from './run.js'
+
+const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : String(x))
+const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`
+
+const table = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
+  const line = (r: ReadonlyArray<string>) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n')
+}
+
+export const benchTable = (r: BenchResult): string => {
+  const ingest = [r.ingest.synthetic, ...(r.ingest.real === null ? [] : [r.ingest.real])]
+  const ingestRows = [
+    ['ingest', 'text MB', 'rows', 'split MB/s', 'import MB/s', 'import rows/s', 'ratio (>= 0.8)'],
+    ...ingest.map((g, i) => [
+      i === 0 ? `synthetic (${g.vms} VMs, canonical CSV)` : `Bitbrains sample x${g.vms} VMs (gzip)`,
+      f(g.textMB, 1),
+      M(g.rows),
+      f(g.bareMBps, 1),
+      f(g.importMBps, 1),
+      M(g.importRowsPerSec),
+      f(g.ratio),
+    ]),
+  ]
+  const replayRows = [
+    ['replay', 'VM-ticks/s (no sink)', 'ratio (>= 0.25)', 'VM-ticks/s (metrics)', 'ratio'],
+    ['baseline loop (sum demand vs capacity)', M(r.replay.baselineVmTicksPerSec), '1.00', '', ''],
+    ...Object.entries(r.replay.policies).map(([name, p]) => [
+      name + (p.stopped === null ? '' : ' (stopped)'),
+      M(p.nullSinkVmTicksPerSec),
+      f(p.ratio, 3),
+      M(p.metricsVmTicksPerSec),
+      f(p.metricsRatio, 3),
+    ]),
+  ]
+  const rest = [
+    ['end to end', 'figure', 'target'],
+    ['trace cache: parse (s) / cached load (s)', `${f(r.cache.parseSeconds)} / ${f(r.cache.loadSeconds, 3)} = ${f(r.cacheSpeedup, 0)}x`, 'a small fraction'],
+    [`compare, ${r.compare.policies} policies (s, peak RSS)`, `${f(r.compare.seconds, 1)} s, ${f(r.peakRssMiB, 0)} MiB`, '< 2048 MiB'],
+    [`sweep of ${r.sweep.scenarios} scenarios: 1 worker / 2 workers (s)`, `${f(r.sweep.oneWorkerSeconds, 1)} / ${f(r.sweep.twoWorkerSeconds, 1)} = ${f(r.sweepSpeedup)}x`, '>= 1.7x'],
+  ]
+  const m = r.machine
+  return [
+    `memreplay bench (${r.mode}): ${r.inputs.vms} VMs x ${r.inputs.days} days at ${r.inputs.stepSeconds} s; ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, load ${m.loadAverage.join(' ')}`,
+    '',
+    table(ingestRows),
+    '',
+    table(replayRows),
+    '',
+    table(rest),
+  ].join('\n')
+}

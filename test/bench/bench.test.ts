@@ -1,0 +1,27 @@
+/**
+ * The benchmark is not a test of speed: this only checks that `npm run bench -- --quick` runs and
+ * writes its JSON with the headline keys (whatever the figures are on this machine).
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+describe('npm run bench -- --quick', () => {
+  it('runs and writes bench.json with ingestRatio, replayRatio per policy, cacheSpeedup, sweepSpeedup, peakRssMiB', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'memreplay-bench-'))
+    const stdout = execFileSync('npm', ['run', '--silent', 'bench', '--', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 })
+    expect(stdout).toMatch(/ingest/)
+    const json = JSON.parse(readFileSync(path.join(out, 'bench.json'), 'utf8')) as Record<string, unknown>
+    for (const k of ['ingestRatio', 'cacheSpeedup', 'sweepSpeedup', 'peakRssMiB']) expect(typeof json[k], k).toBe('number')
+    const replayRatio = json.replayRatio as Record<string, number>
+    expect(Object.keys(replayRatio).sort()).toEqual(['dynamic-memory', 'kvm-mom', 'overcommit', 'static'])
+    for (const v of Object.values(replayRatio)) expect(v).toBeGreaterThan(0)
+    const machine = json.machine as Record<string, unknown>
+    expect(machine.cpus).toBeGreaterThan(0)
+    expect(machine.node).toBe(process.version)
+    expect(json.mode).toBe('quick')
+    for (const k of ['ingest', 'cache', 'replay', 'compare', 'sweep']) expect(json[k], k).toBeTypeOf('object')
+  }, 300_000)
+})

@@ -13,6 +13,7 @@ import { readFleet, readHost, readParamsArg, readPolicies, readTrace, splitList 
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
 import { formatTable, terminalTable } from './table.js'
+import { formatSize } from '../units.js'
 
 export interface CompareFlags {
   readonly trace?: string
@@ -53,7 +54,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
     return { run, result: runPolicy(trace, host, vms, run, seed, undefined, () => bar.tick()) }
   })
   bar.stop()
-  const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${hostArg} host`
+  const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
   const input = comparisonReport(title, trace, host, runs)
   const written = await writeReportFiles(outDir, input)
   void written

@@ -101,7 +101,8 @@ export interface Decision {
   readonly compress: Column
   /** Target touched memory in host swap. */
   readonly swap: Column
-  /** Host memory the VM may hold at most (ESX limit): touched pages beyond it go straight to swap. */
+  /** Host memory the VM may hold at most (ESX limit): touched pages beyond it go straight to swap.
+   *  Applies to overcommitting policies only (a host that does not overcommit backs what it assigns). */
   readonly cap: Column
   /** Transparent page sharing: scope, whether large pages are broken, scan rate (MiB/s per host). */
   readonly sharing: {

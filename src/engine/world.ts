@@ -18,6 +18,7 @@ import type { RuleViolation } from './replay-api.js'
 import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams } from './slowdown.js'
 import { DEFAULT_TOUCHED, TouchedParamsCodec, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
 import { binomial } from './internal/binomial.js'
+import { tickFrames, type Frames } from './internal/frames.js'
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -84,6 +85,9 @@ export interface World {
   readonly prevDemand: Float64Array
   /** Policy-visible per-tick inputs, refreshed at the start of each tick. */
   readonly poweredOn: Float64Array
+  /** This tick's working set of each VM powered on (0 otherwise), read once from the frames. */
+  readonly demandNow: Float64Array
+  readonly frames: Frames
   readonly committed: Float64Array
   readonly sampledPages: Float64Array
   readonly accessedPages: Float64Array
@@ -119,6 +123,8 @@ export const createWorld = (
     zero: new Float64Array(n),
     prevDemand: new Float64Array(n),
     poweredOn: new Float64Array(n),
+    demandNow: new Float64Array(n),
+    frames: tickFrames(traces),
     committed: new Float64Array(n),
     sampledPages: new Float64Array(n),
     accessedPages: new Float64Array(n),
@@ -136,12 +142,14 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
   const { vm } = w
   const periods = seconds / w.params.samplePeriodSeconds
   const n = Math.round(w.params.pagesPerSample * periods)
+  const f = w.frames
+  const row = f.row(tick)
   for (let v = 0; v < w.vms.length; v++) {
-    const tr = w.traces[v]
-    const on = tick < tr.on.length ? tr.on[tick] : 0
+    const on = f.on[row + v]
     w.poweredOn[v] = on
-    vm.configured[v] = on ? tr.configured[tick] : 0
-    const d = on ? tr.demand[tick] : 0
+    vm.configured[v] = on ? f.configured[row + v] : 0
+    const d = on ? f.demand[row + v] : 0
+    w.demandNow[v] = d
     // Guests report committed memory once running (integration services / guest agent).
     w.committed[v] = w.status[v] === VmStatus.running ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
@@ -211,7 +219,7 @@ const release = (w: World, v: number): void => {
 export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
   const bad = checkDecisionShape(w, d, tick, time)
   if (bad) return bad
-  const { vm, vms, traces, params, host } = w
+  const { vm, vms, params, host } = w
   const n = vms.length
   let admittedNow = 0
   let refusedNow = 0
@@ -232,7 +240,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
       if (d.admit[v] === 1) {
         w.status[v] = VmStatus.running
         admittedNow++
-        const demand = traces[v].demand[tick]
+        const demand = w.demandNow[v]
         vm.visible[v] = d.visible[v]
         // A balloon decided at admission applies at once: the memory was never given (Smart Paging
         // starts a VM with part of its startup memory disk-backed).
@@ -256,7 +264,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   let growthWanted = 0
   for (let v = 0; v < n; v++) {
     if (w.status[v] !== VmStatus.running) continue
-    const demand = traces[v].demand[tick]
+    const demand = w.demandNow[v]
     vm.demand[v] = demand
     // Hot-add at its rate; a smaller target is a reconfiguration and applies at once.
     const target = d.visible[v]
@@ -291,10 +299,12 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   }
 
   // 3. Page sharing: potential from the content model; reached at the scan rate.
-  applySharing(w, d, seconds)
+  // A host that does not overcommit backs what it assigns: it neither shares nor pages (and its
+  // policies cannot ask it to), so those passes are skipped.
+  if (w.traits.overcommit || d.sharing.scope !== 'none') applySharing(w, d, seconds)
 
   // 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
-  const paged = applyHostPaging(w, d, seconds)
+  const paged = w.traits.overcommit ? applyHostPaging(w, d, seconds) : NO_PAGING
   let swapOutTotal = paged.out
 
   // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
@@ -346,8 +356,8 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     faultIn(w, d, seconds, paged.inLeft, host.physicalMiB - usedNow)
   }
 
-  // 6. Limits (ESX): resident above the cap goes straight to swap.
-  for (let v = 0; v < n; v++) {
+  // 6. Limits (ESX): resident above the cap goes straight to swap (an overcommitting host only).
+  for (let v = 0; v < n && w.traits.overcommit; v++) {
     if (w.status[v] !== VmStatus.running) continue
     const over = residentOf(w, v) - d.cap[v]
     if (over > EPS) {
@@ -460,6 +470,8 @@ const applySharing = (w: World, d: Decision, seconds: number): void => {
     }
   }
 }
+
+const NO_PAGING = { out: 0, inLeft: 0 } as const
 
 /** Move compressed and swapped memory toward the policy's targets. Returns MiB swapped out. */
 const applyHostPaging = (w: World, d: Decision, seconds: number): { readonly out: number; readonly inLeft: number } => {

@@ -8,8 +8,8 @@ import type { Command } from 'commander'
 import { comparisonReport, runPolicy, type PolicyRun } from '../report/comparison.js'
 import { writeReportFiles } from '../report/files.js'
 import { summarizeComparison } from '../metrics/compare.js'
-import { BUILT_IN_POLICIES } from '../../policies/index.js'
-import { readFleet, readHost, readParamsArg, readPolicies, readTrace, splitList } from './inputs.js'
+import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace } from './inputs.js'
+import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
 import { formatTable, terminalTable } from './table.js'
@@ -42,7 +42,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   const outDir = flags.out ?? (flags.sample ? SAMPLE.out : path.join('reports', path.basename(path.resolve(tracePath)).replace(/\.(csv(\.gz)?)$/i, '')))
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
   if (!Number.isInteger(seed)) throw new Error(`--seed: expected a whole number, found "${flags.seed}"`)
-  const names = [...(flags.policies === undefined ? (flags.policy?.length ? [] : BUILT_IN_POLICIES.map((p) => p.name)) : splitList(flags.policies)), ...(flags.policy ?? [])]
+  const names = policyNames(flags)
   // Everything is read and checked before the first replay.
   const host = readHost(hostArg)
   const policies = await readPolicies(names, readParamsArg(flags.params))
@@ -65,22 +65,15 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
 }
 
 export const registerCompare = (program: Command): void => {
-  program
+  const cmd = program
     .command('compare')
     .description('replay a trace against memory policies on one host and write a comparison report')
     .option('--trace <path>', 'trace: a Bitbrains folder or file, a canonical CSV, or any CSV with --map')
     .option('--host <size|spec.json>', 'host: a size such as 128GiB, or a JSON host spec {"physical","reserve","vmOverhead"}')
     .option('--fleet <spec.json>', 'fleet spec: per-VM or per-pattern settings (default: derived from the trace)')
-    .option('--policies <list>', `comma-separated built-in policies (default: all: ${BUILT_IN_POLICIES.map((p) => p.name).join(',')})`)
-    .option('--policy <module>', 'a policy module of your own (.ts or .js); repeatable', (v: string, acc: string[] = []) => [...acc, v])
-    .option('--params <json|file>', 'policy params keyed by policy name, e.g. \'{"overcommit":{"salting":false}}\'')
+  traceOptions(policyOptions(cmd))
     .option('--out <dir>', 'report folder (default: reports/<trace name>)')
     .option('--seed <n>', 'seed for sampling and any randomness (default 1)')
-    .option('--format <format>', 'trace format: bitbrains, canonical or mapped (default: detected)')
-    .option('--map <map>', 'column map for other CSVs, e.g. "time=ts:ms, vm=name, demand=mem_used_kb:KiB, configured=mem_total:GiB"')
-    .option('--separator <sep>', 'field separator for mapped CSVs')
-    .option('--max-gap <seconds>', 'longest gap held at the last value (default 3600)')
-    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .option('--title <text>', 'report title')
     .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
     .addHelpText(

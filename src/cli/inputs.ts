@@ -3,10 +3,12 @@
  * failure into sentences; the commands print them and exit non-zero before writing anything.
  */
 import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { BUILT_IN_POLICIES } from '../../policies/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { formatTraceErrors, type ImportOptions } from '../trace/import.js'
 import { importTraceCached } from '../trace/cache.js'
-import { loadColumnMap, separatorArg } from './validate.js'
+import { loadColumnMap, separatorArg } from './trace-options.js'
 import type { Trace } from '../trace/trace.js'
 import { parseHostArg, resolveHost } from '../spec/host.js'
 import { loadFleetSpec, resolveFleet } from '../spec/fleet.js'
@@ -104,8 +106,24 @@ export const readPolicies = async (names: ReadonlyArray<string>, params: Readonl
   return loaded
 }
 
+/** The policies a command runs: --policies (default: every built-in one unless --policy names modules) and each --policy. */
+export const policyNames = (flags: { readonly policies?: string; readonly policy?: ReadonlyArray<string> }): ReadonlyArray<string> => [
+  ...(flags.policies === undefined ? (flags.policy?.length ? [] : BUILT_IN_POLICIES.map((p) => p.name)) : splitList(flags.policies)),
+  ...(flags.policy ?? []),
+]
+
 export const splitList = (s: string): ReadonlyArray<string> =>
   s
     .split(',')
     .map((x) => x.trim())
     .filter((x) => x !== '')
+
+// ---------------------------------------------------------------------------------------------
+// Options every command that replays shares, declared once (the trace's: trace-options.ts).
+
+/** Which policies run, with which params. */
+export const policyOptions = (cmd: Command): Command =>
+  cmd
+    .option('--policies <list>', `comma-separated built-in policies (default: all: ${BUILT_IN_POLICIES.map((p) => p.name).join(',')})`)
+    .option('--policy <module>', 'a policy module of your own (.ts or .js); repeatable', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--params <json|file>', 'policy params keyed by policy name, e.g. \'{"overcommit":{"salting":false}}\'')

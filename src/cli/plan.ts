@@ -8,10 +8,10 @@ import * as path from 'node:path'
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
-import { BUILT_IN_POLICIES } from '../../policies/index.js'
 import type { HostSettings } from '../spec/settings.js'
 import { parseSize } from '../units.js'
-import { InputError, readFleet, readHost, readParamsArg, readPolicies, readTrace, splitList, type LoadedPolicy } from './inputs.js'
+import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, type LoadedPolicy } from './inputs.js'
+import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { DEFAULT_SLA, describeServiceLevel, parseServiceLevelText, type ServiceLevel } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
@@ -122,11 +122,6 @@ export const readPlacement = (v: string | undefined): PlacementName | undefined 
   return v as PlacementName
 }
 
-export const policyNames = (flags: { policies?: string; policy?: ReadonlyArray<string> }): ReadonlyArray<string> => [
-  ...(flags.policies === undefined ? (flags.policy?.length ? [] : BUILT_IN_POLICIES.map((p) => p.name)) : splitList(flags.policies)),
-  ...(flags.policy ?? []),
-]
-
 /** Rows as fixed-width text: first row the header, first column left-aligned, the rest right. */
 export const textTable = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)))
@@ -215,20 +210,18 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
 }
 
 export const registerPlan = (program: Command): void => {
-  program
+  const cmd = program
     .command('plan')
     .description('how many hosts (or what host size) each policy needs to meet a service level, found by replays on a cluster')
     .option('--trace <path>', 'trace: a Bitbrains folder or file, a canonical CSV, or any CSV with --map')
     .option('--host <size|spec.json>', 'host size such as 256GiB, or a JSON host spec {"physical","reserve","vmOverhead"}')
     .option('--fleet <spec.json>', 'fleet spec (default: derived from the trace)')
+  traceOptions(policyOptions(cmd))
     .option('--sla <json|file>', `service level, e.g. '{"maxPressureOver100Share":0.01}' (default ${JSON.stringify(DEFAULT_SLA)}; null drops a bound)`)
     .option('--max-vms-refused <n>', 'service level: VMs refused at most ("none": no bound)')
     .option('--max-pressure-share <share>', 'service level: share of VM-time with pressure > 100 at most (0.001 = 0.1%)')
     .option('--max-slowdown-p99 <x>', 'service level: slowdown P99 at most')
     .option('--max-host-swap-gib <GiB>', 'service level: GiB written to host swap at most')
-    .option('--policies <list>', `comma-separated built-in policies (default: all: ${BUILT_IN_POLICIES.map((p) => p.name).join(',')})`)
-    .option('--policy <module>', 'a policy module of your own (.ts or .js); repeatable', (v: string, acc: string[] = []) => [...acc, v])
-    .option('--params <json|file>', 'policy params keyed by policy name')
     .option('--placement <rule>', `placement rule: ${PLACEMENT_NAMES.join(' or ')} (default: ffd for static, spread for policies that admit on less than the VM's size)`)
     .option('--max-over-allocation <x>', 'placement: cap on configured memory per host, as a multiple of its memory')
     .option('--host-reserve <size>', "hypervisor's own memory per host (overrides the host spec)")
@@ -239,11 +232,6 @@ export const registerPlan = (program: Command): void => {
     .option('--max-hosts <n>', 'largest host count tried (default: the number of VMs)')
     .option('--seed <n>', 'seed (default 1)')
     .option('--out <dir>', 'report folder (default reports/plan-<trace name>)')
-    .option('--format <format>', 'trace format: bitbrains, canonical or mapped (default: detected)')
-    .option('--map <map>', 'column map for other CSVs')
-    .option('--separator <sep>', 'field separator for mapped CSVs')
-    .option('--max-gap <seconds>', 'longest gap held at the last value (default 3600)')
-    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .option('--title <text>', 'report title')
     .addHelpText(
       'after',

@@ -2,38 +2,15 @@
  * `memreplay validate <trace>`: import a trace and print what was read and repaired (exit 0), or the
  * structural errors that make it unusable (exit 1).
  */
-import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import * as E from 'fp-ts/lib/Either.js'
-import { type ColumnMap, decodeColumnMapJson, parseColumnMap } from '../trace/column-map.js'
+import type { ColumnMap } from '../trace/column-map.js'
 import { type TraceError, formatTraceErrors, traceError } from '../trace/errors.js'
 import { DEFAULT_MAX_ERRORS, DEFAULT_MAX_GAP_SECONDS, formatImportReport, type TraceFormat } from '../trace/import.js'
+import { loadColumnMap, separatorArg, traceOptions } from './trace-options.js'
 import { importTraceCached } from '../trace/cache.js'
 
 const FORMATS: ReadonlyArray<TraceFormat> = ['bitbrains', 'canonical', 'mapped']
-
-/** "tab" and "\t" as typed on a command line mean a tab character. */
-export const separatorArg = (s: string): string => (s === 'tab' || s === '\\t' ? '\t' : s)
-
-/** --map is a mapping string, or the path of a JSON file holding one (when it names no "=" it is a path). */
-export const loadColumnMap = async (
-  arg: string,
-): Promise<E.Either<ReadonlyArray<TraceError>, { map: ColumnMap; separator: string | undefined }>> => {
-  if (arg.includes('=')) return E.map((map: ColumnMap) => ({ map, separator: undefined }))(parseColumnMap(arg))
-  let text: string
-  try {
-    text = await readFile(arg, 'utf8')
-  } catch (err) {
-    return E.left([traceError(arg, undefined, undefined, 'a column map ("time=ts, demand=used:KiB, ...") or a JSON file', `no readable file (${(err as Error).message})`)])
-  }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (err) {
-    return E.left([traceError(arg, undefined, undefined, 'JSON', `text that is not JSON (${(err as Error).message})`)])
-  }
-  return decodeColumnMapJson(json, arg)
-}
 
 interface ValidateFlags {
   readonly format?: string
@@ -74,15 +51,12 @@ export const runValidate = async (path: string, flags: ValidateFlags): Promise<{
 }
 
 export const registerValidate = (program: Command): void => {
-  program
-    .command('validate <trace>')
-    .description('import a trace (Bitbrains folder or file, canonical CSV, or any CSV with --map) and print what was read and repaired')
-    .option('--format <format>', `bitbrains, canonical or mapped (default: detected from the header)`)
-    .option('--map <map>', 'column map, e.g. "time=ts:ms, vm=name, demand=mem_used_kb:KiB, configured=mem_total:GiB", or a JSON file')
-    .option('--separator <sep>', 'field separator: "," ";" or tab (default: detected)')
-    .option('--max-gap <seconds>', `longest run of missing samples held at the last value (default ${DEFAULT_MAX_GAP_SECONDS})`)
+  traceOptions(
+    program
+      .command('validate <trace>')
+      .description('import a trace (Bitbrains folder or file, canonical CSV, or any CSV with --map) and print what was read and repaired'),
+  )
     .option('--max-errors <n>', `stop after this many errors (default ${DEFAULT_MAX_ERRORS})`)
-    .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (trace: string, flags: ValidateFlags) => {
       const { out, code } = await runValidate(trace, flags)
       ;(code === 0 ? process.stdout : process.stderr).write(out + '\n')

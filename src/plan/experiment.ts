@@ -26,7 +26,7 @@
 import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { decodeWith, strictObject } from '../spec/errors.js'
+import { decodeWith, parseJsonText, strictObject } from '../spec/errors.js'
 import { Label, Size } from '../spec/size.js'
 import { PLACEMENT_NAMES, type PlacementName } from './placement.js'
 import { decodeServiceLevel, DEFAULT_SLA, ServiceLevelCodec, type ServiceLevel } from './sla.js'
@@ -155,14 +155,7 @@ export const decodeExperiment = (json: unknown, source: string): E.Either<Readon
     }),
   )
 
-export const parseExperimentText = (text: string, source: string): E.Either<ReadonlyArray<string>, Experiment> =>
-  pipe(
-    E.tryCatch(
-      () => JSON.parse(text) as unknown,
-      (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
-    ),
-    E.chain((json) => decodeExperiment(json, source)),
-  )
+export const parseExperimentText = parseJsonText(decodeExperiment)
 
 export interface Scenario {
   readonly index: number

@@ -104,3 +104,15 @@ const editDistance = (a: string, b: string): number => {
   }
   return prev[b.length]
 }
+
+/** JSON text decoded by `decode`; text that is not JSON is a sentence naming the source. */
+export const parseJsonText =
+  <A>(decode: (json: unknown, source: string) => E.Either<ReadonlyArray<string>, A>) =>
+  (text: string, source: string): E.Either<ReadonlyArray<string>, A> =>
+    pipe(
+      E.tryCatch(
+        () => JSON.parse(text) as unknown,
+        (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
+      ),
+      E.chain((json) => decode(json, source)),
+    )

@@ -38,7 +38,7 @@ import { readFileSync } from 'node:fs'
 import type { ContentModel, VmSettings } from './settings.js'
 import { peakConfigured, type OsFamily, type Trace, type VmTrace } from '../trace/trace.js'
 import { formatSize, type MiB } from '../units.js'
-import { decodeWith, formatFound, strictObject } from './errors.js'
+import { decodeWith, formatFound, parseJsonText, strictObject } from './errors.js'
 import { boundedNumber, Fraction, Label, Size } from './size.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -194,14 +194,7 @@ export const decodeFleetSpec = (json: unknown, source: string): E.Either<Readonl
   )
 
 /** Parse the JSON text of a fleet spec. */
-export const parseFleetSpecText = (text: string, source: string): E.Either<ReadonlyArray<string>, FleetSpec> =>
-  pipe(
-    E.tryCatch(
-      () => JSON.parse(text) as unknown,
-      (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
-    ),
-    E.chain((json) => decodeFleetSpec(json, source)),
-  )
+export const parseFleetSpecText = parseJsonText(decodeFleetSpec)
 
 /** Shell: read and decode a fleet spec file. */
 export const loadFleetSpec = (path: string): E.Either<ReadonlyArray<string>, FleetSpec> =>

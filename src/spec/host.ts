@@ -18,7 +18,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { readFileSync } from 'node:fs'
 import type { HostSettings } from './settings.js'
 import { formatSize, parseSize, type MiB } from '../units.js'
-import { decodeWith, strictObject } from './errors.js'
+import { decodeWith, parseJsonText, strictObject } from './errors.js'
 import { Label, Size } from './size.js'
 
 /** A decoded host spec; defaults already applied (sizes MiB). */
@@ -54,14 +54,7 @@ const checkHostSpec = (spec: HostSpec, source: string): ReadonlyArray<string> =>
 export const hostSpecOfSize = (physical: MiB): HostSpec => ({ physical, ...HOST_DEFAULTS })
 
 /** Parse JSON text of a host spec. */
-export const parseHostSpecText = (text: string, source: string): E.Either<ReadonlyArray<string>, HostSpec> =>
-  pipe(
-    E.tryCatch(
-      () => JSON.parse(text) as unknown,
-      (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
-    ),
-    E.chain((json) => decodeHostSpec(json, source)),
-  )
+export const parseHostSpecText = parseJsonText(decodeHostSpec)
 
 /** Reads a file as text; the one impure dependency of `parseHostArg`, injectable for tests. */
 export type ReadText = (path: string) => E.Either<string, string>

@@ -43,7 +43,8 @@ export const touchedAtBoot = (p: TouchedParams, os: OsFamily, demand: number, us
 
 /**
  * One step of the guest: given last tick's cache and zero pages and last working set, the new
- * working set and usable memory, returns [cache, zero] (touched = min(demand, usable) + cache + zero).
+ * working set and usable memory, writes [cache, zero] into `out` (touched = min(demand, usable) +
+ * cache + zero). An out-array, not a returned tuple: this runs for every VM at every step.
  */
 export const touchedStep = (
   p: TouchedParams,
@@ -54,7 +55,8 @@ export const touchedStep = (
   zero: number,
   demand: number,
   usable: number,
-): readonly [number, number] => {
+  out: Float64Array,
+): void => {
   const ws = Math.min(demand, usable)
   const prevWs = Math.min(prevDemand, usable)
   // Working set growth is served from zeroed pages, then from cache; shrinkage becomes cache.
@@ -84,5 +86,6 @@ export const touchedStep = (
     over -= zCut
     c = Math.max(0, c - over)
   }
-  return [c, z]
+  out[0] = c
+  out[1] = z
 }

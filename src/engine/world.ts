@@ -261,6 +261,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
 
   // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
   const want = scratch(w, 'want', n)
+  const guest = scratch(w, 'guest', 2) // [cache, zero] out of touchedStep, without a tuple per VM
   let growthWanted = 0
   for (let v = 0; v < n; v++) {
     if (w.status[v] !== VmStatus.running) continue
@@ -276,9 +277,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     vm.ballooned[v] = Math.min(vm.visible[v], bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep))
     vm.assigned[v] = vm.visible[v] - vm.ballooned[v]
     const usable = Math.min(vm.assigned[v], vm.configured[v])
-    const [c, z] = touchedStep(params.touched, vms[v].os, seconds, w.prevDemand[v], w.cache[v], w.zero[v], demand, usable)
-    w.cache[v] = c
-    w.zero[v] = z
+    touchedStep(params.touched, vms[v].os, seconds, w.prevDemand[v], w.cache[v], w.zero[v], demand, usable, guest)
+    const c = (w.cache[v] = guest[0])
+    const z = (w.zero[v] = guest[1])
     w.prevDemand[v] = demand
     // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
     // guest sees it); an overcommitting host backs only what the guest touches.
@@ -308,44 +309,49 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   let swapOutTotal = paged.out
 
   // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
-  //    assigned memory fits; an overcommitting host blocks what it cannot back.
-  let residentTotal = 0
-  let overheadTotal = 0
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    residentTotal += residentOf(w, v)
-    overheadTotal += vm.overhead[v]
-  }
-  const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
-  const grantShare = d.block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
+  //    assigned memory fits (checked here, naming the first VM, in fleet order, at which the
+  //    running sum passes the host); an overcommitting host blocks what it cannot back.
+  let used = host.reserveMiB // resident + overhead, for conservation (step 7)
   if (!w.traits.overcommit) {
-    // Named: the first VM, in fleet order, at which the running sum passes the host.
+    // One pass: what a non-overcommitting host backs is what it assigns (resident = touched).
     let assignedTotal = host.reserveMiB
     let first = -1
     for (let v = 0; v < n; v++) {
       if (w.status[v] !== VmStatus.running) continue
       assignedTotal += vm.assigned[v] + vm.overhead[v]
       if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
+      vm.touched[v] += want[v]
+      used += vm.touched[v] + vm.overhead[v]
     }
     if (first >= 0) {
       return violation(w, tick, time, first, 'host-memory',
         `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${vm.assigned[first].toFixed(1)} MiB assigned)`)
     }
-  }
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running || want[v] === 0) continue
-    let granted = w.traits.overcommit ? want[v] * grantShare : want[v]
-    // Blocking (ESX low state) stops VMs above their reservation; one below it still gets its pages.
-    if (d.block && w.traits.reservations) granted = Math.max(granted, Math.min(want[v], vms[v].reservationMiB - vm.touched[v]))
-    vm.touched[v] += granted
-    if (granted < want[v]) {
-      // The guest did not get these pages: its cache and zero pages are the first to go without.
-      let short = want[v] - granted
-      const zc = Math.min(w.zero[v], short)
-      w.zero[v] -= zc
-      short -= zc
-      const cc = Math.min(w.cache[v], short)
-      w.cache[v] -= cc
+  } else {
+    let residentTotal = 0
+    let overheadTotal = 0
+    for (let v = 0; v < n; v++) {
+      if (w.status[v] !== VmStatus.running) continue
+      residentTotal += residentOf(w, v)
+      overheadTotal += vm.overhead[v]
+    }
+    const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
+    const grantShare = d.block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
+    for (let v = 0; v < n; v++) {
+      if (w.status[v] !== VmStatus.running || want[v] === 0) continue
+      let granted = want[v] * grantShare
+      // Blocking (ESX low state) stops VMs above their reservation; one below it still gets its pages.
+      if (d.block && w.traits.reservations) granted = Math.max(granted, Math.min(want[v], vms[v].reservationMiB - vm.touched[v]))
+      vm.touched[v] += granted
+      if (granted < want[v]) {
+        // The guest did not get these pages: its cache and zero pages are the first to go without.
+        let short = want[v] - granted
+        const zc = Math.min(w.zero[v], short)
+        w.zero[v] -= zc
+        short -= zc
+        const cc = Math.min(w.cache[v], short)
+        w.cache[v] -= cc
+      }
     }
   }
 
@@ -368,8 +374,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   }
 
   // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
-  let used = host.reserveMiB
-  for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) used += residentOf(w, v) + vm.overhead[v]
+  if (w.traits.overcommit) for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) used += residentOf(w, v) + vm.overhead[v]
   let free = host.physicalMiB - used
   if (free < -EPS) {
     if (!w.traits.overcommit)

@@ -28,6 +28,8 @@ export interface SweepFlags {
   readonly workers?: string
   readonly shard?: string
   readonly cache?: boolean
+  /** Policy modules of the user's, added to the experiment's policies (paths from the working folder). */
+  readonly policy?: ReadonlyArray<string>
   /** Tests: force the progress bar off. */
   readonly quiet?: boolean
 }
@@ -103,7 +105,9 @@ export const runTasks = async (tasks: ReadonlyArray<WorkerTask>, workers: number
 }
 
 export const runSweep = async (experimentFile: string, flags: SweepFlags): Promise<{ out: string; dir: string; results: ReadonlyArray<ScenarioResult> }> => {
-  const x = readExperiment(experimentFile)
+  const read = readExperiment(experimentFile)
+  // --policy modules join the experiment's policy axis; absolute, so they resolve from here.
+  const x = flags.policy?.length ? { ...read, policies: [...read.policies, ...flags.policy.map((p) => path.resolve(p))] } : read
   const baseDir = path.dirname(path.resolve(experimentFile))
   let shard: Shard | undefined
   if (flags.shard !== undefined) {
@@ -141,6 +145,7 @@ export const registerSweep = (program: Command): void => {
     .option('--out <dir>', 'output folder (default reports/sweep-<experiment name>)')
     .option('--workers <n>', 'worker threads (default: CPUs, at most one per scenario; 1 = serial in this process)')
     .option('--shard <k/N>', 'run only scenarios whose index mod N is k-1; combine shards with merge')
+    .option('--policy <module>', 'a policy module of your own (.ts or .js), added to the experiment\'s policies; repeatable', (v: string, acc: string[] = []) => [...acc, v])
     .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (file: string, flags: SweepFlags) => {
       if (flags.cache === false) process.env.MEMREPLAY_NO_CACHE = '1' // workers inherit it

@@ -100,6 +100,18 @@ describe('sweep runs', () => {
     await expect(runMerge([path.join(dir, 'shard1'), path.join(dir, 'shard2')], path.join(dir, 'bad'))).rejects.toThrow(/scenarios are in no shard folder/)
   })
 
+  it('--policy adds a user\'s policy module to the experiment\'s policies', async () => {
+    const { results } = await runSweep(experiment, {
+      out: path.join(dir, 'with-module'),
+      workers: '1',
+      quiet: true,
+      policy: [path.relative(process.cwd(), path.join(REPO, 'src/cli/templates/policy.template.ts'))],
+    })
+    // 2 host counts x (static, dynamic-memory, the module) x 2 buffers
+    expect(results).toHaveLength(12)
+    expect(new Set(results.map((r) => r.policyName))).toEqual(new Set(['static', 'dynamic-memory', 'template-policy']))
+  })
+
   it('imports each trace once per process', async () => {
     const x = decodeExperiment(JSON.parse(readFileSync(experiment, 'utf8')), 'exp.json')
     if (E.isLeft(x)) throw new Error(x.left.join('\n'))

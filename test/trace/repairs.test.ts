@@ -1,6 +1,6 @@
 /**
- * Repairs on a crafted Bitbrains-format folder (test/fixtures/trace/defects): VM 8 is clean and spans
- * ticks 0..20; VM 9 has one of each defect, at a known line (see the comments in the expectations).
+ * Repairs on a crafted Bitbrains-format folder (test/fixtures/trace/defects): VM crafted-8 is clean and spans
+ * ticks 0..20; VM crafted-9 has one of each defect, at a known line (see the comments in the expectations).
  */
 import path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -20,7 +20,7 @@ const load = async (maxGapSeconds?: number): Promise<Trace> => {
 describe('repairs, each counted by kind', () => {
   it('lays both VMs on one 300 s grid from the earliest sample', async () => {
     const trace = await load()
-    expect(trace.vms.map((v) => v.id)).toEqual(['8', '9'])
+    expect(trace.vms.map((v) => v.id)).toEqual(['crafted-8', 'crafted-9'])
     expect(trace.start).toBe(T0)
     expect(trace.step).toBe(300)
     expect(trace.ticks).toBe(21)
@@ -52,7 +52,7 @@ describe('repairs, each counted by kind', () => {
       repeatedHeader: 1, // line 7
     })
     expect(trace.report.repairs.repeatedHeader).toBe(1)
-    expect(trace.report.notes).toEqual([`${path.join(DIR, '9.csv')} line 7: a repeated header line, skipped`])
+    expect(trace.report.notes).toEqual([`${path.join(DIR, 'crafted-9.csv')} line 7: a repeated header line, skipped`])
   })
 
   it('VM 9: the repaired columns', async () => {
@@ -90,7 +90,7 @@ describe('repairs, each counted by kind', () => {
     expect(text).toContain('rows read: 35')
     expect(text).toMatch(/tickCollision\s+1/)
     expect(text).toContain('VMs with repairs (1 of 2):')
-    expect(text).toMatch(/ {4}9: repeatedTimestamp 1, .*repeatedHeader 1/)
-    expect(text).toContain('9.csv line 7: a repeated header line, skipped')
+    expect(text).toMatch(/ {4}crafted-9: repeatedTimestamp 1, .*repeatedHeader 1/)
+    expect(text).toContain('crafted-9.csv line 7: a repeated header line, skipped')
   })
 })

@@ -8,7 +8,7 @@ import type { Command } from 'commander'
 import { comparisonReport, runPolicy, type PolicyRun } from '../report/comparison.js'
 import { writeReportFiles } from '../report/files.js'
 import { summarizeComparison } from '../metrics/compare.js'
-import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace } from './inputs.js'
+import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg } from './inputs.js'
 import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
@@ -22,6 +22,7 @@ export interface CompareFlags {
   readonly policies?: string
   readonly policy?: ReadonlyArray<string>
   readonly params?: string
+  readonly world?: string
   readonly out?: string
   readonly seed?: string
   readonly format?: string
@@ -46,16 +47,17 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   // Everything is read and checked before the first replay.
   const host = readHost(hostArg)
   const policies = await readPolicies(names, readParamsArg(flags.params))
+  const world = readWorldArg(flags.world)
   const trace = await readTrace(tracePath, flags)
   const vms = readFleet(trace, fleetPath)
   const bar = progressBar('replay', trace.ticks * policies.length)
   const runs = policies.map(({ policy, params }) => {
     const run: PolicyRun = { policy, params }
-    return { run, result: runPolicy(trace, host, vms, run, seed, undefined, () => bar.tick()) }
+    return { run, result: runPolicy(trace, host, vms, run, seed, world, () => bar.tick()) }
   })
   bar.stop()
   const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
-  const input = comparisonReport(title, trace, host, runs)
+  const input = comparisonReport(title, trace, host, runs, world)
   const written = await writeReportFiles(outDir, input)
   void written
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))

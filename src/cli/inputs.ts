@@ -15,6 +15,8 @@ import { loadFleetSpec, resolveFleet } from '../spec/fleet.js'
 import type { HostSettings, VmSettings } from '../spec/settings.js'
 import type { AnyPolicy } from '../engine/policy.js'
 import { policyParams } from '../engine/validate-policy.js'
+import { decodeParams } from '../engine/params.js'
+import { DEFAULT_WORLD, WorldParamsInput, type WorldParams } from '../engine/world.js'
 import { loadPolicies } from './load-policy.js'
 
 /** A failure for people: each line a sentence. */
@@ -63,26 +65,38 @@ export const readHost = (arg: string): HostSettings => resolveHost(orThrow(parse
 export const readFleet = (trace: Trace, path: string | undefined): ReadonlyArray<VmSettings> =>
   orThrow(resolveFleet(trace, path === undefined ? undefined : orThrow(loadFleetSpec(path))))
 
-/** `--params`: inline JSON or a JSON file, keyed by policy name: {"overcommit": {"salting": false}}. */
-export const readParamsArg = (arg: string | undefined): Readonly<Record<string, unknown>> => {
-  if (arg === undefined) return {}
+/** Inline JSON or a JSON file, for an option; a failure is a sentence naming the option. */
+const readJsonArg = (option: string, arg: string): unknown => {
   let text = arg
   if (!arg.trim().startsWith('{')) {
     try {
       text = readFileSync(arg, 'utf8')
     } catch (err) {
-      throw new InputError([`--params: cannot read "${arg}": ${(err as Error).message}`])
+      throw new InputError([`${option}: cannot read "${arg}": ${(err as Error).message}`])
     }
   }
   try {
-    const json = JSON.parse(text) as unknown
-    if (typeof json !== 'object' || json === null || Array.isArray(json))
-      throw new InputError([`--params: expected an object keyed by policy name, found ${Array.isArray(json) ? 'an array' : typeof json}`])
-    return json as Record<string, unknown>
+    return JSON.parse(text) as unknown
   } catch (err) {
-    if (err instanceof InputError) throw err
-    throw new InputError([`--params: not valid JSON (${(err as Error).message})`])
+    throw new InputError([`${option}: not valid JSON (${(err as Error).message})`])
   }
+}
+
+/** `--world`: the world model's params (rates, touched memory, slowdown weights and swap device). */
+export const readWorldArg = (arg: string | undefined): WorldParams => {
+  if (arg === undefined) return DEFAULT_WORLD
+  const d = decodeParams(WorldParamsInput, readJsonArg('--world', arg))
+  if (E.isLeft(d)) throw new InputError(d.left.map((l) => `--world: ${l}`))
+  return d.right
+}
+
+/** `--params`: inline JSON or a JSON file, keyed by policy name: {"overcommit": {"salting": false}}. */
+export const readParamsArg = (arg: string | undefined): Readonly<Record<string, unknown>> => {
+  if (arg === undefined) return {}
+  const json = readJsonArg('--params', arg)
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InputError([`--params: expected an object keyed by policy name, found ${Array.isArray(json) ? 'an array' : typeof json}`])
+  return json as Record<string, unknown>
 }
 
 export interface LoadedPolicy {
@@ -127,3 +141,4 @@ export const policyOptions = (cmd: Command): Command =>
     .option('--policies <list>', `comma-separated built-in policies (default: all: ${BUILT_IN_POLICIES.map((p) => p.name).join(',')})`)
     .option('--policy <module>', 'a policy module of your own (.ts or .js); repeatable', (v: string, acc: string[] = []) => [...acc, v])
     .option('--params <json|file>', 'policy params keyed by policy name, e.g. \'{"overcommit":{"salting":false}}\'')
+    .option('--world <json|file>', 'world model params: rates, touched memory, slowdown weights, e.g. \'{"slowdown":{"swapDevice":"ssd"}}\' (defaults in src/engine/world.ts)')

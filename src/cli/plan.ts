@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
 import type { HostSettings } from '../spec/settings.js'
 import { parseSize } from '../units.js'
-import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, type LoadedPolicy } from './inputs.js'
+import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg, type LoadedPolicy } from './inputs.js'
 import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { DEFAULT_SLA, describeServiceLevel, parseServiceLevelText, type ServiceLevel } from '../plan/sla.js'
@@ -24,6 +24,7 @@ export interface PlanFlags {
   readonly trace?: string
   readonly host?: string
   readonly fleet?: string
+  readonly world?: string
   readonly sla?: string
   readonly maxVmsRefused?: string
   readonly maxPressureShare?: string
@@ -154,7 +155,7 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
     flags.maxHostSize !== undefined
       ? sizeArg('--max-host-size', flags.maxHostSize)
       : Math.ceil((host.reserveMiB + vms.reduce((s, v) => s + Math.max(v.staticMiB, v.maximumMiB) + host.vmOverheadMiB, 0)) / granularity) * granularity
-  const options = { ...(placement === undefined ? {} : { placement }), ...(cap === undefined ? {} : { overAllocationCap: cap }), ...(maxHosts === undefined ? {} : { maxHosts }) }
+  const options = { world: readWorldArg(flags.world), ...(placement === undefined ? {} : { placement }), ...(cap === undefined ? {} : { overAllocationCap: cap }), ...(maxHosts === undefined ? {} : { maxHosts }) }
   const bar = progressBar('plan', policies.length)
   const plans = policies.map(({ policy, params }) => {
     const run = { policy, params }

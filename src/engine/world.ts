@@ -19,6 +19,7 @@ import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams 
 import { DEFAULT_TOUCHED, TouchedParamsCodec, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
 import { binomial } from './internal/binomial.js'
 import { tickFrames, type Frames } from './internal/frames.js'
+import { paramsCodec } from './params.js'
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -65,6 +66,20 @@ export const DEFAULT_WORLD: WorldParams = {
   touched: DEFAULT_TOUCHED,
   slowdown: DEFAULT_SLOWDOWN,
 }
+
+/**
+ * World params as users give them (`--world`): any subset, nested ones too, defaults filled,
+ * unknown keys refused. E.g. {"slowdown": {"swapDevice": "ssd"}, "balloonMiBPerSecond": 32}.
+ */
+export const WorldParamsInput = paramsCodec(
+  'world',
+  {
+    ...WorldParamsCodec.props,
+    touched: paramsCodec('world.touched', TouchedParamsCodec.props, DEFAULT_TOUCHED),
+    slowdown: paramsCodec('world.slowdown', SlowdownParamsCodec.props, DEFAULT_SLOWDOWN),
+  },
+  DEFAULT_WORLD,
+)
 
 export interface World {
   readonly host: HostSettings

@@ -21,7 +21,7 @@ describe('memreplay compare', () => {
   it('--help explains every option with an example', () => {
     const r = memreplay('compare', '--help')
     expect(r.code).toBe(0)
-    for (const o of ['--trace', '--host', '--fleet', '--policies', '--policy', '--params', '--out', '--seed', '--map']) expect(r.out).toContain(o)
+    for (const o of ['--trace', '--host', '--fleet', '--policies', '--policy', '--params', '--world', '--out', '--seed', '--map']) expect(r.out).toContain(o)
     expect(r.out).toMatch(/Examples:[\s\S]*npm run compare -- --trace/)
   })
 
@@ -31,6 +31,7 @@ describe('memreplay compare', () => {
     ['an unknown policy', ['--trace', 'traces/sample/sample.csv', '--host', '64GiB', '--policies', 'static,hyperv'], /unknown policy "hyperv"/],
     ['a misspelt param', ['--trace', 'traces/sample/sample.csv', '--host', '64GiB', '--policies', 'overcommit', '--params', '{"overcommit":{"idletax":0.5}}'], /overcommit has no parameter "idletax"/],
     ['a missing host', ['--trace', 'traces/sample/sample.csv'], /--host <size or host spec> is required/],
+    ['a misspelt world param', ['--trace', 'traces/sample/sample.csv', '--host', '64GiB', '--world', '{"slowdown":{"swapdevice":"ssd"}}'], /--world: world\.slowdown has no parameter "swapdevice"/],
   ])('%s: a sentence, exit 1, no report', (_what, args, message) => {
     const out = path.join(tmp, `r-${Math.random().toString(36).slice(2)}`)
     const r = memreplay('compare', ...args, '--out', out)

@@ -18,9 +18,6 @@ export interface ReplayInput {
   readonly seed: number
   /** Check the engine's invariants every tick (slower; tests and check-policy turn it on). */
   readonly checkInvariants?: boolean
-  /** Replay only ticks [fromTick, toTick) (default: the whole trace). */
-  readonly fromTick?: number
-  readonly toTick?: number
 }
 
 /** A decision or an outcome that breaks a rule: the run stops, naming what broke. */

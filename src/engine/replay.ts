@@ -63,12 +63,10 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
   // When checking, the policy sees copies: a policy that writes into what it observes must not
   // change the world (check-policy reports such writes; a normal run trusts the contract).
   const view = input.checkInvariants ? observationCopies(vms.length) : undefined
-  const from = input.fromTick ?? 0
-  const to = Math.min(input.toTick ?? trace.ticks, trace.ticks)
   const mean = k > 1 ? tickMean(vms.length) : undefined
   const stop = (tick: number, time: number, rule: string, detail: string, vm?: number): E.Either<RuleViolation, RunHeader> =>
     E.left({ _tag: 'RuleViolation', policy: policy.name, tick, time, vm: vm === undefined ? undefined : vms[vm].id, rule, detail })
-  for (let tick = 0; tick < to; tick++) {
+  for (let tick = 0; tick < trace.ticks; tick++) {
     const tickTime = trace.start + tick * trace.step
     mean?.reset()
     let acc: TickAccount | undefined
@@ -113,7 +111,7 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
       }
       mean?.add(acc)
     }
-    if (tick >= from) sink(mean === undefined ? (acc as TickAccount) : mean.account(tick, tickTime, trace.step, w.status))
+    sink(mean === undefined ? (acc as TickAccount) : mean.account(tick, tickTime, trace.step, w.status))
   }
   return E.right(header)
 }

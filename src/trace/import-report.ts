@@ -54,3 +54,18 @@ export interface ImportReport {
   /** Named accounts of lines skipped, e.g. "x.csv line 120: a repeated header line, skipped" (importers only). */
   readonly notes?: ReadonlyArray<string>
 }
+
+/** The report of a trace made in memory (hand-built or generated without reading rows): no repairs. */
+export const emptyImportReport = (source: string, vms: number, start: number, step: number, ticks: number): ImportReport => ({
+  format: 'synthetic',
+  source,
+  vms,
+  firstTime: start,
+  lastTime: start + (ticks - 1) * step,
+  step,
+  ticks,
+  rows: 0,
+  maxGapSeconds: 0,
+  repairs: emptyRepairCounts(),
+  perVm: [],
+})

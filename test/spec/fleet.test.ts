@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
-import { tinyTrace } from './helpers.js'
+import { left, right, tinyTrace } from './helpers.js'
 
-const left = <L, R>(e: E.Either<L, R>): L => {
-  if (E.isRight(e)) throw new Error(`expected a failure, got ${JSON.stringify(e.right)}`)
-  return e.left
-}
-const right = <L, R>(e: E.Either<L, R>): R => {
-  if (E.isLeft(e)) throw new Error(`expected success, got ${JSON.stringify(e.left)}`)
-  return e.right
-}
 
 const trace = tinyTrace([
   { id: '55', configured: 65536, image: 'rnd-large', os: 'windows' },

@@ -1,5 +1,6 @@
+import * as E from 'fp-ts/lib/Either.js'
 import type { Trace, VmTrace, OsFamily } from '../../src/trace/trace.js'
-import { emptyRepairCounts } from '../../src/trace/import-report.js'
+import { emptyImportReport } from '../../src/trace/import-report.js'
 
 /** A tiny hand-made trace: each VM on for all `ticks` with a constant configured size (MiB). */
 export const tinyTrace = (
@@ -23,17 +24,17 @@ export const tinyTrace = (
       endTick: v.on === false ? 0 : ticks,
     }),
   ),
-  report: {
-    format: 'synthetic',
-    source: 'test',
-    vms: vms.length,
-    firstTime: 0,
-    lastTime: (ticks - 1) * 300,
-    step: 300,
-    ticks,
-    rows: 0,
-    maxGapSeconds: 0,
-    repairs: emptyRepairCounts(),
-    perVm: [],
-  },
+  report: emptyImportReport('test', vms.length, 0, 300, ticks),
 })
+
+/** The failure of an Either a test expects to fail. */
+export const left = <L, R>(e: E.Either<L, R>): L => {
+  if (E.isRight(e)) throw new Error(`expected a failure, got ${JSON.stringify(e.right)}`)
+  return e.left
+}
+
+/** The value of an Either a test expects to succeed. */
+export const right = <L, R>(e: E.Either<L, R>): R => {
+  if (E.isLeft(e)) throw new Error(`expected success, got ${JSON.stringify(e.left)}`)
+  return e.right
+}

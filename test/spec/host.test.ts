@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { decodeHostSpec, parseHostArg, resolveHost } from '../../src/spec/host.js'
+import { left, right } from './helpers.js'
 
-const left = <L, R>(e: E.Either<L, R>): L => {
-  if (E.isRight(e)) throw new Error(`expected a failure, got ${JSON.stringify(e.right)}`)
-  return e.left
-}
-const right = <L, R>(e: E.Either<L, R>): R => {
-  if (E.isLeft(e)) throw new Error(`expected success, got ${JSON.stringify(e.left)}`)
-  return e.right
-}
 
 describe('host spec', () => {
   it('decodes sizes and numbers of MiB, and resolves', () => {

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canonicalRows, float32String, writeCanonicalCsv } from '../../src/trace/canonical.js'
 import { parseColumnMap } from '../../src/trace/column-map.js'
-import { emptyRepairCounts } from '../../src/trace/import-report.js'
+import { emptyImportReport } from '../../src/trace/import-report.js'
 import { formatTraceError, importTrace } from '../../src/trace/import.js'
 import type { Trace, VmTrace } from '../../src/trace/trace.js'
 
@@ -58,19 +58,7 @@ const makeTrace = (start: number, step: number, specs: VmSpec[]): Trace => {
     step,
     ticks,
     vms,
-    report: {
-      format: 'synthetic',
-      source: 'hand-made',
-      vms: vms.length,
-      firstTime: start,
-      lastTime: start + (ticks - 1) * step,
-      step,
-      ticks,
-      rows: 0,
-      maxGapSeconds: 0,
-      repairs: emptyRepairCounts(),
-      perVm: [],
-    },
+    report: emptyImportReport('hand-made', vms.length, start, step, ticks),
   }
 }
 

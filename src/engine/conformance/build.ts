@@ -4,7 +4,7 @@
  */
 import type { Trace, VmTrace, OsFamily } from '../../trace/trace.js'
 import type { HostSettings, VmSettings } from '../../spec/settings.js'
-import { emptyRepairCounts } from '../../trace/import-report.js'
+import { emptyImportReport } from '../../trace/import-report.js'
 
 export interface VmSpecLite {
   readonly id: string
@@ -41,19 +41,7 @@ export const buildTrace = (vms: ReadonlyArray<VmSpecLite>, step = 300, name = 't
     step,
     ticks,
     vms: built,
-    report: {
-      format: 'synthetic',
-      source: name,
-      vms: vms.length,
-      firstTime: 1_375_315_200,
-      lastTime: 1_375_315_200 + (ticks - 1) * step,
-      step,
-      ticks,
-      rows: 0,
-      maxGapSeconds: 0,
-      repairs: emptyRepairCounts(),
-      perVm: [],
-    },
+    report: emptyImportReport(name, vms.length, 1_375_315_200, step, ticks),
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
 import { left, right, tinyTrace } from './helpers.js'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import * as E from 'fp-ts/lib/Either.js'
 import { decodeHostSpec, parseHostArg, resolveHost } from '../../src/spec/host.js'
 import { left, right } from './helpers.js'
 

@@ -41,15 +41,24 @@ export const touchedAtBoot = (p: TouchedParams, os: OsFamily, demand: number, us
   return os === 'windows' && p.windowsZeroAtBoot ? [0, usable - ws] : [0, 0]
 }
 
+/** Share of its free room a guest's cache fills in `seconds` (0 if the time constant is 0). */
+export const cacheFill = (hours: number, seconds: number): number => (hours > 0 ? 1 - Math.exp(-seconds / (hours * 3600)) : 0)
+
+/** The cache fill per step for each OS family (`cacheFill` with the params' time constants). */
+export const cacheFills = (p: TouchedParams, seconds: number): { readonly windows: number; readonly linux: number } => ({
+  windows: cacheFill(p.windowsCacheHours, seconds),
+  linux: cacheFill(p.linuxCacheHours, seconds),
+})
+
 /**
  * One step of the guest: given last tick's cache and zero pages and last working set, the new
  * working set and usable memory, writes [cache, zero] into `out` (touched = min(demand, usable) +
- * cache + zero). An out-array, not a returned tuple: this runs for every VM at every step.
+ * cache + zero). `fill` is the step's cache fill for the guest's OS (cacheFills), computed once per
+ * step rather than per VM; an out-array, not a returned tuple: this runs for every VM at every step.
  */
 export const touchedStep = (
-  p: TouchedParams,
-  os: OsFamily,
-  seconds: number,
+  windows: boolean,
+  fill: number,
   prevDemand: number,
   cache: number,
   zero: number,
@@ -67,7 +76,7 @@ export const touchedStep = (
     const fromZero = Math.min(z, grow)
     z -= fromZero
     c = Math.max(0, c - (grow - fromZero))
-  } else if (os === 'windows') {
+  } else if (windows) {
     // Windows' zero-page thread zeroes freed pages in the background: they are zero pages again.
     z += -grow
   } else {
@@ -75,9 +84,8 @@ export const touchedStep = (
     c += -grow
   }
   // Cache fills the room left, at a rate independent of the step.
-  const hours = os === 'windows' ? p.windowsCacheHours : p.linuxCacheHours
   const room = Math.max(0, usable - ws - c - z)
-  if (hours > 0 && room > 0) c += room * (1 - Math.exp(-seconds / (hours * 3600)))
+  if (fill > 0 && room > 0) c += room * fill
   // Squeeze to what the guest can use: zero pages first, then cache.
   let over = ws + c + z - usable
   if (over > 0) {

@@ -16,7 +16,7 @@ import { HOST_STATES, VM_FIELDS, VmStatus, type TickAccount, type VmColumns, typ
 import type { Decision, PolicyTraits } from './policy.js'
 import type { RuleViolation } from './replay-api.js'
 import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams } from './slowdown.js'
-import { DEFAULT_TOUCHED, TouchedParamsCodec, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
+import { DEFAULT_TOUCHED, TouchedParamsCodec, cacheFills, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
 import { binomial } from './internal/binomial.js'
 import { tickFrames, type Frames } from './internal/frames.js'
 import { paramsCodec } from './params.js'
@@ -106,6 +106,23 @@ export interface World {
   readonly committed: Float64Array
   readonly sampledPages: Float64Array
   readonly accessedPages: Float64Array
+  /** VM settings the world reads every step, as columns (not a property chain per VM per step). */
+  readonly settings: {
+    readonly windows: Uint8Array
+    readonly reservation: Float64Array
+    readonly intraVm: Float64Array
+    readonly imageShare: Float64Array
+    /** Index of the VM's image label, and the count of running VMs per image (a step's scratch). */
+    readonly image: Int32Array
+    readonly perImage: Int32Array
+  }
+  /** Scratch columns of a step (written before read within the step). */
+  readonly scratch: {
+    readonly want: Float64Array
+    readonly wsShare: Float64Array
+    readonly avail: Float64Array
+    readonly guest: Float64Array
+  }
   free: number
   state: number
   compressedStoreRatio: number
@@ -123,6 +140,8 @@ export const createWorld = (
 ): World => {
   const n = vms.length
   const vm = Object.fromEntries(VM_FIELDS.map((f) => [f, new Float64Array(n)])) as Record<VmField, Float64Array>
+  const images = new Map<string, number>()
+  for (const s of vms) if (!images.has(s.image)) images.set(s.image, images.size)
   return {
     host,
     vms,
@@ -143,6 +162,15 @@ export const createWorld = (
     committed: new Float64Array(n),
     sampledPages: new Float64Array(n),
     accessedPages: new Float64Array(n),
+    settings: {
+      windows: Uint8Array.from(vms, (s) => (s.os === 'windows' ? 1 : 0)),
+      reservation: Float64Array.from(vms, (s) => s.reservationMiB),
+      intraVm: Float64Array.from(vms, (s) => s.content.intraVm),
+      imageShare: Float64Array.from(vms, (s) => s.content.image),
+      image: Int32Array.from(vms, (s) => images.get(s.image) ?? 0),
+      perImage: new Int32Array(images.size),
+    },
+    scratch: { want: new Float64Array(n), wsShare: new Float64Array(n), avail: new Float64Array(n), guest: new Float64Array(2) },
     free: host.physicalMiB - host.reserveMiB,
     state: 0,
     compressedStoreRatio: 0.5,
@@ -154,28 +182,36 @@ export const createWorld = (
 
 /** Read this tick's trace inputs into what policies may observe (before they decide). */
 export const observeTick = (w: World, tick: number, seconds: number): void => {
-  const { vm } = w
+  const { vm, status, poweredOn, demandNow, committed, sampledPages, accessedPages } = w
+  const configured = vm.configured
+  const touched = vm.touched
   const periods = seconds / w.params.samplePeriodSeconds
   const n = Math.round(w.params.pagesPerSample * periods)
   const f = w.frames
   const row = f.row(tick)
-  for (let v = 0; v < w.vms.length; v++) {
-    const on = f.on[row + v]
-    w.poweredOn[v] = on
-    vm.configured[v] = on ? f.configured[row + v] : 0
-    const d = on ? f.demand[row + v] : 0
-    w.demandNow[v] = d
+  const fOn = f.on
+  const fDemand = f.demand
+  const fConfigured = f.configured
+  const sample = w.pageSamples
+  for (let v = 0, i = row; v < w.vms.length; v++, i++) {
+    const on = fOn[i]
+    poweredOn[v] = on
+    configured[v] = on ? fConfigured[i] : 0
+    const d = on ? fDemand[i] : 0
+    demandNow[v] = d
+    const running = status[v] === VmStatus.running
     // Guests report committed memory once running (integration services / guest agent).
-    w.committed[v] = w.status[v] === VmStatus.running ? d : 0
+    committed[v] = running ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
     // belongs to the working set. Estimation from these counts is the policy's business.
-    if (w.pageSamples && w.status[v] === VmStatus.running && vm.touched[v] > 0) {
-      const p = Math.min(1, Math.min(d, vm.touched[v]) / vm.touched[v])
-      w.sampledPages[v] = n
-      w.accessedPages[v] = binomial(n, p, w.uniform)
+    const T = touched[v]
+    if (sample && running && T > 0) {
+      const p = Math.min(1, Math.min(d, T) / T)
+      sampledPages[v] = n
+      accessedPages[v] = binomial(n, p, w.uniform)
     } else {
-      w.sampledPages[v] = 0
-      w.accessedPages[v] = 0
+      sampledPages[v] = 0
+      accessedPages[v] = 0
     }
   }
 }
@@ -192,30 +228,31 @@ const violation = (w: World, tick: number, time: number, v: number | undefined, 
 
 const EPS = 1e-6
 
+const DECISION_COLUMNS = ['admit', 'visible', 'balloon', 'compress', 'swap', 'cap'] as const
+const SIZE_COLUMNS = ['visible', 'balloon', 'compress', 'swap'] as const
+
+/** The decision's shape and host-wide values (per-VM values are checked as the world applies them). */
 const checkDecisionShape = (w: World, d: Decision, tick: number, time: number): RuleViolation | undefined => {
   const n = w.vms.length
-  for (const k of ['admit', 'visible', 'balloon', 'compress', 'swap', 'cap'] as const) {
+  for (const k of DECISION_COLUMNS) {
     if (d[k] === undefined || d[k].length !== n)
       return violation(w, tick, time, undefined, 'decision-shape', `decision.${k} must have one value per VM (${n}), found ${d[k]?.length}`)
-  }
-  // One column at a time (this runs for every VM at every step).
-  for (const k of ['visible', 'balloon', 'compress', 'swap'] as const) {
-    const col = d[k]
-    for (let v = 0; v < n; v++) {
-      const x = col[v]
-      if (!(x >= 0 && x < Infinity)) return violation(w, tick, time, v, 'non-negative', `decision.${k} must be a finite size >= 0, found ${x}`)
-    }
-  }
-  const cap = d.cap
-  for (let v = 0; v < n; v++) if (!(cap[v] >= 0)) return violation(w, tick, time, v, 'non-negative', `decision.cap must be >= 0, found ${cap[v]}`)
-  if (!w.traits.overcommit) {
-    for (let v = 0; v < n; v++)
-      if (d.swap[v] > 0 || d.compress[v] > 0)
-        return violation(w, tick, time, v, 'no-host-swap', `a policy that does not overcommit asked to swap ${d.swap[v]} MiB / compress ${d.compress[v]} MiB`)
   }
   if (!(d.sharing.scanMiBPerSecond >= 0)) return violation(w, tick, time, undefined, 'non-negative', `decision.sharing.scanMiBPerSecond must be >= 0`)
   if (!(d.compressedStoreRatio > 0 && d.compressedStoreRatio <= 1))
     return violation(w, tick, time, undefined, 'compression', `decision.compressedStoreRatio must be in (0, 1], found ${d.compressedStoreRatio}`)
+  return undefined
+}
+
+/** The rule VM v's decided values break, if any (the slow path behind applyTick's one-line test). */
+const vmValueViolation = (w: World, d: Decision, tick: number, time: number, v: number): RuleViolation | undefined => {
+  for (const k of SIZE_COLUMNS) {
+    const x = d[k][v]
+    if (!(x >= 0 && x < Infinity)) return violation(w, tick, time, v, 'non-negative', `decision.${k} must be a finite size >= 0, found ${x}`)
+  }
+  if (!(d.cap[v] >= 0)) return violation(w, tick, time, v, 'non-negative', `decision.cap must be >= 0, found ${d.cap[v]}`)
+  if (!w.traits.overcommit && (d.swap[v] > 0 || d.compress[v] > 0))
+    return violation(w, tick, time, v, 'no-host-swap', `a policy that does not overcommit asked to swap ${d.swap[v]} MiB / compress ${d.compress[v]} MiB`)
   return undefined
 }
 
@@ -230,193 +267,316 @@ const release = (w: World, v: number): void => {
 /**
  * Apply a policy's decision for one tick and write the account. Returns a violation when the
  * decision breaks a rule; the account is then incomplete and the run must stop.
+ *
+ * The numbered steps below are the physics, in order. For speed they share passes over the VMs
+ * where a step for one VM needs nothing of the next step for another (each VM's values, and every
+ * host-wide sum, are computed in the same order as step by step, so results are bit-identical):
+ *   pass 1: steps 1-2 (and the per-VM checks of the decision);
+ *   pass 2: steps 3-4 and the sums step 5 needs (hosts that share or page);
+ *   pass 3: step 5 (and, on a host that does not overcommit, step 8);
+ *   pass 4: steps 5b, 6, 7 and 8 (an overcommitting host); an emergency swap repeats step 8.
  */
 export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
   const bad = checkDecisionShape(w, d, tick, time)
   if (bad) return bad
-  const { vm, vms, params, host } = w
+  const { vm, vms, params, host, status, demandNow, poweredOn, cache, zero, prevDemand } = w
+  const { windows, reservation, intraVm, imageShare, image, perImage } = w.settings
+  const { want, wsShare, guest } = w.scratch
+  const { configured, demand, touched, visible, assigned, ballooned, overhead, shared, compressed, swapped, swapOut } = vm
+  const { guestPaging, blocked, resident, slowdown } = vm
+  const slow = params.slowdown
+  const { admit: dAdmit, visible: dVisible, balloon: dBalloon, compress: dCompress, swap: dSwap, cap: dCap } = d
   const n = vms.length
+  const overcommit = w.traits.overcommit
+  const ratio = d.compressedStoreRatio
+  w.compressedStoreRatio = ratio
   let admittedNow = 0
   let refusedNow = 0
-  w.compressedStoreRatio = d.compressedStoreRatio
+  const hotAddStep = params.hotAddMiBPerSecond * seconds
+  const bStep = params.balloonMiBPerSecond * seconds
+  const fills = cacheFills(params.touched, seconds)
+  const scope = d.sharing.scope
+  const sharing = overcommit || scope !== 'none'
+  const interVm = scope === 'interVm'
+  if (interVm) perImage.fill(0)
+  let touchedTotal = 0
+  let growthWanted = 0
 
-  // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
+  // Pass 1.
   for (let v = 0; v < n; v++) {
-    const on = w.poweredOn[v] === 1
-    const st = w.status[v]
-    if (!on) {
+    const dv = dVisible[v]
+    const db = dBalloon[v]
+    const dc = dCompress[v]
+    const ds = dSwap[v]
+    if (!(dv >= 0 && dv < Infinity && db >= 0 && db < Infinity && dc >= 0 && dc < Infinity && ds >= 0 && ds < Infinity && dCap[v] >= 0) || (!overcommit && (ds > 0 || dc > 0))) {
+      const breach = vmValueViolation(w, d, tick, time, v)
+      if (breach) return breach
+    }
+    if (overcommit) swapOut[v] = 0
+
+    // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
+    const st = status[v]
+    if (poweredOn[v] !== 1) {
       if (st !== VmStatus.off) {
         release(w, v)
-        w.status[v] = VmStatus.off
+        status[v] = VmStatus.off
       }
       continue
     }
     if (st === VmStatus.off) {
-      if (d.admit[v] === 1) {
-        w.status[v] = VmStatus.running
+      if (dAdmit[v] === 1) {
+        status[v] = VmStatus.running
         admittedNow++
-        const demand = w.demandNow[v]
-        vm.visible[v] = d.visible[v]
+        const dem = demandNow[v]
+        visible[v] = dv
         // A balloon decided at admission applies at once: the memory was never given (Smart Paging
         // starts a VM with part of its startup memory disk-backed).
-        vm.ballooned[v] = Math.min(d.balloon[v], d.visible[v])
-        vm.overhead[v] = host.vmOverheadMiB
-        const usable = Math.min(vm.visible[v], vm.configured[v])
-        const [c, z] = touchedAtBoot(params.touched, vms[v].os, demand, usable)
-        w.cache[v] = c
-        w.zero[v] = z
-        w.prevDemand[v] = demand
-        vm.touched[v] = 0 // grows below, through the host's allocation
+        ballooned[v] = Math.min(db, dv)
+        overhead[v] = host.vmOverheadMiB
+        const usable = Math.min(visible[v], configured[v])
+        const [c, z] = touchedAtBoot(params.touched, vms[v].os, dem, usable)
+        cache[v] = c
+        zero[v] = z
+        prevDemand[v] = dem
+        touched[v] = 0 // grows below, through the host's allocation
       } else {
-        w.status[v] = VmStatus.refused
+        status[v] = VmStatus.refused
         refusedNow++
       }
     }
-  }
+    if (status[v] !== VmStatus.running) continue
 
-  // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
-  const want = scratch(w, 'want', n)
-  const guest = scratch(w, 'guest', 2) // [cache, zero] out of touchedStep, without a tuple per VM
-  let growthWanted = 0
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    const demand = w.demandNow[v]
-    vm.demand[v] = demand
+    // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
+    const dem = demandNow[v]
+    demand[v] = dem
     // Hot-add at its rate; a smaller target is a reconfiguration and applies at once.
-    const target = d.visible[v]
-    vm.visible[v] = target > vm.visible[v] ? Math.min(target, vm.visible[v] + params.hotAddMiBPerSecond * seconds) : target
-    const bTarget = Math.min(d.balloon[v], vm.visible[v])
-    const bStep = params.balloonMiBPerSecond * seconds
-    const b = vm.ballooned[v]
+    const vis = (visible[v] = dv > visible[v] ? Math.min(dv, visible[v] + hotAddStep) : dv)
+    const bTarget = Math.min(db, vis)
+    const b = ballooned[v]
     // A balloon never holds more than the guest sees (when visible memory shrinks, so does it).
-    vm.ballooned[v] = Math.min(vm.visible[v], bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep))
-    vm.assigned[v] = vm.visible[v] - vm.ballooned[v]
-    const usable = Math.min(vm.assigned[v], vm.configured[v])
-    touchedStep(params.touched, vms[v].os, seconds, w.prevDemand[v], w.cache[v], w.zero[v], demand, usable, guest)
-    const c = (w.cache[v] = guest[0])
-    const z = (w.zero[v] = guest[1])
-    w.prevDemand[v] = demand
+    const bal = (ballooned[v] = Math.min(vis, bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)))
+    const asg = (assigned[v] = vis - bal)
+    const usable = Math.min(asg, configured[v])
+    const win = windows[v] === 1
+    touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
+    const c = (cache[v] = guest[0])
+    const z = (zero[v] = guest[1])
+    prevDemand[v] = dem
     // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
     // guest sees it); an overcommitting host backs only what the guest touches.
-    const desired = w.traits.overcommit ? Math.min(demand, usable) + c + z : usable
+    const desired = overcommit ? Math.min(dem, usable) + c + z : usable
     // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
-    const cur = vm.touched[v]
+    const cur = touched[v]
     if (desired < cur) {
       const keep = cur > 0 ? desired / cur : 0
-      vm.shared[v] *= keep
-      vm.compressed[v] *= keep
-      vm.swapped[v] *= keep
-      vm.touched[v] = desired
+      shared[v] *= keep
+      compressed[v] *= keep
+      swapped[v] *= keep
+      touched[v] = desired
       want[v] = 0
     } else {
       want[v] = desired - cur
       growthWanted += want[v]
     }
+    // For step 3: touched memory scanned, running VMs per image.
+    touchedTotal += touched[v]
+    if (interVm) perImage[image[v]]++
   }
 
-  // 3. Page sharing: potential from the content model; reached at the scan rate.
-  // A host that does not overcommit backs what it assigns: it neither shares nor pages (and its
-  // policies cannot ask it to), so those passes are skipped.
-  if (w.traits.overcommit || d.sharing.scope !== 'none') applySharing(w, d, seconds)
-
+  // Pass 2 (hosts that share or page).
+  // 3. Page sharing: potential from the content model (DOMAIN.md 4 and 6): zero pages (within a VM:
+  //    always, salted or not), pages duplicated inside the VM, and pages identical across running
+  //    VMs of the same image (only when not salted). Large pages hide everything until the policy
+  //    breaks them. Sharing reaches its potential at the scan rate (host-wide MiB/s spread over VMs
+  //    by size); a page that stops being identical is copied at once.
+  //    A host that does not overcommit backs what it assigns: it neither shares nor pages (and its
+  //    policies cannot ask it to), so this pass is skipped.
   // 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
-  const paged = w.traits.overcommit ? applyHostPaging(w, d, seconds) : NO_PAGING
-  let swapOutTotal = paged.out
+  const activeSharing = scope !== 'none'
+  // Large pages unbroken: nothing new is shared, but pages already shared stay shared until written
+  // (a host does not re-form large pages from shared small ones at once).
+  const grow = activeSharing && d.sharing.breakLargePages
+  const scanned = d.sharing.scanMiBPerSecond * seconds
+  let outBudget = params.swapOutMiBPerSecond * seconds
+  let inBudget = params.swapInMiBPerSecond * seconds
+  let compressBudget = params.compressMiBPerSecond * seconds
+  let swapOutTotal = 0
+  let residentTotal = 0
+  let overheadTotal = 0
+  if (sharing) {
+    for (let v = 0; v < n; v++) {
+      if (status[v] !== VmStatus.running) continue
+      // 3.
+      const T = touched[v]
+      let potential = 0
+      if (activeSharing && T > 0) {
+        const zr = Math.min(zero[v], T)
+        const nonZero = T - zr
+        const copies = interVm ? perImage[image[v]] : 1
+        const cross = copies > 1 ? (imageShare[v] * (copies - 1)) / copies : 0
+        potential = Math.min(T, zr + nonZero * Math.min(1, intraVm[v] + cross))
+      }
+      const private_ = T - compressed[v] - swapped[v]
+      potential = Math.min(potential, Math.max(0, private_))
+      const cur = shared[v]
+      if (potential <= cur) shared[v] = potential
+      else if (grow) {
+        // This VM's share of the host's scan, in MiB of its memory looked at this tick.
+        const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
+        shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
+      }
+      if (!overcommit) continue
+      // 4. Pages the host may page: touched, not shared, not already paged.
+      const cTarget = Math.min(dCompress[v], touched[v])
+      if (cTarget > compressed[v]) {
+        const pageable = Math.max(0, touched[v] - shared[v] - compressed[v] - swapped[v])
+        const x = Math.min(cTarget - compressed[v], compressBudget, pageable)
+        compressed[v] += x
+        compressBudget -= x
+      } else compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
+      const sTarget = Math.min(dSwap[v], touched[v])
+      if (sTarget > swapped[v]) {
+        const pageable = Math.max(0, touched[v] - shared[v] - compressed[v] - swapped[v])
+        const x = Math.min(sTarget - swapped[v], outBudget, pageable)
+        swapped[v] += x
+        swapOut[v] = x
+        outBudget -= x
+        swapOutTotal += x
+      } else {
+        const x = Math.min(swapped[v] - sTarget, inBudget)
+        swapped[v] -= x
+        inBudget -= x
+      }
+      // For step 5: host memory held now.
+      residentTotal += residentOf(w, v)
+      overheadTotal += overhead[v]
+    }
+  }
 
   // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
   //    assigned memory fits (checked here, naming the first VM, in fleet order, at which the
   //    running sum passes the host); an overcommitting host blocks what it cannot back.
   let used = host.reserveMiB // resident + overhead, for conservation (step 7)
-  if (!w.traits.overcommit) {
-    // One pass: what a non-overcommitting host backs is what it assigns (resident = touched).
+  if (!overcommit) {
+    // Pass 3: what a non-overcommitting host backs is what it assigns (resident = touched).
     let assignedTotal = host.reserveMiB
     let first = -1
     for (let v = 0; v < n; v++) {
-      if (w.status[v] !== VmStatus.running) continue
-      assignedTotal += vm.assigned[v] + vm.overhead[v]
+      if (status[v] !== VmStatus.running) continue
+      assignedTotal += assigned[v] + overhead[v]
       if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
-      vm.touched[v] += want[v]
-      used += vm.touched[v] + vm.overhead[v]
+      const T = (touched[v] += want[v])
+      used += T + overhead[v]
+      if (sharing) settle(w, v)
+      else {
+        // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
+        const dem = demand[v]
+        const usable = Math.min(assigned[v], configured[v])
+        const gp = (guestPaging[v] = Math.max(0, dem - usable))
+        const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
+        resident[v] = T
+        slowdown[v] = dem <= 0 ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
+      }
     }
     if (first >= 0) {
       return violation(w, tick, time, first, 'host-memory',
-        `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${vm.assigned[first].toFixed(1)} MiB assigned)`)
+        `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${assigned[first].toFixed(1)} MiB assigned)`)
     }
-  } else {
-    let residentTotal = 0
-    let overheadTotal = 0
-    for (let v = 0; v < n; v++) {
-      if (w.status[v] !== VmStatus.running) continue
-      residentTotal += residentOf(w, v)
-      overheadTotal += vm.overhead[v]
-    }
-    const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
-    const grantShare = d.block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
-    for (let v = 0; v < n; v++) {
-      if (w.status[v] !== VmStatus.running || want[v] === 0) continue
-      let granted = want[v] * grantShare
+    const free = host.physicalMiB - used
+    if (free < -EPS) return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
+    w.free = Math.max(0, free)
+    w.state = Math.max(0, HOST_STATES.indexOf(d.state))
+    return { admittedNow, refusedNow, swapOut: swapOutTotal }
+  }
+
+  // Pass 3 (an overcommitting host): step 5, and what step 5b needs.
+  const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
+  const block = d.block
+  const grantShare = block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
+  const blockAboveReservation = block && w.traits.reservations
+  let usedNow = host.reserveMiB
+  let wantSwap = 0
+  let wantComp = 0
+  for (let v = 0; v < n; v++) {
+    wsShare[v] = 0
+    if (status[v] !== VmStatus.running) continue
+    const wv = want[v]
+    if (wv !== 0) {
+      let granted = wv * grantShare
       // Blocking (ESX low state) stops VMs above their reservation; one below it still gets its pages.
-      if (d.block && w.traits.reservations) granted = Math.max(granted, Math.min(want[v], vms[v].reservationMiB - vm.touched[v]))
-      vm.touched[v] += granted
-      if (granted < want[v]) {
+      if (blockAboveReservation) granted = Math.max(granted, Math.min(wv, reservation[v] - touched[v]))
+      touched[v] += granted
+      if (granted < wv) {
         // The guest did not get these pages: its cache and zero pages are the first to go without.
-        let short = want[v] - granted
-        const zc = Math.min(w.zero[v], short)
-        w.zero[v] -= zc
+        let short = wv - granted
+        const zc = Math.min(zero[v], short)
+        zero[v] -= zc
         short -= zc
-        const cc = Math.min(w.cache[v], short)
-        w.cache[v] -= cc
+        const cc = Math.min(cache[v], short)
+        cache[v] -= cc
       }
     }
+    usedNow += residentOf(w, v) + overhead[v]
+    const T = touched[v]
+    if (T > 0) {
+      const ws = (wsShare[v] = Math.min(demand[v], T) / T)
+      wantSwap += swapped[v] * ws
+      wantComp += compressed[v] * ws
+    }
   }
 
-  // 5b. Working-set pages that are compressed or swapped are faulted back in, within free memory.
-  if (w.traits.overcommit) {
-    let usedNow = host.reserveMiB
-    for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) usedNow += residentOf(w, v) + vm.overhead[v]
-    faultIn(w, d, seconds, paged.inLeft, host.physicalMiB - usedNow)
-  }
-
-  // 6. Limits (ESX): resident above the cap goes straight to swap (an overcommitting host only).
-  for (let v = 0; v < n && w.traits.overcommit; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    const over = residentOf(w, v) - d.cap[v]
+  // Pass 4.
+  // 5b. Guests touch their working set: pages of it that are compressed or in host swap are faulted
+  //     back in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound
+  //     and fast). This is the hypervisor's doing, not the policy's: a policy that wants them out
+  //     again must say so.
+  const faultRoom = host.physicalMiB - usedNow
+  // Memory a page needs once back: a whole page; a compressed page frees its slot as it returns.
+  const faultNeed = wantSwap + wantComp * (1 - ratio)
+  const faulting = faultRoom > 0 && faultNeed > 0
+  const share = faulting ? Math.min(1, faultRoom / faultNeed) : 0
+  const swapShare = Math.min(share, wantSwap > 0 ? inBudget / wantSwap : 1)
+  const compShare = Math.min(share, wantComp > 0 ? (params.compressMiBPerSecond * seconds) / wantComp : 1)
+  for (let v = 0; v < n; v++) {
+    if (status[v] !== VmStatus.running) continue
+    const ws = wsShare[v]
+    if (faulting && ws > 0) {
+      let back = swapped[v] * ws * swapShare
+      let unpack = compressed[v] * ws * compShare
+      // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
+      const capRoom = Math.max(0, dCap[v] - residentOf(w, v))
+      const grows = back + unpack * (1 - ratio)
+      if (grows > capRoom) {
+        const f = grows > 0 ? capRoom / grows : 0
+        back *= f
+        unpack *= f
+      }
+      swapped[v] -= back
+      compressed[v] -= unpack
+    }
+    // 6. Limits (ESX): resident above the cap goes straight to swap.
+    const over = residentOf(w, v) - dCap[v]
     if (over > EPS) {
-      vm.swapped[v] += over
-      vm.swapOut[v] += over
+      swapped[v] += over
+      swapOut[v] += over
       swapOutTotal += over
     }
+    // 7. (sum) and 8.
+    used += residentOf(w, v) + overhead[v]
+    settle(w, v)
   }
 
   // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
-  if (w.traits.overcommit) for (let v = 0; v < n; v++) if (w.status[v] === VmStatus.running) used += residentOf(w, v) + vm.overhead[v]
   let free = host.physicalMiB - used
   if (free < -EPS) {
-    if (!w.traits.overcommit)
-      return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
     free = emergencySwap(w, -free)
     if (free < -EPS)
       return violation(w, tick, time, undefined, 'host-memory',
         `the host is ${(-free).toFixed(1)} MiB short even after swapping every page it may swap (reserve, overheads and reservations exceed physical memory)`)
+    for (let v = 0; v < n; v++) if (status[v] === VmStatus.running) settle(w, v)
   }
   w.free = Math.max(0, free)
   w.state = Math.max(0, HOST_STATES.indexOf(d.state))
-
-  // 8. What the guests could not have: guest paging, blind host-paging hits, blocked allocation.
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    const demand = vm.demand[v]
-    const usable = Math.min(vm.assigned[v], vm.configured[v])
-    const T = vm.touched[v]
-    vm.guestPaging[v] = Math.max(0, demand - usable)
-    vm.blocked[v] = Math.max(0, Math.min(demand, usable) - T)
-    const wsShare = T > 0 ? Math.min(demand, T) / T : 0
-    vm.hostSwapHit[v] = vm.swapped[v] * wsShare
-    vm.compressedHit[v] = vm.compressed[v] * wsShare
-    vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
-    vm.resident[v] = residentOf(w, v)
-    vm.slowdown[v] = slowdownOf(params.slowdown, demand, vm.guestPaging[v], vm.compressedHit[v], vm.hostSwapHit[v], vm.blocked[v])
-  }
   return { admittedNow, refusedNow, swapOut: swapOutTotal }
 }
 
@@ -432,142 +592,20 @@ const residentOf = (w: World, v: number): number => {
   return Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * w.compressedStoreRatio
 }
 
-const scratchArrays = new WeakMap<World, Map<string, Float64Array>>()
-const scratch = (w: World, name: string, n: number): Float64Array => {
-  let m = scratchArrays.get(w)
-  if (!m) scratchArrays.set(w, (m = new Map()))
-  let a = m.get(name)
-  if (!a || a.length !== n) m.set(name, (a = new Float64Array(n)))
-  a.fill(0)
-  return a
-}
-
-/**
- * Transparent page sharing (DOMAIN.md 4 and 6). What can be shared comes from the content model:
- * zero pages (within a VM: always, salted or not), pages duplicated inside the VM, and pages
- * identical across running VMs of the same image (only when sharing is not salted). Large pages
- * hide everything until the policy breaks them. Sharing reaches its potential at the scan rate
- * (host-wide MiB/s spread over VMs by size); a page that stops being identical is copied at once.
- */
-const applySharing = (w: World, d: Decision, seconds: number): void => {
-  const { vm, vms } = w
-  const n = vms.length
-  const scope = d.sharing.scope
-  const active = scope !== 'none'
-  // Large pages unbroken: nothing new is shared, but pages already shared stay shared until written
-  // (a host does not re-form large pages from shared small ones at once).
-  const grow = active && d.sharing.breakLargePages
-  // Running VMs per image, for cross-VM sharing.
-  const perImage = new Map<string, number>()
-  let touchedTotal = 0
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    touchedTotal += vm.touched[v]
-    if (scope === 'interVm') perImage.set(vms[v].image, (perImage.get(vms[v].image) ?? 0) + 1)
-  }
-  const scanned = d.sharing.scanMiBPerSecond * seconds
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
-    const T = vm.touched[v]
-    let potential = 0
-    if (active && T > 0) {
-      const zero = Math.min(w.zero[v], T)
-      const nonZero = T - zero
-      const c = vms[v].content
-      const copies = scope === 'interVm' ? (perImage.get(vms[v].image) ?? 1) : 1
-      const cross = copies > 1 ? (c.image * (copies - 1)) / copies : 0
-      potential = Math.min(T, zero + nonZero * Math.min(1, c.intraVm + cross))
-    }
-    const private_ = T - vm.compressed[v] - vm.swapped[v]
-    potential = Math.min(potential, Math.max(0, private_))
-    const cur = vm.shared[v]
-    if (potential <= cur) vm.shared[v] = potential
-    else if (!grow) vm.shared[v] = cur
-    else {
-      // This VM's share of the host's scan, in MiB of its memory looked at this tick.
-      const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
-      vm.shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
-    }
-  }
-}
-
-const NO_PAGING = { out: 0, inLeft: 0 } as const
-
-/** Move compressed and swapped memory toward the policy's targets. Returns MiB swapped out. */
-const applyHostPaging = (w: World, d: Decision, seconds: number): { readonly out: number; readonly inLeft: number } => {
-  const { vm, vms, params } = w
-  const n = vms.length
-  let outBudget = params.swapOutMiBPerSecond * seconds
-  let inBudget = params.swapInMiBPerSecond * seconds
-  let compressBudget = params.compressMiBPerSecond * seconds
-  let outTotal = 0
-  for (let v = 0; v < n; v++) {
-    vm.swapOut[v] = 0
-    if (w.status[v] !== VmStatus.running) continue
-    // Pages the host may page: touched, not shared, not already paged.
-    const cTarget = Math.min(d.compress[v], vm.touched[v])
-    if (cTarget > vm.compressed[v]) {
-      const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
-      const x = Math.min(cTarget - vm.compressed[v], compressBudget, pageable)
-      vm.compressed[v] += x
-      compressBudget -= x
-    } else vm.compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
-    const sTarget = Math.min(d.swap[v], vm.touched[v])
-    if (sTarget > vm.swapped[v]) {
-      const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
-      const x = Math.min(sTarget - vm.swapped[v], outBudget, pageable)
-      vm.swapped[v] += x
-      vm.swapOut[v] = x
-      outBudget -= x
-      outTotal += x
-    } else {
-      const x = Math.min(vm.swapped[v] - sTarget, inBudget)
-      vm.swapped[v] -= x
-      inBudget -= x
-    }
-  }
-  return { out: outTotal, inLeft: inBudget }
-}
-
-/**
- * Guests touch their working set: pages of it that are compressed or in host swap are faulted back
- * in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound and fast).
- * This is the hypervisor's doing, not the policy's: a policy that wants them out again must say so.
- */
-const faultIn = (w: World, d: Decision, seconds: number, swapInLeft: number, room: number): void => {
-  const { vm, vms } = w
-  const n = vms.length
-  if (room <= 0) return
-  let wantSwap = 0
-  let wantComp = 0
-  const ws = scratch(w, 'wsShare', n)
-  for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running || vm.touched[v] <= 0) continue
-    ws[v] = Math.min(vm.demand[v], vm.touched[v]) / vm.touched[v]
-    wantSwap += vm.swapped[v] * ws[v]
-    wantComp += vm.compressed[v] * ws[v]
-  }
-  // Memory a page needs once back: a whole page; a compressed page frees its slot as it returns.
-  const need = wantSwap + wantComp * (1 - w.compressedStoreRatio)
-  if (need <= 0) return
-  const share = Math.min(1, room / need)
-  const swapShare = Math.min(share, wantSwap > 0 ? swapInLeft / wantSwap : 1)
-  const compShare = Math.min(share, wantComp > 0 ? (w.params.compressMiBPerSecond * seconds) / wantComp : 1)
-  for (let v = 0; v < n; v++) {
-    if (ws[v] <= 0) continue
-    let back = vm.swapped[v] * ws[v] * swapShare
-    let unpack = vm.compressed[v] * ws[v] * compShare
-    // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
-    const capRoom = Math.max(0, d.cap[v] - residentOf(w, v))
-    const grows = back + unpack * (1 - w.compressedStoreRatio)
-    if (grows > capRoom) {
-      const f = grows > 0 ? capRoom / grows : 0
-      back *= f
-      unpack *= f
-    }
-    vm.swapped[v] -= back
-    vm.compressed[v] -= unpack
-  }
+/** 8. What a running VM's guest could not have: guest paging, blind host-paging hits, blocked allocation. */
+const settle = (w: World, v: number): void => {
+  const { vm } = w
+  const demand = vm.demand[v]
+  const usable = Math.min(vm.assigned[v], vm.configured[v])
+  const T = vm.touched[v]
+  const guestPaging = (vm.guestPaging[v] = Math.max(0, demand - usable))
+  const blocked = (vm.blocked[v] = Math.max(0, Math.min(demand, usable) - T))
+  const wsShare = T > 0 ? Math.min(demand, T) / T : 0
+  const hostSwapHit = (vm.hostSwapHit[v] = vm.swapped[v] * wsShare)
+  const compressedHit = (vm.compressedHit[v] = vm.compressed[v] * wsShare)
+  vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
+  vm.resident[v] = residentOf(w, v)
+  vm.slowdown[v] = slowdownOf(w.params.slowdown, demand, guestPaging, compressedHit, hostSwapHit, blocked)
 }
 
 /**
@@ -575,14 +613,15 @@ const faultIn = (w: World, d: Decision, seconds: number, swapInLeft: number, roo
  * pages blind, from VMs in proportion to their private pages above their reservation. Returns free.
  */
 const emergencySwap = (w: World, short: number): number => {
-  const { vm, vms } = w
+  const { vm, vms, status } = w
   const n = vms.length
   let pool = 0
-  const avail = scratch(w, 'avail', n)
+  const avail = w.scratch.avail
   for (let v = 0; v < n; v++) {
-    if (w.status[v] !== VmStatus.running) continue
+    avail[v] = 0
+    if (status[v] !== VmStatus.running) continue
     const privateRes = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
-    const floor = w.traits.reservations ? Math.min(vms[v].reservationMiB, privateRes) : 0
+    const floor = w.traits.reservations ? Math.min(w.settings.reservation[v], privateRes) : 0
     avail[v] = Math.max(0, privateRes - floor)
     pool += avail[v]
   }

@@ -15,7 +15,7 @@ export interface Frames {
   readonly configured: Float32Array
 }
 
-export const tickFrames = (traces: ReadonlyArray<VmTrace>, block = 128): Frames => {
+export const tickFrames = (traces: ReadonlyArray<VmTrace>, block = 64): Frames => {
   const n = traces.length
   const on = new Uint8Array(block * n)
   const demand = new Float32Array(block * n)

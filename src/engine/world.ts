@@ -204,8 +204,9 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     committed[v] = running ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
     // belongs to the working set. Estimation from these counts is the policy's business.
+    if (!sample) continue // both stay 0
     const T = touched[v]
-    if (sample && running && T > 0) {
+    if (running && T > 0) {
       const p = Math.min(1, Math.min(d, T) / T)
       sampledPages[v] = n
       accessedPages[v] = binomial(n, p, w.uniform)
@@ -308,7 +309,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     const db = dBalloon[v]
     const dc = dCompress[v]
     const ds = dSwap[v]
-    if (!(dv >= 0 && dv < Infinity && db >= 0 && db < Infinity && dc >= 0 && dc < Infinity && ds >= 0 && ds < Infinity && dCap[v] >= 0) || (!overcommit && (ds > 0 || dc > 0))) {
+    // Sizes must be finite and >= 0 (a sum of non-negatives is finite only if each is); the slow
+    // path names the rule.
+    if (!(dv >= 0 && db >= 0 && dc >= 0 && ds >= 0 && dv + db + dc + ds < Infinity && dCap[v] >= 0) || (!overcommit && ds + dc > 0)) {
       const breach = vmValueViolation(w, d, tick, time, v)
       if (breach) return breach
     }
@@ -475,7 +478,8 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
         const gp = (guestPaging[v] = Math.max(0, dem - usable))
         const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
         resident[v] = T
-        slowdown[v] = dem <= 0 ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
+        // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
+        slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
       }
     }
     if (first >= 0) {
@@ -605,7 +609,7 @@ const settle = (w: World, v: number): void => {
   const compressedHit = (vm.compressedHit[v] = vm.compressed[v] * wsShare)
   vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
   vm.resident[v] = residentOf(w, v)
-  vm.slowdown[v] = slowdownOf(w.params.slowdown, demand, guestPaging, compressedHit, hostSwapHit, blocked)
+  vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 ? 1 : slowdownOf(w.params.slowdown, demand, guestPaging, compressedHit, hostSwapHit, blocked)
 }
 
 /**

@@ -23,6 +23,8 @@ const defaults: StaticParams = { admissionShare: 1 }
 interface StaticState {
   readonly context: PolicyContext
   readonly params: StaticParams
+  /** What each VM holds while it runs: its static size plus the per-VM overhead. */
+  readonly holds: Float64Array
   /** Decision columns that never change, made once (never written: sharing them is pure). */
   readonly visible: Float64Array
   readonly zeros: Float64Array
@@ -32,22 +34,27 @@ interface StaticState {
 const init = (context: PolicyContext, params: StaticParams): StaticState => ({
   context,
   params,
+  holds: Float64Array.from(context.vms, (v) => v.staticMiB + context.host.vmOverheadMiB),
   visible: Float64Array.from(context.vms, (v) => v.staticMiB),
   zeros: new Float64Array(context.vms.length),
   noCap: new Float64Array(context.vms.length).fill(Infinity),
 })
 
+const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
+
 const step = (state: StaticState, obs: Observation): readonly [StaticState, Decision] => {
-  const { vms, host } = state.context
+  const { host } = state.context
+  const { holds } = state
+  const { status, poweredOn } = obs
   const n = obs.vmCount
   const admit = new Uint8Array(n)
   // What running VMs hold: their full static size plus overhead (not what they have touched).
   let held = 0
-  for (let v = 0; v < n; v++) if (obs.status[v] === VmStatus.running && obs.poweredOn[v] === 1) held += vms[v].staticMiB + host.vmOverheadMiB
+  for (let v = 0; v < n; v++) if (status[v] === VmStatus.running && poweredOn[v] === 1) held += holds[v]
   const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
   for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] === 1 && obs.status[v] === VmStatus.off) {
-      const need = vms[v].staticMiB + host.vmOverheadMiB
+    if (poweredOn[v] === 1 && status[v] === VmStatus.off) {
+      const need = holds[v]
       if (held + need <= capacity + 1e-9) {
         admit[v] = 1
         held += need
@@ -62,7 +69,7 @@ const step = (state: StaticState, obs: Observation): readonly [StaticState, Deci
     compress: zeros,
     swap: zeros,
     cap: state.noCap,
-    sharing: { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 },
+    sharing: NO_SHARING,
     compressedStoreRatio: 0.5,
     block: false,
     state: 'none',

@@ -43,7 +43,7 @@
  * guest's own swap, NUMA, KSM's CPU cost, THP re-collapse by khugepaged after KSM stops.
  */
 import * as t from 'io-ts'
-import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, type Column, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 import { growGuest, pressureOf, shrinkGuest, type BalloonRules } from './internal/mom-balloon.js'
@@ -118,11 +118,21 @@ const nonNegative = new t.Type<number, number, unknown>(
   (a) => a,
 )
 
-interface MomState {
-  readonly context: PolicyContext
+/** What the step reads and never changes: the rules and per-VM settings (made once; sharing them is pure). */
+interface MomSettings {
   readonly params: KvmMomParams
   readonly balloon: BalloonRules
   readonly ksm: KsmRules
+  readonly fullSize: Float64Array // maximumMiB: also the decision's visible column
+  readonly minimum: Float64Array // min(minimumMiB, maximumMiB): the balloon's floor
+  readonly footprint: Float64Array // maximumMiB + the host's per-VM overhead: what admission counts
+  readonly zeros: Float64Array // the decision's compress column
+  readonly noCap: Float64Array // the decision's cap column
+  readonly noAdmissions: Uint8Array // the decision's admit column when no VM asks to start
+}
+
+interface MomState {
+  readonly settings: MomSettings
   /** MoM's target per VM: the guest's memory size (what it can use), MiB; 0 when not running. */
   readonly target: Float64Array
   /** Host swap targets per VM, MiB. */
@@ -136,60 +146,106 @@ interface MomState {
   readonly ksmEverRan: boolean
 }
 
-const init = (context: PolicyContext, params: KvmMomParams): MomState => ({
-  context,
-  params,
-  balloon: {
-    pressureThreshold: params.pressureThreshold,
-    pressureCritical: params.pressureCritical,
-    minGuestFree: params.minGuestFree,
-    maxChange: params.maxChange,
-    minChange: params.minChange,
-  },
-  ksm: {
-    freeShare: params.ksmFreeShare,
-    pagesBoost: params.ksmPagesBoost,
-    pagesDecay: params.ksmPagesDecay,
-    pagesMin: params.ksmPagesMin,
-    pagesMax: params.ksmPagesMax,
-    sleepBaselineMillis: params.ksmSleepBaselineMillis,
-  },
-  target: new Float64Array(context.vms.length),
-  swap: new Float64Array(context.vms.length),
-  freeHistory: [],
-  phase: 0,
-  pagesToScan: params.ksmPagesInitial,
-  ksmRunning: false,
-  ksmEverRan: false,
-})
+const init = (context: PolicyContext, params: KvmMomParams): MomState => {
+  const { vms, host } = context
+  const settings: MomSettings = {
+    params,
+    balloon: {
+      pressureThreshold: params.pressureThreshold,
+      pressureCritical: params.pressureCritical,
+      minGuestFree: params.minGuestFree,
+      maxChange: params.maxChange,
+      minChange: params.minChange,
+    },
+    ksm: {
+      freeShare: params.ksmFreeShare,
+      pagesBoost: params.ksmPagesBoost,
+      pagesDecay: params.ksmPagesDecay,
+      pagesMin: params.ksmPagesMin,
+      pagesMax: params.ksmPagesMax,
+      sleepBaselineMillis: params.ksmSleepBaselineMillis,
+    },
+    fullSize: Float64Array.from(vms, (vm) => vm.maximumMiB),
+    minimum: Float64Array.from(vms, (vm) => Math.min(vm.minimumMiB, vm.maximumMiB)),
+    footprint: Float64Array.from(vms, (vm) => vm.maximumMiB + host.vmOverheadMiB),
+    zeros: new Float64Array(vms.length),
+    noCap: new Float64Array(vms.length).fill(Infinity),
+    noAdmissions: new Uint8Array(vms.length),
+  }
+  return {
+    settings,
+    target: new Float64Array(vms.length),
+    swap: new Float64Array(vms.length),
+    freeHistory: [],
+    phase: 0,
+    pagesToScan: params.ksmPagesInitial,
+    ksmRunning: false,
+    ksmEverRan: false,
+  }
+}
 
+/*
+ * The step runs every tick over every VM, and MoM's intervals (30 a tick at 300 s) would each visit
+ * every guest again, so it is written for speed: observation columns and per-VM settings are read
+ * into locals, the running guests are listed once, an interval visits only the guests that can move
+ * (see 3), and what a quiet tick does not need (the projection, the admit column) is not made. Every
+ * loop keeps index order, so every sum rounds exactly as MoM's rules written plainly (one pass over
+ * all VMs per rule) would.
+ */
 const step = (state: MomState, obs: Observation): readonly [MomState, Decision] => {
-  const { context: ctx, params: p } = state
-  const { vms, host } = ctx
+  const { settings } = state
+  const { params: p, fullSize, minimum, footprint } = settings
+  const { poweredOn, status, touched, committed, resident, swapped } = obs
   const n = obs.vmCount
   const hostMiB = obs.host.physicalMiB
+  const previous = state.target
+
+  // Fresh columns for the new state and the decision, and a list, all views of one allocation (an
+  // ArrayBuffer costs far more to make than to fill): three columns of 8-byte floats, a list of 4-byte ints.
+  const buffer = new ArrayBuffer(n * (3 * 8 + 4))
+  const target = new Float64Array(buffer, 0, n)
+  const swap = new Float64Array(buffer, 8 * n, n)
+  const balloon = new Float64Array(buffer, 16 * n, n)
+  const running = new Int32Array(buffer, 24 * n, n) // the running guests, ascending: the first runningCount entries
 
   // 1. Lifecycle. Running VMs keep their target; a VM that starts gets its full size if admitted.
-  const admit = new Uint8Array(n)
-  const running = new Uint8Array(n)
-  const target = new Float64Array(n)
+  // The same pass sums what steps 3 and 4 need of the running guests.
+  let runningCount = 0
+  let starting = 0 // VMs asking to start
   let promised = 0
+  let shareable = 0 // KSM's shareable: targets of the running and admitted guests, in index order
+  let growable = 0 // running guests below their full size: the only ones that can grow
+  let residentTotal = 0
+  let swappedTotal = 0
   for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] === 1 && obs.status[v] === VmStatus.running) {
-      running[v] = 1
-      target[v] = state.target[v] > 0 ? state.target[v] : vms[v].maximumMiB
-      promised += vms[v].maximumMiB + host.vmOverheadMiB
-    }
+    if (poweredOn[v] !== 1) continue
+    if (status[v] === VmStatus.running) {
+      running[runningCount++] = v
+      const size = previous[v] > 0 ? previous[v] : fullSize[v]
+      target[v] = size
+      shareable += size
+      if (size < fullSize[v]) growable++
+      promised += footprint[v]
+      residentTotal += resident[v]
+      swappedTotal += swapped[v]
+    } else if (status[v] === VmStatus.off) starting++
   }
-  const admissible = ((hostMiB - obs.host.reserveMiB) * p.admissionPercent) / 100
-  for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] !== 1 || obs.status[v] !== VmStatus.off) continue
-    const need = vms[v].maximumMiB + host.vmOverheadMiB
-    if (promised + need <= admissible + 1e-9) {
-      admit[v] = 1
-      promised += need
-      target[v] = vms[v].maximumMiB
+  let admit = settings.noAdmissions
+  if (starting > 0) {
+    admit = new Uint8Array(n)
+    const admissible = ((hostMiB - obs.host.reserveMiB) * p.admissionPercent) / 100
+    let admitted = false
+    for (let v = 0; v < n; v++) {
+      if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+      if (promised + footprint[v] <= admissible + 1e-9) {
+        admit[v] = 1
+        promised += footprint[v]
+        target[v] = fullSize[v]
+        admitted = true
+      }
     }
+    // Admitted guests fall between running ones: sum again in index order (the others' targets are 0).
+    if (admitted) shareable = sumOf(target)
   }
 
   // 2. MoM's view: host free averaged over its sample window.
@@ -197,43 +253,68 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   const freeHistory = [...state.freeHistory, obs.host.freeMiB].slice(-windowTicks)
   let free = freeHistory.reduce((a, b) => a + b, 0) / freeHistory.length
 
-  // What each running guest uses (guest agent) and would touch again if it had the room.
-  const used = new Float64Array(n)
-  const want = new Float64Array(n)
-  const held = new Float64Array(n) // projected touched memory, MiB
-  for (let v = 0; v < n; v++) {
-    if (!running[v]) continue
-    used[v] = obs.committed[v]
-    want[v] = Math.max(obs.touched[v], obs.committed[v])
-    held[v] = Math.min(obs.touched[v], target[v])
-  }
-
-  // 3. The MoM intervals that fall in this tick, each on the projected free memory.
+  // 3. The MoM intervals that fall in this tick, each on the projected free memory. A shrink frees the
+  // guest's touched pages above its new size; a grow is taken back as the guest touches up to
+  // max(touched, used). Without pressure only guests below their full size can move, and on a roomy
+  // host there are few or none: those intervals visit just that list, made when first needed and
+  // again after a shrink. Shareable is summed again only after a target moved.
+  const rules = settings.balloon
+  let held: Float64Array | undefined // projected touched memory per running guest, made before the first move
+  let growing: Int32Array | undefined = growable > 0 ? undefined : NO_VMS
+  let growingCount = 0
   const phase = state.phase + obs.stepSeconds / p.intervalSeconds
   const intervals = Math.floor(phase + 1e-9)
-  const sleep = ksmSleepMillis(hostMiB, state.ksm)
+  const sleep = ksmSleepMillis(hostMiB, settings.ksm)
   let pages = state.pagesToScan
   let ksmRunning = state.ksmRunning
   let ksmEverRan = state.ksmEverRan
   let scanSum = 0
   for (let i = 0; i < intervals; i++) {
-    const level = pressureOf(free / hostMiB, state.balloon)
-    for (let v = 0; v < n; v++) {
-      if (!running[v]) continue
-      const cur = target[v]
-      const minimum = Math.min(vms[v].minimumMiB, vms[v].maximumMiB)
-      const next = level === 'none' ? growGuest(cur, vms[v].maximumMiB, state.balloon) : shrinkGuest(cur, used[v], minimum, free / hostMiB, state.balloon)
-      if (next === cur) continue
-      const heldNext = next < cur ? Math.min(held[v], next) : Math.max(held[v], Math.min(want[v], next))
-      free -= heldNext - held[v]
-      held[v] = heldNext
-      target[v] = next
+    const level = pressureOf(free / hostMiB, rules)
+    let moved = false
+    if (level === 'none') {
+      if (growing === undefined) {
+        growing = belowFullSize(running, runningCount, target, fullSize)
+        growingCount = growing.length
+      }
+      if (growingCount > 0) {
+        held ??= touchedWithin(running, runningCount, touched, target)
+        let stillGrowing = 0
+        for (let k = 0; k < growingCount; k++) {
+          const v = growing[k]
+          const cur = target[v]
+          const next = growGuest(cur, fullSize[v], rules)
+          if (next !== cur) {
+            const heldNext = Math.max(held[v], Math.min(Math.max(touched[v], committed[v]), next))
+            free -= heldNext - held[v]
+            held[v] = heldNext
+            target[v] = next
+            moved = true
+          }
+          if (target[v] < fullSize[v]) growing[stillGrowing++] = v
+        }
+        growingCount = stillGrowing
+      }
+    } else {
+      // Under pressure every running guest may shrink, each on the free share the ones before it left.
+      held ??= touchedWithin(running, runningCount, touched, target)
+      for (let k = 0; k < runningCount; k++) {
+        const v = running[k]
+        const cur = target[v]
+        const next = shrinkGuest(cur, committed[v], minimum[v], free / hostMiB, rules)
+        if (next === cur) continue
+        const heldNext = Math.min(held[v], next)
+        free -= heldNext - held[v]
+        held[v] = heldNext
+        target[v] = next
+        moved = true
+      }
+      if (moved) growing = undefined
     }
-    let shareable = 0
-    for (let v = 0; v < n; v++) if (running[v] || admit[v]) shareable += target[v]
-    ksmRunning = ksmShouldRun(free, shareable, hostMiB, state.ksm)
+    if (moved) shareable = sumOf(target)
+    ksmRunning = ksmShouldRun(free, shareable, hostMiB, settings.ksm)
     if (ksmRunning) {
-      pages = nextPagesToScan(pages, free, hostMiB, state.ksm)
+      pages = nextPagesToScan(pages, free, hostMiB, settings.ksm)
       ksmEverRan = true
       scanSum += ksmScanMiBPerSecond(pages, sleep)
     }
@@ -242,45 +323,30 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   const scanMiBPerSecond = intervals > 0 ? scanSum / intervals : ksmRunning ? ksmScanMiBPerSecond(pages, sleep) : 0
 
   // 4. Host swap (kswapd): still short after balloon and KSM, swap blind to the guest.
-  const swap = new Float64Array(n)
+  // 5. The decision: full size visible, the balloon holds the rest (0 for a VM just admitted).
   const low = (hostMiB * p.swapLowPercent) / 100
   const high = (hostMiB * p.swapHighPercent) / 100
-  let residentTotal = 0
-  let swappedTotal = 0
-  for (let v = 0; v < n; v++) {
-    if (!running[v]) continue
-    residentTotal += obs.resident[v]
-    swappedTotal += obs.swapped[v]
-  }
-  for (let v = 0; v < n; v++) {
-    if (!running[v]) continue
-    if (free < low && residentTotal > 0) swap[v] = obs.swapped[v] + ((high - free) * obs.resident[v]) / residentTotal
-    else if (free > high && swappedTotal > 0) swap[v] = Math.max(0, obs.swapped[v] - ((free - high) * obs.swapped[v]) / swappedTotal)
-    else swap[v] = obs.swapped[v]
-  }
-
-  // 5. The decision: full size visible, the balloon holds the rest.
-  const visible = new Float64Array(n)
-  const balloon = new Float64Array(n)
-  for (let v = 0; v < n; v++) {
-    visible[v] = vms[v].maximumMiB
-    balloon[v] = running[v] || admit[v] ? Math.max(0, vms[v].maximumMiB - target[v]) : 0
-    if (!running[v] && !admit[v]) target[v] = 0
+  for (let k = 0; k < runningCount; k++) {
+    const v = running[k]
+    if (free < low && residentTotal > 0) swap[v] = swapped[v] + ((high - free) * resident[v]) / residentTotal
+    else if (free > high && swappedTotal > 0) swap[v] = Math.max(0, swapped[v] - ((free - high) * swapped[v]) / swappedTotal)
+    else swap[v] = swapped[v]
+    balloon[v] = Math.max(0, fullSize[v] - target[v])
   }
   const decision: Decision = {
     admit,
-    visible,
+    visible: fullSize,
     balloon,
-    compress: new Float64Array(n),
+    compress: settings.zeros,
     swap,
-    cap: new Float64Array(n).fill(Infinity),
+    cap: settings.noCap,
     sharing: { scope: ksmEverRan ? 'interVm' : 'none', breakLargePages: ksmEverRan, scanMiBPerSecond },
     compressedStoreRatio: 0.5,
     block: false,
     state: 'none',
   }
   const next: MomState = {
-    ...state,
+    settings,
     target,
     swap,
     freeHistory,
@@ -290,6 +356,30 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
     ksmEverRan,
   }
   return [next, decision]
+}
+
+const NO_VMS = new Int32Array(0)
+
+/** Sum of a column in index order (the order fixes the rounding). */
+const sumOf = (xs: Float64Array): number => {
+  let sum = 0
+  for (let v = 0; v < xs.length; v++) sum += xs[v]
+  return sum
+}
+
+/** The listed guests whose target is below their full size, in the list's order. */
+const belowFullSize = (vms: Int32Array, count: number, target: Float64Array, fullSize: Float64Array): Int32Array => {
+  const below = new Int32Array(count)
+  let found = 0
+  for (let k = 0; k < count; k++) if (target[vms[k]] < fullSize[vms[k]]) below[found++] = vms[k]
+  return below.subarray(0, found)
+}
+
+/** Touched memory each listed guest holds within its target, MiB (a column indexed like the VMs). */
+const touchedWithin = (vms: Int32Array, count: number, touched: Column, target: Float64Array): Float64Array => {
+  const held = new Float64Array(target.length)
+  for (let k = 0; k < count; k++) held[vms[k]] = Math.min(touched[vms[k]], target[vms[k]])
+  return held
 }
 
 export const kvmMomPolicy = definePolicy<KvmMomParams, MomState>({

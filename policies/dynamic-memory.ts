@@ -100,11 +100,28 @@ const codec = paramsCodec(
   DYNAMIC_MEMORY_DEFAULTS,
 )
 
+/** Each VM's Dynamic Memory settings as columns (index = VM index), made once in init. */
+export interface SettingsColumns {
+  /** min(Minimum, Startup, Maximum): see floorOf. */
+  readonly floor: Float64Array
+  readonly maximum: Float64Array
+  /** What a VM boots with: min(Startup, Maximum). */
+  readonly startup: Float64Array
+  /** 1 + buffer/100, the factor on demand in the target. */
+  readonly bufferFactor: Float64Array
+  readonly weight: Float64Array
+}
+
 export interface DynamicMemoryState {
   readonly context: PolicyContext
   readonly params: DynamicMemoryParams
   /** Unix seconds at which each VM was last seen powering off after running (-Infinity: never). */
   readonly stoppedAt: Float64Array
+  /** Settings and decision columns that never change, made once in init and never written (sharing
+   *  them between states and decisions is pure); the step reads columns, not per-VM objects. */
+  readonly settings: SettingsColumns
+  readonly zeros: Float64Array
+  readonly noCap: Float64Array
 }
 
 const EPS = 1e-9
@@ -112,163 +129,263 @@ const EPS = 1e-9
 /** The VM's floor: Minimum RAM (which since 2012 may be below Startup), never above Startup. */
 const floorOf = (s: PolicyContext['vms'][number]): number => Math.min(s.minimumMiB, s.startupMiB, s.maximumMiB)
 
-/** The Dynamic Memory target: clamp(demand x (1 + buffer/100), floor, Maximum). */
+/** The Dynamic Memory target: clamp(demand x (1 + buffer/100), floor, Maximum). The step computes
+ *  the same from SettingsColumns. */
 export const targetOf = (s: PolicyContext['vms'][number], demand: number): number =>
   Math.min(s.maximumMiB, Math.max(floorOf(s), demand * (1 + s.bufferPercent / 100)))
 
+const settingsColumns = (vms: PolicyContext['vms']): SettingsColumns => {
+  const n = vms.length
+  const all = new Float64Array(5 * n)
+  const cols: SettingsColumns = {
+    floor: all.subarray(0, n),
+    maximum: all.subarray(n, 2 * n),
+    startup: all.subarray(2 * n, 3 * n),
+    bufferFactor: all.subarray(3 * n, 4 * n),
+    weight: all.subarray(4 * n, 5 * n),
+  }
+  for (let v = 0; v < n; v++) {
+    const s = vms[v]
+    cols.floor[v] = floorOf(s)
+    cols.maximum[v] = s.maximumMiB
+    cols.startup[v] = Math.min(s.startupMiB, s.maximumMiB)
+    cols.bufferFactor[v] = 1 + s.bufferPercent / 100
+    cols.weight[v] = s.weight
+  }
+  return cols
+}
+
+/** Every state is made here, so all have one shape (a `{ ...state }` copy has another, and the
+ *  step's optimized code then keeps being thrown away). */
+const stateOf = (prev: Omit<DynamicMemoryState, 'stoppedAt'>, stoppedAt: Float64Array): DynamicMemoryState => ({
+  context: prev.context,
+  params: prev.params,
+  stoppedAt,
+  settings: prev.settings,
+  zeros: prev.zeros,
+  noCap: prev.noCap,
+})
+
+const init = (context: PolicyContext, params: DynamicMemoryParams): DynamicMemoryState => {
+  const n = context.vms.length
+  const fixed = { context, params, settings: settingsColumns(context.vms), zeros: new Float64Array(n), noCap: new Float64Array(n).fill(Infinity) }
+  return stateOf(fixed, new Float64Array(n).fill(-Infinity))
+}
+
+const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
+
+/** This step's columns and rates, for plan and grow. */
+interface Tick {
+  readonly visible: Float64Array
+  readonly balloon: Float64Array
+  /** Growth each growing VM can achieve this tick (0: not growing). */
+  readonly want: Float64Array
+  /** What each running VM holds at the end of this tick before any growth (0: not running). */
+  readonly spent: Float64Array
+  readonly block: number
+  /** Hot-add and balloon reach this tick, MiB. */
+  readonly hStep: number
+  readonly bStep: number
+}
+
+/**
+ * Where a running VM heads toward e, what it is entitled to: a VM above e balloons toward it (the
+ * world inflates at most bStep this tick); a VM below deflates first, then hot-adds, by all the
+ * growth it can achieve this tick (grow: trimmed later if the host cannot fund every VM's growth).
+ * Writes the VM's columns; returns its want.
+ */
+const plan = (t: Tick, v: number, e: number, a0: number, v0: number, b0: number, maximum: number): number => {
+  t.visible[v] = v0
+  if (e < a0 - EPS) {
+    t.balloon[v] = v0 - e
+    t.spent[v] = Math.max(e, a0 - t.bStep)
+    t.want[v] = 0
+    return 0
+  }
+  t.balloon[v] = b0
+  t.spent[v] = a0
+  if (!(e > a0 + EPS)) {
+    t.want[v] = 0
+    return 0
+  }
+  const g = e - a0
+  const maxVisible = Math.max(v0, maximum)
+  // Deflate first; hot-add only once the balloon empties within this tick.
+  const w = g <= b0 ? Math.min(g, t.bStep) : b0 > t.bStep ? t.bStep : b0 + Math.min(g - b0, t.hStep, maxVisible - v0)
+  t.want[v] = w
+  if (w > 0) grow(t, v, w, v0, b0, maxVisible)
+  return w
+}
+
+/** Grow a VM by g this tick (g > 0): writes its visible and balloon targets. */
+const grow = (t: Tick, v: number, g: number, v0: number, b0: number, maxVisible: number): void => {
+  if (g <= b0) {
+    t.visible[v] = v0
+    t.balloon[v] = b0 - g // deflate only
+    return
+  }
+  // The balloon empties (b0 <= bStep here); the rest, r, is hot-added in whole blocks, never past
+  // Maximum nor past what the hot-add rate reaches this tick; the balloon takes back the excess.
+  const r = g - b0
+  const blocks = Math.ceil(r / t.block - EPS)
+  let vt = Math.min(v0 + blocks * t.block, maxVisible, v0 + t.hStep)
+  if (vt < v0 + r) vt = v0 + r
+  const excess = vt - (v0 + r)
+  if (excess > b0 + t.bStep) {
+    // The balloon could not take the excess back this tick: hot-add exactly what is wanted.
+    t.visible[v] = v0 + r
+    t.balloon[v] = 0
+  } else {
+    t.visible[v] = vt
+    t.balloon[v] = excess
+  }
+}
+
 const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMemoryState, Decision] => {
   const { context, params } = state
-  const { vms, host, rates } = context
+  const { host, rates } = context
+  const { floor, maximum, startup, bufferFactor } = state.settings
+  const { poweredOn, status, committed, assigned, ballooned } = obs
+  const visible0 = obs.visible
   const n = obs.vmCount
-  const hStep = rates.hotAddMiBPerSecond * obs.stepSeconds
-  const bStep = rates.balloonMiBPerSecond * obs.stepSeconds
-  const block = params.hotAddBlockMiB
+  const overhead = host.vmOverheadMiB
+  const reclaim = params.reclaimForStart
+  const time = obs.time
 
-  const admit = new Uint8Array(n)
-  const visible = new Float64Array(n)
-  const balloon = new Float64Array(n)
-
-  // Stops: remember when a running VM powered off (the world releases its memory this tick).
-  let stoppedAt = state.stoppedAt
-  for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] !== 1 && obs.status[v] === VmStatus.running) {
-      if (stoppedAt === state.stoppedAt) stoppedAt = Float64Array.from(state.stoppedAt)
-      stoppedAt[v] = obs.time
-    }
+  // One allocation for this step's columns (and one more, admit, on a tick when VMs start).
+  const columns = new Float64Array(4 * n)
+  const t: Tick = {
+    visible: columns.subarray(0, n),
+    balloon: columns.subarray(n, 2 * n),
+    want: columns.subarray(2 * n, 3 * n),
+    spent: columns.subarray(3 * n, 4 * n),
+    block: params.hotAddBlockMiB,
+    hStep: rates.hotAddMiBPerSecond * obs.stepSeconds,
+    bStep: rates.balloonMiBPerSecond * obs.stepSeconds,
   }
+  const { visible, balloon, want, spent, bStep } = t
 
-  // Running VMs: where they are (end of last tick) and where Dynamic Memory wants them.
-  const running: number[] = []
-  const floors = new Float64Array(n)
-  const targets = new Float64Array(n)
-  const weights = new Float64Array(n)
-  const demands = new Float64Array(n)
+  // One pass: stops (remember when a running VM powered off: the world releases its memory this
+  // tick); running VMs' targets and what they hold for admission; and each running VM's plan toward
+  // its target, which stands unless the targets do not fit (then it is planned again below).
+  let stoppedAt = state.stoppedAt
+  let running = 0
+  let starting = false
+  let sumTargets = 0
+  let wanted = 0
   const capacity = host.physicalMiB - host.reserveMiB
   let held = 0 // memory counted against the host for admission: running VMs at what they must keep, plus overheads
   for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] !== 1 || obs.status[v] !== VmStatus.running) continue
-    running.push(v)
-    const s = vms[v]
-    floors[v] = floorOf(s)
-    demands[v] = obs.committed[v]
-    targets[v] = targetOf(s, demands[v])
-    weights[v] = s.weight
-    const a0 = obs.assigned[v]
+    const st = status[v]
+    if (poweredOn[v] !== 1) {
+      if (st === VmStatus.running) {
+        if (stoppedAt === state.stoppedAt) stoppedAt = Float64Array.from(state.stoppedAt)
+        stoppedAt[v] = time
+      }
+      continue
+    }
+    if (st !== VmStatus.running) {
+      if (st === VmStatus.off) starting = true
+      continue
+    }
+    running++
+    const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+    sumTargets += target
+    const a0 = assigned[v]
     // What the VM will still hold at the end of this tick if the balancer reclaims toward its target
     // at the balloon rate (and never below the target); without reclaim, all of it.
-    held += (params.reclaimForStart ? Math.min(a0, Math.max(targets[v], a0 - bStep)) : a0) + host.vmOverheadMiB
+    held += (reclaim ? Math.min(a0, Math.max(target, a0 - bStep)) : a0) + overhead
+    wanted += plan(t, v, target, a0, visible0[v], ballooned[v], maximum[v])
   }
 
-  // Admission, in fleet order.
+  // Admission, in fleet order (admit is read only for VMs that start: zeros when none does).
+  const admit = starting ? new Float64Array(n) : state.zeros
   let newHeld = 0 // assigned + overhead of VMs admitted this tick
-  for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] !== 1 || obs.status[v] !== VmStatus.off) continue
-    const s = vms[v]
-    const startup = Math.min(s.startupMiB, s.maximumMiB)
-    const room = capacity - held - newHeld
-    const need = startup + host.vmOverheadMiB
-    if (need <= room + EPS) {
-      admit[v] = 1
-      visible[v] = startup
-      balloon[v] = 0
-      newHeld += need
-      continue
-    }
-    const restart = obs.time - stoppedAt[v] <= params.restartWindowSeconds
-    const fits = Math.max(0, room - host.vmOverheadMiB)
-    // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (set at
-    // admission: the world applies it at once) holds the rest, and the working set beyond it is
-    // disk-backed (guest paging) until the balloon deflates.
-    if (params.smartPaging && restart && fits + EPS >= floorOf(s)) {
-      admit[v] = 1
-      visible[v] = startup
-      balloon[v] = Math.max(0, startup - fits)
-      newHeld += startup - balloon[v] + host.vmOverheadMiB
-    }
-    // else: refused (a cold start that does not fit, or a restart whose Minimum does not fit).
-  }
-
-  // Memory the running VMs may hold at the end of this tick.
-  const pool = capacity - host.vmOverheadMiB * running.length - newHeld
-  let sumTargets = 0
-  for (const v of running) sumTargets += targets[v]
-  const entitled =
-    sumTargets <= pool
-      ? targets
-      : params.allocation === 'weight'
-        ? weightShare(running, floors, targets, weights, pool)
-        : pressureShare(running, floors, targets, demands, pool)
-
-  // Shrinking VMs balloon at the rate; growing VMs are funded from what is free after that.
-  const want = new Float64Array(n) // growth each growing VM can achieve this tick
-  let budget = pool
-  let wanted = 0
-  for (const v of running) {
-    const a0 = obs.assigned[v]
-    const v0 = obs.visible[v]
-    const b0 = obs.ballooned[v]
-    const e = entitled[v]
-    if (e < a0 - EPS) {
-      // Balloon toward e; the world inflates at most bStep this tick.
-      visible[v] = v0
-      balloon[v] = v0 - e
-      budget -= Math.max(e, a0 - bStep)
-    } else {
-      visible[v] = v0
-      balloon[v] = b0
-      budget -= a0
-      if (e > a0 + EPS) {
-        const g = e - a0
-        const maxVisible = Math.max(v0, vms[v].maximumMiB)
-        // Deflate first; hot-add only once the balloon empties within this tick.
-        want[v] = g <= b0 ? Math.min(g, bStep) : b0 > bStep ? bStep : b0 + Math.min(g - b0, hStep, maxVisible - v0)
-        wanted += want[v]
+  if (starting) {
+    for (let v = 0; v < n; v++) {
+      if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+      const s = startup[v]
+      const room = capacity - held - newHeld
+      const need = s + overhead
+      if (need <= room + EPS) {
+        admit[v] = 1
+        visible[v] = s
+        balloon[v] = 0
+        newHeld += need
+        continue
       }
-    }
-  }
-  const share = wanted <= budget ? 1 : Math.max(0, budget) / wanted
-  for (const v of running) {
-    if (want[v] <= 0) continue
-    const g = want[v] * share
-    const v0 = obs.visible[v]
-    const b0 = obs.ballooned[v]
-    if (g <= b0) {
-      balloon[v] = b0 - g // deflate only
-      continue
-    }
-    // The balloon empties (b0 <= bStep here); the rest, r, is hot-added in whole blocks, never past
-    // Maximum nor past what the hot-add rate reaches this tick; the balloon takes back the excess.
-    const r = g - b0
-    const maxVisible = Math.max(v0, vms[v].maximumMiB)
-    const blocks = Math.ceil(r / block - EPS)
-    let vt = Math.min(v0 + blocks * block, maxVisible, v0 + hStep)
-    if (vt < v0 + r) vt = v0 + r
-    const excess = vt - (v0 + r)
-    if (excess > b0 + bStep) {
-      // The balloon could not take the excess back this tick: hot-add exactly what is wanted.
-      visible[v] = v0 + r
-      balloon[v] = 0
-    } else {
-      visible[v] = vt
-      balloon[v] = excess
+      const restart = time - stoppedAt[v] <= params.restartWindowSeconds
+      const fits = Math.max(0, room - overhead)
+      // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (set at
+      // admission: the world applies it at once) holds the rest, and the working set beyond it is
+      // disk-backed (guest paging) until the balloon deflates.
+      if (params.smartPaging && restart && fits + EPS >= floor[v]) {
+        admit[v] = 1
+        visible[v] = s
+        balloon[v] = Math.max(0, s - fits)
+        newHeld += s - balloon[v] + overhead
+      }
+      // else: refused (a cold start that does not fit, or a restart whose Minimum does not fit).
     }
   }
 
-  const zeros = new Float64Array(n)
+  // Memory the running VMs may hold at the end of this tick. A short host shares it: plan again
+  // toward what each VM is entitled to.
+  const pool = capacity - overhead * running - newHeld
+  if (sumTargets > pool) {
+    const entitled = share(obs, state, running, pool)
+    wanted = 0
+    for (let v = 0; v < n; v++) {
+      if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
+      wanted += plan(t, v, entitled[v], assigned[v], visible0[v], ballooned[v], maximum[v])
+    }
+  }
+
+  // Growing VMs are funded from what is free after the shrinking VMs balloon at the rate; when that
+  // is short, the growth achievable this tick is shared in proportion to each VM's want.
+  let budget = pool
+  for (let v = 0; v < n; v++) budget -= spent[v] // 0 for VMs not running: the same sum as over running VMs
+  if (wanted > budget) {
+    const fraction = Math.max(0, budget) / wanted
+    for (let v = 0; v < n; v++) {
+      const w = want[v]
+      if (w <= 0) continue
+      const v0 = visible0[v]
+      grow(t, v, w * fraction, v0, ballooned[v], Math.max(v0, maximum[v]))
+    }
+  }
+
+  const { zeros } = state
   const decision: Decision = {
     admit,
     visible,
     balloon,
     compress: zeros,
     swap: zeros,
-    cap: new Float64Array(n).fill(Infinity),
-    sharing: { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 },
+    cap: state.noCap,
+    sharing: NO_SHARING,
     compressedStoreRatio: 0.5,
     block: false,
     state: 'none',
   }
-  const next = stoppedAt === state.stoppedAt ? state : { ...state, stoppedAt }
+  const next = stoppedAt === state.stoppedAt ? state : stateOf(state, stoppedAt)
   return [next, decision]
+}
+
+/** A short host: what each running VM is entitled to hold, shared by the `allocation` rule (only
+ *  when the targets do not all fit, so the common step allocates nothing for it). */
+const share = (obs: Observation, state: DynamicMemoryState, running: number, pool: number): Float64Array => {
+  const { poweredOn, status, committed } = obs
+  const { floor, maximum, bufferFactor, weight } = state.settings
+  const n = obs.vmCount
+  const members = new Int32Array(running)
+  const targets = new Float64Array(n)
+  for (let v = 0, i = 0; v < n; v++) {
+    if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
+    members[i++] = v
+    targets[v] = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+  }
+  return state.params.allocation === 'weight' ? weightShare(members, floor, targets, weight, pool) : pressureShare(members, floor, targets, committed, pool)
 }
 
 export const dynamicMemoryPolicy = definePolicy<DynamicMemoryParams, DynamicMemoryState>({
@@ -278,7 +395,7 @@ export const dynamicMemoryPolicy = definePolicy<DynamicMemoryParams, DynamicMemo
   defaults: DYNAMIC_MEMORY_DEFAULTS,
   traits: { overcommit: false, reservations: false, states: false, minMax: true },
   pageSamples: false, // learns demand from the guest, not by sampling pages
-  init: (context, params) => ({ context, params, stoppedAt: new Float64Array(context.vms.length).fill(-Infinity) }),
+  init,
   step,
 })
 

@@ -23,49 +23,115 @@ import type { Column } from '../../src/engine/policy.js'
  * A weight of 0 gets nothing above its floor while any VM with a positive weight can still grow;
  * when only weight-0 VMs are left below their caps they share what remains equally.
  */
-export const weightShare = (
-  members: ReadonlyArray<number>,
-  floors: Column,
-  caps: Column,
-  weights: Column,
-  total: number,
-): Float64Array => {
+export const weightShare = (members: Column, floors: Column, caps: Column, weights: Column, total: number): Float64Array => {
   const out = new Float64Array(floors.length)
+  const m = members.length
   let remaining = total
-  for (const v of members) {
+  // Growing members in member order: those with a positive weight at the front of `ids`, the
+  // weight-0 ones after them.
+  const ids = new Int32Array(m)
+  let weighted = 0
+  for (let i = 0; i < m; i++) {
+    const v = members[i]
     out[v] = floors[v]
     remaining -= floors[v]
+    if (caps[v] > floors[v] && weights[v] > 0) ids[weighted++] = v
   }
-  const growing = members.filter((v) => caps[v] > floors[v])
-  const weighted = growing.filter((v) => weights[v] > 0)
-  remaining = fill(weighted, floors, caps, (v) => weights[v], remaining, out)
+  let growing = weighted
+  for (let i = 0; i < m; i++) {
+    const v = members[i]
+    if (caps[v] > floors[v] && !(weights[v] > 0)) ids[growing++] = v
+  }
+  remaining = fill(ids.subarray(0, weighted), floors, caps, weights, remaining, out)
   // Weight-0 VMs share equally what the weighted ones could not take.
-  if (remaining > 0) fill(growing.filter((v) => !(weights[v] > 0)), floors, caps, () => 1, remaining, out)
+  if (remaining > 0) fill(ids.subarray(weighted, growing), floors, caps, undefined, remaining, out)
   return out
 }
 
 /**
  * Water-filling in O(n log n): at level L a VM gets min(L x w, need), need = cap - floor. VMs are
  * capped in the order of need / w; the first that is not capped sets L = remaining / (weight left).
- * Adds to `out`; returns what is left over (> 0 only when every VM reached its cap).
+ * `weights` undefined: every weight is 1. Sorts `vs` in place; adds to `out`; returns what is left
+ * over (> 0 only when every VM reached its cap).
  */
-const fill = (vs: ReadonlyArray<number>, floors: Column, caps: Column, w: (v: number) => number, remaining: number, out: Float64Array): number => {
-  const order = [...vs].sort((a, b) => (caps[a] - floors[a]) / w(a) - (caps[b] - floors[b]) / w(b))
+const fill = (vs: Int32Array, floors: Column, caps: Column, weights: Column | undefined, remaining: number, out: Float64Array): number => {
+  const k = vs.length
+  const keys = new Float64Array(k)
+  for (let i = 0; i < k; i++) {
+    const v = vs[i]
+    keys[i] = (caps[v] - floors[v]) / (weights === undefined ? 1 : weights[v])
+  }
+  sortByKey(vs, keys)
   let W = 0
-  for (const v of order) W += w(v)
+  for (let i = 0; i < k; i++) W += weights === undefined ? 1 : weights[vs[i]]
   let i = 0
-  for (; i < order.length && remaining > 0; i++) {
-    const v = order[i]
+  for (; i < k && remaining > 0; i++) {
+    const v = vs[i]
+    const w = weights === undefined ? 1 : weights[v]
     const need = caps[v] - floors[v]
-    if ((remaining * w(v)) / W < need) break
+    if ((remaining * w) / W < need) break
     out[v] = caps[v]
     remaining -= need
-    W -= w(v)
+    W -= w
   }
   if (remaining <= 0) return 0
-  if (i === order.length) return remaining
-  for (let j = i; j < order.length; j++) out[order[j]] += (remaining * w(order[j])) / W
+  if (i === k) return remaining
+  for (let j = i; j < k; j++) {
+    const v = vs[j]
+    out[v] += (remaining * (weights === undefined ? 1 : weights[v])) / W
+  }
   return 0
+}
+
+/**
+ * Sorts `ids` by `keys` (keys[i] belongs to ids[i]; both are reordered), ascending and stable: equal
+ * keys keep their order, as Array.prototype.sort did here before, so the shares do not change.
+ * Bottom-up merge sort on typed arrays: no comparator calls, O(n log n).
+ */
+const sortByKey = (ids: Int32Array, keys: Float64Array): void => {
+  const k = ids.length
+  if (k < 2) return
+  let srcIds = ids
+  let srcKeys = keys
+  let dstIds: Int32Array = new Int32Array(k)
+  let dstKeys: Float64Array = new Float64Array(k)
+  for (let width = 1; width < k; width *= 2) {
+    for (let lo = 0; lo < k; lo += 2 * width) {
+      const mid = Math.min(lo + width, k)
+      const hi = Math.min(lo + 2 * width, k)
+      let a = lo
+      let b = mid
+      let o = lo
+      while (a < mid && b < hi) {
+        // Take from the right run only when strictly smaller: stability.
+        if (srcKeys[b] < srcKeys[a]) {
+          dstIds[o] = srcIds[b]
+          dstKeys[o++] = srcKeys[b++]
+        } else {
+          dstIds[o] = srcIds[a]
+          dstKeys[o++] = srcKeys[a++]
+        }
+      }
+      while (a < mid) {
+        dstIds[o] = srcIds[a]
+        dstKeys[o++] = srcKeys[a++]
+      }
+      while (b < hi) {
+        dstIds[o] = srcIds[b]
+        dstKeys[o++] = srcKeys[b++]
+      }
+    }
+    const ti = srcIds
+    srcIds = dstIds
+    dstIds = ti
+    const tk = srcKeys
+    srcKeys = dstKeys
+    dstKeys = tk
+  }
+  if (srcIds !== ids) {
+    ids.set(srcIds)
+    keys.set(srcKeys)
+  }
 }
 
 /**
@@ -73,30 +139,38 @@ const fill = (vs: ReadonlyArray<number>, floors: Column, caps: Column, w: (v: nu
  * by bisection, kept on the side that fits) such that the sum over members is at most `total`.
  * Pressure of an unclamped VM is then 100 / x. Non-members get 0.
  */
-export const pressureShare = (
-  members: ReadonlyArray<number>,
-  floors: Column,
-  caps: Column,
-  demands: Column,
-  total: number,
-): Float64Array => {
-  const sumAt = (x: number): number => {
-    let s = 0
-    for (const v of members) s += Math.min(caps[v], Math.max(floors[v], demands[v] * x))
-    return s
-  }
+export const pressureShare = (members: Column, floors: Column, caps: Column, demands: Column, total: number): Float64Array => {
+  // The members' columns packed together (member order), read ~200 times by the bisection.
+  const m = members.length
+  const packed = new Float64Array(3 * m)
+  const lows = packed.subarray(0, m)
+  const highs = packed.subarray(m, 2 * m)
+  const ds = packed.subarray(2 * m)
   let hi = 0
-  for (const v of members) if (demands[v] > 0) hi = Math.max(hi, caps[v] / demands[v])
+  for (let i = 0; i < m; i++) {
+    const v = members[i]
+    lows[i] = floors[v]
+    highs[i] = caps[v]
+    ds[i] = demands[v]
+    if (demands[v] > 0) hi = Math.max(hi, caps[v] / demands[v])
+  }
   let lo = 0
-  if (sumAt(hi) <= total) lo = hi
+  if (sumAt(lows, highs, ds, hi) <= total) lo = hi
   else
     for (let i = 0; i < 200 && hi - lo > 0; i++) {
       const mid = (lo + hi) / 2
       if (mid === lo || mid === hi) break
-      if (sumAt(mid) <= total) lo = mid
+      if (sumAt(lows, highs, ds, mid) <= total) lo = mid
       else hi = mid
     }
   const out = new Float64Array(floors.length)
-  for (const v of members) out[v] = Math.min(caps[v], Math.max(floors[v], demands[v] * lo))
+  for (let i = 0; i < m; i++) out[members[i]] = Math.min(highs[i], Math.max(lows[i], ds[i] * lo))
   return out
+}
+
+/** Sum over members of clamp(demand x x, floor, cap). */
+const sumAt = (lows: Float64Array, highs: Float64Array, ds: Float64Array, x: number): number => {
+  let s = 0
+  for (let i = 0; i < ds.length; i++) s += Math.min(highs[i], Math.max(lows[i], ds[i] * x))
+  return s
 }

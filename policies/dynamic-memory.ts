@@ -174,14 +174,10 @@ const init = (context: PolicyContext, params: DynamicMemoryParams): DynamicMemor
 
 const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
 
-/** This step's columns and rates, for plan and grow. */
+/** This step's decision columns and reach, for planRunning and grow. */
 interface Tick {
   readonly visible: Float64Array
   readonly balloon: Float64Array
-  /** Growth each growing VM can achieve this tick (0: not growing). */
-  readonly want: Float64Array
-  /** What each running VM holds at the end of this tick before any growth (0: not running). */
-  readonly spent: Float64Array
   readonly block: number
   /** Hot-add and balloon reach this tick, MiB. */
   readonly hStep: number
@@ -189,35 +185,56 @@ interface Tick {
 }
 
 /**
- * Where a running VM heads toward e, what it is entitled to: a VM above e balloons toward it (the
- * world inflates at most bStep this tick); a VM below deflates first, then hot-adds, by all the
- * growth it can achieve this tick (grow: trimmed later if the host cannot fund every VM's growth).
- * Writes the VM's columns; returns its want.
+ * Plans every running VM toward what it is entitled to (`entitled` undefined: its target). A VM
+ * above it balloons toward it (the world inflates at most bStep this tick); a VM below deflates
+ * first, then hot-adds, by `fraction` of the growth it can achieve this tick. Writes the running
+ * VMs' visible and balloon; returns the sum of their targets and the fraction of the growth wanted
+ * that `pool` funds once shrinking VMs have ballooned at the rate.
  */
-const plan = (t: Tick, v: number, e: number, a0: number, v0: number, b0: number, maximum: number): number => {
-  t.visible[v] = v0
-  if (e < a0 - EPS) {
-    t.balloon[v] = v0 - e
-    t.spent[v] = Math.max(e, a0 - t.bStep)
-    t.want[v] = 0
-    return 0
+const planRunning = (
+  t: Tick,
+  obs: Observation,
+  settings: SettingsColumns,
+  entitled: Float64Array | undefined,
+  fraction: number,
+  pool: number,
+): { readonly sumTargets: number; readonly funded: number } => {
+  const { poweredOn, status, committed, assigned, ballooned } = obs
+  const visible0 = obs.visible
+  const { floor, maximum, bufferFactor } = settings
+  const { visible, balloon, hStep, bStep } = t
+  const n = obs.vmCount
+  let sumTargets = 0
+  let budget = pool
+  let wanted = 0
+  for (let v = 0; v < n; v++) {
+    if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
+    const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+    sumTargets += target
+    const e = entitled === undefined ? target : entitled[v]
+    const a0 = assigned[v]
+    const v0 = visible0[v]
+    const b0 = ballooned[v]
+    visible[v] = v0
+    if (e < a0 - EPS) {
+      balloon[v] = v0 - e
+      budget -= Math.max(e, a0 - bStep)
+      continue
+    }
+    balloon[v] = b0
+    budget -= a0
+    if (!(e > a0 + EPS)) continue
+    const g = e - a0
+    const maxVisible = Math.max(v0, maximum[v])
+    // Deflate first; hot-add only once the balloon empties within this tick.
+    const w = g <= b0 ? Math.min(g, bStep) : b0 > bStep ? bStep : b0 + Math.min(g - b0, hStep, maxVisible - v0)
+    wanted += w
+    if (w > 0) grow(t, v, w * fraction, v0, b0, maxVisible)
   }
-  t.balloon[v] = b0
-  t.spent[v] = a0
-  if (!(e > a0 + EPS)) {
-    t.want[v] = 0
-    return 0
-  }
-  const g = e - a0
-  const maxVisible = Math.max(v0, maximum)
-  // Deflate first; hot-add only once the balloon empties within this tick.
-  const w = g <= b0 ? Math.min(g, t.bStep) : b0 > t.bStep ? t.bStep : b0 + Math.min(g - b0, t.hStep, maxVisible - v0)
-  t.want[v] = w
-  if (w > 0) grow(t, v, w, v0, b0, maxVisible)
-  return w
+  return { sumTargets, funded: wanted <= budget ? 1 : Math.max(0, budget) / wanted }
 }
 
-/** Grow a VM by g this tick (g > 0): writes its visible and balloon targets. */
+/** Grow a VM by g this tick: writes its visible and balloon targets. */
 const grow = (t: Tick, v: number, g: number, v0: number, b0: number, maxVisible: number): void => {
   if (g <= b0) {
     t.visible[v] = v0
@@ -242,39 +259,19 @@ const grow = (t: Tick, v: number, g: number, v0: number, b0: number, maxVisible:
 }
 
 const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMemoryState, Decision] => {
-  const { context, params } = state
+  const { context, params, settings } = state
   const { host, rates } = context
-  const { floor, maximum, startup, bufferFactor } = state.settings
-  const { poweredOn, status, committed, assigned, ballooned } = obs
-  const visible0 = obs.visible
+  const { floor, maximum, startup, bufferFactor } = settings
+  const { poweredOn, status, committed, assigned } = obs
   const n = obs.vmCount
   const overhead = host.vmOverheadMiB
-  const reclaim = params.reclaimForStart
   const time = obs.time
+  const bStep = rates.balloonMiBPerSecond * obs.stepSeconds
 
-  // One allocation for this step's columns (and one more, admit, on a tick when VMs start).
-  const columns = new Float64Array(4 * n)
-  const t: Tick = {
-    visible: columns.subarray(0, n),
-    balloon: columns.subarray(n, 2 * n),
-    want: columns.subarray(2 * n, 3 * n),
-    spent: columns.subarray(3 * n, 4 * n),
-    block: params.hotAddBlockMiB,
-    hStep: rates.hotAddMiBPerSecond * obs.stepSeconds,
-    bStep: rates.balloonMiBPerSecond * obs.stepSeconds,
-  }
-  const { visible, balloon, want, spent, bStep } = t
-
-  // One pass: stops (remember when a running VM powered off: the world releases its memory this
-  // tick); running VMs' targets and what they hold for admission; and each running VM's plan toward
-  // its target, which stands unless the targets do not fit (then it is planned again below).
+  // Stops: remember when a running VM powered off (the world releases its memory this tick).
   let stoppedAt = state.stoppedAt
   let running = 0
   let starting = false
-  let sumTargets = 0
-  let wanted = 0
-  const capacity = host.physicalMiB - host.reserveMiB
-  let held = 0 // memory counted against the host for admission: running VMs at what they must keep, plus overheads
   for (let v = 0; v < n; v++) {
     const st = status[v]
     if (poweredOn[v] !== 1) {
@@ -282,26 +279,36 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
         if (stoppedAt === state.stoppedAt) stoppedAt = Float64Array.from(state.stoppedAt)
         stoppedAt[v] = time
       }
-      continue
-    }
-    if (st !== VmStatus.running) {
-      if (st === VmStatus.off) starting = true
-      continue
-    }
-    running++
-    const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
-    sumTargets += target
-    const a0 = assigned[v]
-    // What the VM will still hold at the end of this tick if the balancer reclaims toward its target
-    // at the balloon rate (and never below the target); without reclaim, all of it.
-    held += (reclaim ? Math.min(a0, Math.max(target, a0 - bStep)) : a0) + overhead
-    wanted += plan(t, v, target, a0, visible0[v], ballooned[v], maximum[v])
+    } else if (st === VmStatus.running) running++
+    else if (st === VmStatus.off) starting = true
   }
 
-  // Admission, in fleet order (admit is read only for VMs that start: zeros when none does).
+  // One allocation for the decision's visible and balloon (and one more, admit, on a tick when VMs
+  // start: the world reads admit only for them).
+  const columns = new Float64Array(2 * n)
+  const t: Tick = {
+    visible: columns.subarray(0, n),
+    balloon: columns.subarray(n),
+    block: params.hotAddBlockMiB,
+    hStep: rates.hotAddMiBPerSecond * obs.stepSeconds,
+    bStep,
+  }
+  const { visible, balloon } = t
   const admit = starting ? new Float64Array(n) : state.zeros
+
+  // Admission, in fleet order.
+  const capacity = host.physicalMiB - host.reserveMiB
   let newHeld = 0 // assigned + overhead of VMs admitted this tick
   if (starting) {
+    let held = 0 // memory counted against the host for admission: running VMs at what they must keep, plus overheads
+    for (let v = 0; v < n; v++) {
+      if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
+      const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+      const a0 = assigned[v]
+      // What the VM will still hold at the end of this tick if the balancer reclaims toward its
+      // target at the balloon rate (and never below the target); without reclaim, all of it.
+      held += (params.reclaimForStart ? Math.min(a0, Math.max(target, a0 - bStep)) : a0) + overhead
+    }
     for (let v = 0; v < n; v++) {
       if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
       const s = startup[v]
@@ -329,31 +336,14 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
     }
   }
 
-  // Memory the running VMs may hold at the end of this tick. A short host shares it: plan again
-  // toward what each VM is entitled to.
+  // Memory the running VMs may hold at the end of this tick. Plan toward the targets; a short host
+  // shares the pool instead (plan again), and when the pool cannot fund all the growth this tick
+  // (a transient) each growing VM gets the same fraction of what it could take (plan again).
   const pool = capacity - overhead * running - newHeld
-  if (sumTargets > pool) {
-    const entitled = share(obs, state, running, pool)
-    wanted = 0
-    for (let v = 0; v < n; v++) {
-      if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
-      wanted += plan(t, v, entitled[v], assigned[v], visible0[v], ballooned[v], maximum[v])
-    }
-  }
-
-  // Growing VMs are funded from what is free after the shrinking VMs balloon at the rate; when that
-  // is short, the growth achievable this tick is shared in proportion to each VM's want.
-  let budget = pool
-  for (let v = 0; v < n; v++) budget -= spent[v] // 0 for VMs not running: the same sum as over running VMs
-  if (wanted > budget) {
-    const fraction = Math.max(0, budget) / wanted
-    for (let v = 0; v < n; v++) {
-      const w = want[v]
-      if (w <= 0) continue
-      const v0 = visible0[v]
-      grow(t, v, w * fraction, v0, ballooned[v], Math.max(v0, maximum[v]))
-    }
-  }
+  const toTargets = planRunning(t, obs, settings, undefined, 1, pool)
+  const entitled = toTargets.sumTargets <= pool ? undefined : share(obs, state, running, pool)
+  const { funded } = entitled === undefined ? toTargets : planRunning(t, obs, settings, entitled, 1, pool)
+  if (funded < 1) planRunning(t, obs, settings, entitled, funded, pool)
 
   const { zeros } = state
   const decision: Decision = {

@@ -123,9 +123,44 @@ export interface World {
     readonly avail: Float64Array
     readonly guest: Float64Array
   }
+  /** Host-wide sums one pass of a step hands on to the next. */
+  readonly tally: Tally
   free: number
   state: number
   compressedStoreRatio: number
+}
+
+/** Host-wide sums of a step, in MiB (and counts), written by one pass and read by the next. */
+interface Tally {
+  admittedNow: number
+  refusedNow: number
+  /** Touched growth wanted by guests (step 2), and touched memory of running VMs. */
+  growthWanted: number
+  touchedTotal: number
+  /** Swapped out this step (steps 4, 6). */
+  swapOut: number
+  /** Swap-in bandwidth left after step 4. */
+  swapInLeft: number
+  /** Host memory held by running VMs after step 4 (resident, overhead). */
+  residentTotal: number
+  overheadTotal: number
+  /** After step 5: reserve + resident + overhead, and working set compressed or swapped. */
+  usedNow: number
+  wantSwap: number
+  wantComp: number
+}
+
+const NO_TALLY: Tally = { admittedNow: 0, refusedNow: 0, growthWanted: 0, touchedTotal: 0, swapOut: 0, swapInLeft: 0, residentTotal: 0, overheadTotal: 0, usedNow: 0, wantSwap: 0, wantComp: 0 }
+
+/** The account's columns, built as one literal so that every world's columns object has one shape. */
+const vmColumns = (n: number): VmColumns => {
+  const col = () => new Float64Array(n)
+  const vm = {
+    configured: col(), demand: col(), touched: col(), visible: col(), assigned: col(), resident: col(),
+    overhead: col(), shared: col(), ballooned: col(), compressed: col(), compressedStore: col(), swapped: col(),
+    swapOut: col(), guestPaging: col(), hostSwapHit: col(), compressedHit: col(), blocked: col(), slowdown: col(),
+  } satisfies Record<VmField, Float64Array>
+  return vm
 }
 
 export const createWorld = (
@@ -139,7 +174,7 @@ export const createWorld = (
   pageSamples = true,
 ): World => {
   const n = vms.length
-  const vm = Object.fromEntries(VM_FIELDS.map((f) => [f, new Float64Array(n)])) as Record<VmField, Float64Array>
+  const vm = vmColumns(n)
   const images = new Map<string, number>()
   for (const s of vms) if (!images.has(s.image)) images.set(s.image, images.size)
   return {
@@ -171,6 +206,7 @@ export const createWorld = (
       perImage: new Int32Array(images.size),
     },
     scratch: { want: new Float64Array(n), wsShare: new Float64Array(n), avail: new Float64Array(n), guest: new Float64Array(2) },
+    tally: { ...NO_TALLY },
     free: host.physicalMiB - host.reserveMiB,
     state: 0,
     compressedStoreRatio: 0.5,
@@ -269,41 +305,57 @@ const release = (w: World, v: number): void => {
  * Apply a policy's decision for one tick and write the account. Returns a violation when the
  * decision breaks a rule; the account is then incomplete and the run must stop.
  *
- * The numbered steps below are the physics, in order. For speed they share passes over the VMs
- * where a step for one VM needs nothing of the next step for another (each VM's values, and every
- * host-wide sum, are computed in the same order as step by step, so results are bit-identical):
- *   pass 1: steps 1-2 (and the per-VM checks of the decision);
- *   pass 2: steps 3-4 and the sums step 5 needs (hosts that share or page);
- *   pass 3: step 5 (and, on a host that does not overcommit, step 8);
- *   pass 4: steps 5b, 6, 7 and 8 (an overcommitting host); an emergency swap repeats step 8.
+ * The numbered steps are the physics, in order. For speed they share passes over the VMs where a
+ * step for one VM needs nothing of the next step for another (each VM's values, and every host-wide
+ * sum, are computed in the same order as step by step would, so results are the same to the bit):
+ *   guestsPass      steps 1-2 (and the per-VM checks of the decision);
+ *   sharePagePass   steps 3-4 and the sums step 5 needs (hosts that share or page);
+ *   assignPass      step 5 and 8 on a host that does not overcommit, then the host's total;
+ *   grantPass       step 5 on an overcommitting host, and the sums step 5b needs;
+ *   faultInPass     steps 5b, 6, 7 and 8; an emergency swap (7) settles the VMs again.
  */
 export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
-  const bad = checkDecisionShape(w, d, tick, time)
+  const bad = checkDecisionShape(w, d, tick, time) ?? guestsPass(w, d, tick, time, seconds)
   if (bad) return bad
+  const overcommit = w.traits.overcommit
+  if (overcommit || d.sharing.scope !== 'none') sharePagePass(w, d, seconds)
+  if (!overcommit) return assignPass(w, d, tick, time)
+  grantPass(w, d)
+  const { host } = w
+  const t = w.tally
+  let free = host.physicalMiB - faultInPass(w, d, seconds)
+  // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
+  if (free < -EPS) {
+    free = emergencySwap(w, -free)
+    if (free < -EPS)
+      return violation(w, tick, time, undefined, 'host-memory',
+        `the host is ${(-free).toFixed(1)} MiB short even after swapping every page it may swap (reserve, overheads and reservations exceed physical memory)`)
+    for (let v = 0; v < w.vms.length; v++) if (w.status[v] === VmStatus.running) settle(w, v, residentOf(w.vm, w.compressedStoreRatio, v))
+  }
+  w.free = Math.max(0, free)
+  w.state = Math.max(0, HOST_STATES.indexOf(d.state))
+  return { admittedNow: t.admittedNow, refusedNow: t.refusedNow, swapOut: t.swapOut }
+}
+
+/** Steps 1 and 2, one VM at a time, after checking the VM's decided values. */
+const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: number): RuleViolation | undefined => {
   const { vm, vms, params, host, status, demandNow, poweredOn, cache, zero, prevDemand } = w
-  const { windows, reservation, intraVm, imageShare, image, perImage } = w.settings
-  const { want, wsShare, guest } = w.scratch
+  const { windows, image, perImage } = w.settings
+  const { want, guest } = w.scratch
   const { configured, demand, touched, visible, assigned, ballooned, overhead, shared, compressed, swapped, swapOut } = vm
-  const { guestPaging, blocked, resident, slowdown } = vm
-  const slow = params.slowdown
   const { admit: dAdmit, visible: dVisible, balloon: dBalloon, compress: dCompress, swap: dSwap, cap: dCap } = d
   const n = vms.length
   const overcommit = w.traits.overcommit
-  const ratio = d.compressedStoreRatio
-  w.compressedStoreRatio = ratio
-  let admittedNow = 0
-  let refusedNow = 0
+  w.compressedStoreRatio = d.compressedStoreRatio
   const hotAddStep = params.hotAddMiBPerSecond * seconds
   const bStep = params.balloonMiBPerSecond * seconds
   const fills = cacheFills(params.touched, seconds)
-  const scope = d.sharing.scope
-  const sharing = overcommit || scope !== 'none'
-  const interVm = scope === 'interVm'
+  const interVm = d.sharing.scope === 'interVm'
   if (interVm) perImage.fill(0)
+  let admittedNow = 0
+  let refusedNow = 0
   let touchedTotal = 0
   let growthWanted = 0
-
-  // Pass 1.
   for (let v = 0; v < n; v++) {
     const dv = dVisible[v]
     const db = dBalloon[v]
@@ -345,9 +397,9 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
       } else {
         status[v] = VmStatus.refused
         refusedNow++
+        continue
       }
-    }
-    if (status[v] !== VmStatus.running) continue
+    } else if (st !== VmStatus.running) continue
 
     // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
     const dem = demandNow[v]
@@ -385,116 +437,159 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
     touchedTotal += touched[v]
     if (interVm) perImage[image[v]]++
   }
+  const t = w.tally
+  t.admittedNow = admittedNow
+  t.refusedNow = refusedNow
+  t.growthWanted = growthWanted
+  t.touchedTotal = touchedTotal
+  return undefined
+}
 
-  // Pass 2 (hosts that share or page).
-  // 3. Page sharing: potential from the content model (DOMAIN.md 4 and 6): zero pages (within a VM:
-  //    always, salted or not), pages duplicated inside the VM, and pages identical across running
-  //    VMs of the same image (only when not salted). Large pages hide everything until the policy
-  //    breaks them. Sharing reaches its potential at the scan rate (host-wide MiB/s spread over VMs
-  //    by size); a page that stops being identical is copied at once.
-  //    A host that does not overcommit backs what it assigns: it neither shares nor pages (and its
-  //    policies cannot ask it to), so this pass is skipped.
-  // 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
-  const activeSharing = scope !== 'none'
+/**
+ * 3. Page sharing: potential from the content model (DOMAIN.md 4 and 6): zero pages (within a VM:
+ *    always, salted or not), pages duplicated inside the VM, and pages identical across running VMs
+ *    of the same image (only when not salted). Large pages hide everything until the policy breaks
+ *    them. Sharing reaches its potential at the scan rate (host-wide MiB/s spread over VMs by size);
+ *    a page that stops being identical is copied at once.
+ * 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
+ * A host that does not overcommit backs what it assigns: it neither pages nor (unless its policy
+ * shares) shares, and this pass is skipped.
+ */
+const sharePagePass = (w: World, d: Decision, seconds: number): void => {
+  const { vm, params, status, zero } = w
+  const { intraVm, imageShare, image, perImage } = w.settings
+  const { touched, shared, compressed, swapped, swapOut, overhead } = vm
+  const { compress: dCompress, swap: dSwap } = d
+  const n = w.vms.length
+  const overcommit = w.traits.overcommit
+  const ratio = w.compressedStoreRatio
+  const scope = d.sharing.scope
+  const active = scope !== 'none'
+  const interVm = scope === 'interVm'
   // Large pages unbroken: nothing new is shared, but pages already shared stay shared until written
   // (a host does not re-form large pages from shared small ones at once).
-  const grow = activeSharing && d.sharing.breakLargePages
+  const grow = active && d.sharing.breakLargePages
   const scanned = d.sharing.scanMiBPerSecond * seconds
+  const t = w.tally
+  const touchedTotal = t.touchedTotal
   let outBudget = params.swapOutMiBPerSecond * seconds
   let inBudget = params.swapInMiBPerSecond * seconds
   let compressBudget = params.compressMiBPerSecond * seconds
   let swapOutTotal = 0
   let residentTotal = 0
   let overheadTotal = 0
-  if (sharing) {
-    for (let v = 0; v < n; v++) {
-      if (status[v] !== VmStatus.running) continue
-      // 3.
-      const T = touched[v]
-      let potential = 0
-      if (activeSharing && T > 0) {
-        const zr = Math.min(zero[v], T)
-        const nonZero = T - zr
-        const copies = interVm ? perImage[image[v]] : 1
-        const cross = copies > 1 ? (imageShare[v] * (copies - 1)) / copies : 0
-        potential = Math.min(T, zr + nonZero * Math.min(1, intraVm[v] + cross))
-      }
-      const private_ = T - compressed[v] - swapped[v]
-      potential = Math.min(potential, Math.max(0, private_))
-      const cur = shared[v]
-      if (potential <= cur) shared[v] = potential
-      else if (grow) {
-        // This VM's share of the host's scan, in MiB of its memory looked at this tick.
-        const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
-        shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
-      }
-      if (!overcommit) continue
-      // 4. Pages the host may page: touched, not shared, not already paged.
-      const cTarget = Math.min(dCompress[v], touched[v])
-      if (cTarget > compressed[v]) {
-        const pageable = Math.max(0, touched[v] - shared[v] - compressed[v] - swapped[v])
-        const x = Math.min(cTarget - compressed[v], compressBudget, pageable)
-        compressed[v] += x
-        compressBudget -= x
-      } else compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
-      const sTarget = Math.min(dSwap[v], touched[v])
-      if (sTarget > swapped[v]) {
-        const pageable = Math.max(0, touched[v] - shared[v] - compressed[v] - swapped[v])
-        const x = Math.min(sTarget - swapped[v], outBudget, pageable)
-        swapped[v] += x
-        swapOut[v] = x
-        outBudget -= x
-        swapOutTotal += x
-      } else {
-        const x = Math.min(swapped[v] - sTarget, inBudget)
-        swapped[v] -= x
-        inBudget -= x
-      }
-      // For step 5: host memory held now.
-      residentTotal += residentOf(w, v)
-      overheadTotal += overhead[v]
+  for (let v = 0; v < n; v++) {
+    if (status[v] !== VmStatus.running) continue
+    // 3.
+    const T = touched[v]
+    let potential = 0
+    if (active && T > 0) {
+      const zr = Math.min(zero[v], T)
+      const nonZero = T - zr
+      const copies = interVm ? perImage[image[v]] : 1
+      const cross = copies > 1 ? (imageShare[v] * (copies - 1)) / copies : 0
+      potential = Math.min(T, zr + nonZero * Math.min(1, intraVm[v] + cross))
+    }
+    const private_ = T - compressed[v] - swapped[v]
+    potential = Math.min(potential, Math.max(0, private_))
+    const cur = shared[v]
+    if (potential <= cur) shared[v] = potential
+    else if (grow) {
+      // This VM's share of the host's scan, in MiB of its memory looked at this tick.
+      const look = touchedTotal > 0 ? (scanned * T) / touchedTotal : 0
+      shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
+    }
+    if (!overcommit) continue
+    // 4. Pages the host may page: touched, not shared, not already paged.
+    const cTarget = Math.min(dCompress[v], T)
+    if (cTarget > compressed[v]) {
+      const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
+      const x = Math.min(cTarget - compressed[v], compressBudget, pageable)
+      compressed[v] += x
+      compressBudget -= x
+    } else compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
+    const sTarget = Math.min(dSwap[v], T)
+    if (sTarget > swapped[v]) {
+      const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
+      const x = Math.min(sTarget - swapped[v], outBudget, pageable)
+      swapped[v] += x
+      swapOut[v] = x
+      outBudget -= x
+      swapOutTotal += x
+    } else {
+      const x = Math.min(swapped[v] - sTarget, inBudget)
+      swapped[v] -= x
+      inBudget -= x
+    }
+    // For step 5: host memory held now.
+    residentTotal += residentOf(vm, ratio, v)
+    overheadTotal += overhead[v]
+  }
+  t.swapOut = swapOutTotal
+  t.swapInLeft = inBudget
+  t.residentTotal = residentTotal
+  t.overheadTotal = overheadTotal
+}
+
+/**
+ * 5. on a host that does not overcommit: it backs what it assigns (resident = touched). Its policy
+ * promised the assigned memory fits: checked, naming the first VM, in fleet order, at which the
+ * running sum passes the host. Then 8. and the host's free memory.
+ */
+const assignPass = (w: World, d: Decision, tick: number, time: number): RuleViolation | TickOutcome => {
+  const { vm, host, status } = w
+  const { want } = w.scratch
+  const { configured, demand, touched, assigned, overhead, guestPaging, blocked, resident, slowdown } = vm
+  const slow = w.params.slowdown
+  const sharing = d.sharing.scope !== 'none'
+  const n = w.vms.length
+  let used = host.reserveMiB // resident + overhead, for conservation
+  let assignedTotal = host.reserveMiB
+  let first = -1
+  for (let v = 0; v < n; v++) {
+    if (status[v] !== VmStatus.running) continue
+    assignedTotal += assigned[v] + overhead[v]
+    if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
+    const T = (touched[v] += want[v])
+    used += T + overhead[v]
+    if (sharing) settle(w, v, residentOf(vm, w.compressedStoreRatio, v))
+    else {
+      // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
+      const dem = demand[v]
+      const usable = Math.min(assigned[v], configured[v])
+      const gp = (guestPaging[v] = Math.max(0, dem - usable))
+      const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
+      resident[v] = T
+      // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
+      slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
     }
   }
-
-  // 5. Grant guests' new pages from free host memory. Non-overcommitting policies promised the
-  //    assigned memory fits (checked here, naming the first VM, in fleet order, at which the
-  //    running sum passes the host); an overcommitting host blocks what it cannot back.
-  let used = host.reserveMiB // resident + overhead, for conservation (step 7)
-  if (!overcommit) {
-    // Pass 3: what a non-overcommitting host backs is what it assigns (resident = touched).
-    let assignedTotal = host.reserveMiB
-    let first = -1
-    for (let v = 0; v < n; v++) {
-      if (status[v] !== VmStatus.running) continue
-      assignedTotal += assigned[v] + overhead[v]
-      if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
-      const T = (touched[v] += want[v])
-      used += T + overhead[v]
-      if (sharing) settle(w, v)
-      else {
-        // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
-        const dem = demand[v]
-        const usable = Math.min(assigned[v], configured[v])
-        const gp = (guestPaging[v] = Math.max(0, dem - usable))
-        const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
-        resident[v] = T
-        // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
-        slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
-      }
-    }
-    if (first >= 0) {
-      return violation(w, tick, time, first, 'host-memory',
-        `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${assigned[first].toFixed(1)} MiB assigned)`)
-    }
-    const free = host.physicalMiB - used
-    if (free < -EPS) return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
-    w.free = Math.max(0, free)
-    w.state = Math.max(0, HOST_STATES.indexOf(d.state))
-    return { admittedNow, refusedNow, swapOut: swapOutTotal }
+  if (first >= 0) {
+    return violation(w, tick, time, first, 'host-memory',
+      `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${assigned[first].toFixed(1)} MiB assigned)`)
   }
+  const free = host.physicalMiB - used
+  if (free < -EPS) return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
+  w.free = Math.max(0, free)
+  w.state = Math.max(0, HOST_STATES.indexOf(d.state))
+  const t = w.tally
+  return { admittedNow: t.admittedNow, refusedNow: t.refusedNow, swapOut: 0 }
+}
 
-  // Pass 3 (an overcommitting host): step 5, and what step 5b needs.
-  const room = host.physicalMiB - host.reserveMiB - overheadTotal - residentTotal
+/**
+ * 5. on an overcommitting host: grant guests' new pages from free host memory, blocking what it
+ * cannot back; then the sums step 5b needs (memory used, working set compressed or swapped).
+ */
+const grantPass = (w: World, d: Decision): void => {
+  const { vm, host, status, zero, cache } = w
+  const { reservation } = w.settings
+  const { want, wsShare } = w.scratch
+  const { demand, touched, compressed, swapped, overhead } = vm
+  const ratio = w.compressedStoreRatio
+  const n = w.vms.length
+  const t = w.tally
+  const room = host.physicalMiB - host.reserveMiB - t.overheadTotal - t.residentTotal
+  const growthWanted = t.growthWanted
   const block = d.block
   const grantShare = block ? 0 : growthWanted <= room ? 1 : Math.max(0, room) / growthWanted
   const blockAboveReservation = block && w.traits.reservations
@@ -520,7 +615,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
         cache[v] -= cc
       }
     }
-    usedNow += residentOf(w, v) + overhead[v]
+    usedNow += residentOf(vm, ratio, v) + overhead[v]
     const T = touched[v]
     if (T > 0) {
       const ws = (wsShare[v] = Math.min(demand[v], T) / T)
@@ -528,27 +623,46 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
       wantComp += compressed[v] * ws
     }
   }
+  t.usedNow = usedNow
+  t.wantSwap = wantSwap
+  t.wantComp = wantComp
+}
 
-  // Pass 4.
-  // 5b. Guests touch their working set: pages of it that are compressed or in host swap are faulted
-  //     back in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound
-  //     and fast). This is the hypervisor's doing, not the policy's: a policy that wants them out
-  //     again must say so.
-  const faultRoom = host.physicalMiB - usedNow
+/**
+ * 5b. Guests touch their working set: pages of it that are compressed or in host swap are faulted
+ *     back in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound and
+ *     fast). This is the hypervisor's doing, not the policy's: a policy that wants them out again
+ *     must say so.
+ * 6.  Limits (ESX): resident above the cap goes straight to swap.
+ * 7.  The sum of what the host holds (returned: reserve + resident + overhead), and 8.
+ */
+const faultInPass = (w: World, d: Decision, seconds: number): number => {
+  const { vm, host, status } = w
+  const { wsShare } = w.scratch
+  const { compressed, swapped, swapOut, overhead } = vm
+  const dCap = d.cap
+  const ratio = w.compressedStoreRatio
+  const n = w.vms.length
+  const t = w.tally
+  const { wantSwap, wantComp } = t
+  const room = host.physicalMiB - t.usedNow
   // Memory a page needs once back: a whole page; a compressed page frees its slot as it returns.
-  const faultNeed = wantSwap + wantComp * (1 - ratio)
-  const faulting = faultRoom > 0 && faultNeed > 0
-  const share = faulting ? Math.min(1, faultRoom / faultNeed) : 0
-  const swapShare = Math.min(share, wantSwap > 0 ? inBudget / wantSwap : 1)
-  const compShare = Math.min(share, wantComp > 0 ? (params.compressMiBPerSecond * seconds) / wantComp : 1)
+  const need = wantSwap + wantComp * (1 - ratio)
+  const faulting = room > 0 && need > 0
+  const share = faulting ? Math.min(1, room / need) : 0
+  const swapShare = Math.min(share, wantSwap > 0 ? t.swapInLeft / wantSwap : 1)
+  const compShare = Math.min(share, wantComp > 0 ? (w.params.compressMiBPerSecond * seconds) / wantComp : 1)
+  let swapOutTotal = t.swapOut
+  let used = host.reserveMiB
   for (let v = 0; v < n; v++) {
     if (status[v] !== VmStatus.running) continue
     const ws = wsShare[v]
+    let resident = residentOf(vm, ratio, v) // recomputed below only when its terms change
     if (faulting && ws > 0) {
       let back = swapped[v] * ws * swapShare
       let unpack = compressed[v] * ws * compShare
       // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
-      const capRoom = Math.max(0, dCap[v] - residentOf(w, v))
+      const capRoom = Math.max(0, dCap[v] - resident)
       const grows = back + unpack * (1 - ratio)
       if (grows > capRoom) {
         const f = grows > 0 ? capRoom / grows : 0
@@ -557,31 +671,22 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
       }
       swapped[v] -= back
       compressed[v] -= unpack
+      resident = residentOf(vm, ratio, v)
     }
-    // 6. Limits (ESX): resident above the cap goes straight to swap.
-    const over = residentOf(w, v) - dCap[v]
+    // 6.
+    const over = resident - dCap[v]
     if (over > EPS) {
       swapped[v] += over
       swapOut[v] += over
       swapOutTotal += over
+      resident = residentOf(vm, ratio, v)
     }
-    // 7. (sum) and 8.
-    used += residentOf(w, v) + overhead[v]
-    settle(w, v)
+    // 7. (the sum) and 8.
+    used += resident + overhead[v]
+    settle(w, v, resident)
   }
-
-  // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
-  let free = host.physicalMiB - used
-  if (free < -EPS) {
-    free = emergencySwap(w, -free)
-    if (free < -EPS)
-      return violation(w, tick, time, undefined, 'host-memory',
-        `the host is ${(-free).toFixed(1)} MiB short even after swapping every page it may swap (reserve, overheads and reservations exceed physical memory)`)
-    for (let v = 0; v < n; v++) if (status[v] === VmStatus.running) settle(w, v)
-  }
-  w.free = Math.max(0, free)
-  w.state = Math.max(0, HOST_STATES.indexOf(d.state))
-  return { admittedNow, refusedNow, swapOut: swapOutTotal }
+  t.swapOut = swapOutTotal
+  return used
 }
 
 export interface TickOutcome {
@@ -591,13 +696,12 @@ export interface TickOutcome {
 }
 
 /** Host memory backing a VM: private touched pages plus its compressed store. */
-const residentOf = (w: World, v: number): number => {
-  const { vm } = w
-  return Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * w.compressedStoreRatio
-}
+const residentOf = (vm: VmColumns, ratio: number, v: number): number =>
+  Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * ratio
 
-/** 8. What a running VM's guest could not have: guest paging, blind host-paging hits, blocked allocation. */
-const settle = (w: World, v: number): void => {
+/** 8. What a running VM's guest could not have: guest paging, blind host-paging hits, blocked
+ *  allocation; `resident` is residentOf the VM now (the caller has it). */
+const settle = (w: World, v: number, resident: number): void => {
   const { vm } = w
   const demand = vm.demand[v]
   const usable = Math.min(vm.assigned[v], vm.configured[v])
@@ -608,7 +712,8 @@ const settle = (w: World, v: number): void => {
   const hostSwapHit = (vm.hostSwapHit[v] = vm.swapped[v] * wsShare)
   const compressedHit = (vm.compressedHit[v] = vm.compressed[v] * wsShare)
   vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
-  vm.resident[v] = residentOf(w, v)
+  vm.resident[v] = resident
+  // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
   vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 ? 1 : slowdownOf(w.params.slowdown, demand, guestPaging, compressedHit, hostSwapHit, blocked)
 }
 

@@ -149,8 +149,17 @@ export const runArb = (exact: boolean): fc.Arbitrary<RandomRun> => {
 // ---------------------------------------------------------------------------------------------
 // Comparing with a relative tolerance
 
+/**
+ * Below this, two figures compared with a tolerance are the same: a sum whose terms cancel (idle =
+ * resident - working set) keeps the rounding of its largest terms (sizes up to 16 GiB: ~1e-12 MiB
+ * each), not a relative precision of its own (a whole run's 1e-24 against a split run's 0 failed).
+ */
+const ABSOLUTE_FLOOR = 1e-9
+
 export const close = (a: number, b: number, rel = 1e-9): boolean =>
-  a === b || Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) || (Number.isNaN(a) && Number.isNaN(b))
+  a === b ||
+  Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + (rel > 0 ? ABSOLUTE_FLOOR : 0) ||
+  (Number.isNaN(a) && Number.isNaN(b))
 
 /** Deep comparison: same structure and strings, numbers within `rel`. Returns the first difference path. */
 export const diff = (a: unknown, b: unknown, rel = 1e-9, path = '$'): string | undefined => {

@@ -88,7 +88,8 @@ export type SharingScope = 'none' | 'intraVm' | 'interVm'
 
 /**
  * What a policy wants this tick. Per-VM targets are columns of length vmCount. The world moves each
- * quantity toward its target at its physical rate (engine/world.ts WorldParams).
+ * quantity toward its target at its physical rate (engine/world.ts WorldParams). It applies, and
+ * checks against the rules, the values of VMs starting or running; other VMs' values are ignored.
  */
 export interface Decision {
   /** For VMs powered on but not running: 1 to admit, 0 to refuse. Ignored for others. */

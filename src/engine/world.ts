@@ -357,16 +357,6 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   let touchedTotal = 0
   let growthWanted = 0
   for (let v = 0; v < n; v++) {
-    const dv = dVisible[v]
-    const db = dBalloon[v]
-    const dc = dCompress[v]
-    const ds = dSwap[v]
-    // Sizes must be finite and >= 0 (a sum of non-negatives is finite only if each is); the slow
-    // path names the rule.
-    if (!(dv >= 0 && db >= 0 && dc >= 0 && ds >= 0 && dv + db + dc + ds < Infinity && dCap[v] >= 0) || (!overcommit && ds + dc > 0)) {
-      const breach = vmValueViolation(w, d, tick, time, v)
-      if (breach) return breach
-    }
     if (overcommit) swapOut[v] = 0
 
     // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
@@ -377,6 +367,17 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
         status[v] = VmStatus.off
       }
       continue
+    }
+    if (st === VmStatus.refused) continue // until it powers off: nothing of the decision applies
+    // The values the world applies (a VM starting or running) must be sizes, finite and >= 0 (a
+    // sum of non-negatives is finite only if each is); the slow path names the rule.
+    const dv = dVisible[v]
+    const db = dBalloon[v]
+    const dc = dCompress[v]
+    const ds = dSwap[v]
+    if (!(dv >= 0 && db >= 0 && dc >= 0 && ds >= 0 && dv + db + dc + ds < Infinity && dCap[v] >= 0) || (!overcommit && ds + dc > 0)) {
+      const breach = vmValueViolation(w, d, tick, time, v)
+      if (breach) return breach
     }
     if (st === VmStatus.off) {
       if (dAdmit[v] === 1) {
@@ -399,7 +400,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
         refusedNow++
         continue
       }
-    } else if (st !== VmStatus.running) continue
+    }
 
     // 2. Guest-visible size, balloon, and the guest's own use of memory (desired touched).
     const dem = demandNow[v]

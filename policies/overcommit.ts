@@ -57,8 +57,8 @@ import {
   type Hysteresis,
   type StatesKind,
 } from './internal/esx-states.js'
-import { activeFraction, tickWeight, updateActive } from './internal/esx-active.js'
-import { idleTaxGrant, idleTaxReclaim, splitPageOut, type GrantClient, type TaxClient } from './internal/esx-tax.js'
+import { tickWeight, updateActiveColumns } from './internal/esx-active.js'
+import { addGrantClient, addReclaimClient, fillAt, finishFill, grantDraft, reclaimDraft, splitPageOut, waterLevel } from './internal/esx-tax.js'
 
 export interface OvercommitParams {
   /** Idle memory tax rate tau, 0 <= tau < 1. Documented: ESX default 75% (Mem.IdleTax; Waldspurger 2002). */
@@ -154,6 +154,10 @@ export interface OvercommitState {
   readonly prevTouched: Float64Array
   /** Touched growth expected this tick (MiB), from the last ticks. */
   readonly growth: number
+  /** The last water levels (c / S) of reclaim and give-back (NaN: none yet): where the next search
+   *  starts (a hint for speed only: the levels found do not depend on it). */
+  readonly reclaimLevel: number
+  readonly grantLevel: number
 }
 
 const init = (context: PolicyContext, params: OvercommitParams): OvercommitState => {
@@ -170,6 +174,8 @@ const init = (context: PolicyContext, params: OvercommitParams): OvercommitState
     seen: new Uint8Array(n),
     prevTouched: new Float64Array(n).fill(NaN),
     growth: 0,
+    reclaimLevel: NaN,
+    grantLevel: NaN,
   }
 }
 
@@ -181,24 +187,24 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const { context: ctx, params: p, thresholds: th, hysteresis: h } = s
   const { vms, host } = ctx
   const n = obs.vmCount
-  const live = new Uint8Array(n) // running last tick and still powered on: holds memory this tick
-  for (let v = 0; v < n; v++) live[v] = obs.status[v] === VmStatus.running && obs.poweredOn[v] === 1 ? 1 : 0
+  const { status, poweredOn, configured, touched, shared } = obs
+  // Fresh columns for the new state and the decision, and this step's scratch columns: views of one
+  // buffer (this runs every control step; an allocation per column, or an object per VM, is slow).
+  const buffer = new ArrayBuffer(10 * 8 * n + 4 * n)
+  const f64 = (i: number): Float64Array => new Float64Array(buffer, i * 8 * n, n)
+  const u8 = (i: number): Uint8Array => new Uint8Array(buffer, 10 * 8 * n + i * n, n)
+  const [slow, fast, prevTouched, visible, balloon, compress, swap, cap, active, bCap] = [f64(0), f64(1), f64(2), f64(3), f64(4), f64(5), f64(6), f64(7), f64(8), f64(9)]
+  // running: running last tick; live: and still powered on (holds memory this tick).
+  const [seen, admit, running, live] = [u8(0), u8(1), u8(2), u8(3)]
+  for (let v = 0; v < n; v++) {
+    running[v] = status[v] === VmStatus.running ? 1 : 0
+    live[v] = running[v] === 1 && poweredOn[v] === 1 ? 1 : 0
+  }
 
-  // 1. Active memory from the world's page samples.
-  const slow = new Float64Array(n)
-  const fast = new Float64Array(n)
-  const seen = new Uint8Array(n)
-  const active = new Float64Array(n)
+  // 1. Active memory from the world's page samples (not running: estimate forgotten).
   const aSlow = tickWeight(obs.stepSeconds, p.activeSlowSeconds)
   const aFast = tickWeight(obs.stepSeconds, p.activeFastSeconds)
-  for (let v = 0; v < n; v++) {
-    if (obs.status[v] !== VmStatus.running) continue // not running: estimate forgotten
-    const a = updateActive({ slow: s.slow[v], fast: s.fast[v], seen: s.seen[v] === 1 }, obs.sampledPages[v], obs.accessedPages[v], aSlow, aFast)
-    slow[v] = a.slow
-    fast[v] = a.fast
-    seen[v] = a.seen ? 1 : 0
-    active[v] = activeFraction(a)
-  }
+  updateActiveColumns(s, obs.sampledPages, obs.accessedPages, running, aSlow, aFast, { slow, fast, seen }, active)
 
   // 2. Free-memory state and large pages.
   const free = obs.host.freeMiB
@@ -207,37 +213,40 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   let touchedTotal = 0
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue
-    sharedTotal += obs.shared[v]
-    touchedTotal += obs.touched[v]
+    sharedTotal += shared[v]
+    touchedTotal += touched[v]
   }
   // Touched growth over the last tick, of VMs that were running both ticks.
   // When the host could not grant all growth last tick (it blocked, or free memory ran out), what was
   // seen understates what guests wanted: keep the larger of that and the previous estimate.
-  const prevTouched = new Float64Array(n).fill(NaN)
+  const lastTouched = s.prevTouched
   let seenGrowth = 0
   for (let v = 0; v < n; v++) {
-    if (obs.status[v] !== VmStatus.running) continue
-    prevTouched[v] = obs.touched[v]
-    if (live[v] && Number.isFinite(s.prevTouched[v])) seenGrowth += Math.max(0, obs.touched[v] - s.prevTouched[v])
+    if (!running[v]) {
+      prevTouched[v] = NaN
+      continue
+    }
+    const T = touched[v]
+    prevTouched[v] = T
+    if (live[v] && Number.isFinite(lastTouched[v])) seenGrowth += Math.max(0, T - lastTouched[v])
   }
   const starved = s.freeState === 'low' || free <= EPS
   const growth = starved ? Math.max(seenGrowth, s.growth) : seenGrowth
   const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, sharedTotal, h)
 
   // 3. Admission control: reservations (+ overhead) must fit in unreserved host memory.
-  const admit = new Uint8Array(n)
   const capacity = host.physicalMiB - host.reserveMiB
   let reserved = 0
   let allocated = 0
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue
     reserved += vms[v].reservationMiB + host.vmOverheadMiB
-    allocated += obs.configured[v] + host.vmOverheadMiB
+    allocated += configured[v] + host.vmOverheadMiB
   }
   for (let v = 0; v < n; v++) {
-    if (obs.poweredOn[v] !== 1 || obs.status[v] !== VmStatus.off) continue
+    if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
     const need = vms[v].reservationMiB + host.vmOverheadMiB
-    const size = obs.configured[v] + host.vmOverheadMiB
+    const size = configured[v] + host.vmOverheadMiB
     const fitsReservation = reserved + need <= capacity + EPS
     const fitsAllocation = p.maxOverAllocation === null || allocated + size <= p.maxOverAllocation * capacity + EPS
     if (fitsReservation && fitsAllocation) {
@@ -248,62 +257,58 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   }
 
   // 4. Targets start from what the world holds now (reclaim already done is kept).
-  const visible = new Float64Array(n)
-  const balloon = new Float64Array(n)
-  const compress = new Float64Array(n)
-  const swap = new Float64Array(n)
-  const cap = new Float64Array(n)
-  const bCap = new Float64Array(n)
+  const { ballooned, compressed, swapped } = obs
   for (let v = 0; v < n; v++) {
-    visible[v] = obs.configured[v]
+    visible[v] = configured[v]
     cap[v] = vms[v].limitMiB
     if (!live[v]) continue
-    bCap[v] = balloonCapOf(obs.configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
-    balloon[v] = Math.min(obs.ballooned[v], bCap[v])
-    compress[v] = obs.compressed[v]
-    swap[v] = obs.swapped[v]
+    bCap[v] = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
+    balloon[v] = Math.min(ballooned[v], bCap[v])
+    compress[v] = compressed[v]
+    swap[v] = swapped[v]
   }
 
   // 5. Reclaim or give back, by state.
   const tax = p.idleTax
-  const heldOf = (v: number): number => Math.max(0, obs.touched[v] - obs.compressed[v] - obs.swapped[v])
-  const activeOf = (v: number): number => Math.min(heldOf(v), active[v] * obs.touched[v])
   // Goal: free memory back where the host leaves the soft state (the first state that balloons or
   // swaps), plus the touched growth of the last tick, expected again in this one (a tick is minutes
   // long; ESX re-evaluates every few seconds and so keeps up with growth it sees).
   const need = exitLevel(th, 'soft', h) - free + growth
+  let reclaimLevel = s.reclaimLevel
+  let grantLevel = s.grantLevel
   if (freeState === 'soft') {
     if (need > 0) {
       // Balloon: the guest gives up touched pages; the balloon first fills the guest's untouched room.
-      const clients: TaxClient[] = []
+      // A VM that is not live is a client with nothing.
+      const d = reclaimDraft(n, tax)
       for (let v = 0; v < n; v++) {
-        if (!live[v]) {
-          clients.push({ shares: 0, pages: 0, active: 0, floor: 0 })
-          continue
-        }
-        const T = obs.touched[v]
-        const P = heldOf(v)
-        const canTake = Math.max(0, bCap[v] - (obs.configured[v] - T))
-        clients.push({ shares: vms[v].shares, pages: P, active: activeOf(v), floor: Math.max(P - canTake, Math.min(vms[v].reservationMiB, P)) })
+        if (!live[v]) continue
+        const T = touched[v]
+        const P = Math.max(0, T - compressed[v] - swapped[v])
+        const canTake = Math.max(0, bCap[v] - (configured[v] - T))
+        addReclaimClient(d, v, vms[v].shares, P, Math.min(P, active[v] * T), Math.max(P - canTake, Math.min(vms[v].reservationMiB, P)))
       }
-      const r = idleTaxReclaim(clients, need, tax)
+      const fill = finishFill(d)
+      const y = waterLevel(fill, need, reclaimLevel)
+      const r = fillAt(fill, need, y)
+      if (!Number.isNaN(y)) reclaimLevel = y
       for (let v = 0; v < n; v++) {
         if (!live[v] || !(r[v] > 0)) continue
-        balloon[v] = Math.min(bCap[v], Math.max(balloon[v], obs.configured[v] - obs.touched[v] + r[v]))
+        balloon[v] = Math.min(bCap[v], Math.max(balloon[v], configured[v] - touched[v] + r[v]))
       }
     }
   } else if (freeState === 'hard' || freeState === 'low') {
-    if (need > 0) pageOut(s, obs, live, need, heldOf, activeOf, compress, swap)
+    if (need > 0) reclaimLevel = pageOut(s, obs, live, need, active, compress, swap)
   } else if (need < 0) {
     // high or clear: free memory above the set point (less the growth expected) goes back.
-    giveBack(obs, live, vms, -need, tax, active, compress, swap, balloon)
+    grantLevel = giveBack(obs, live, vms, -need, tax, grantLevel, active, compress, swap, balloon)
   }
 
   // 6. Limits: ESX keeps a VM within its limit by ballooning it, whatever the host's state, so the
   //    guest gives up free and cache pages before the host swaps what is left above the limit (cap).
   for (let v = 0; v < n; v++) {
-    if (!live[v] || vms[v].limitMiB >= obs.configured[v]) continue
-    balloon[v] = Math.max(balloon[v], Math.min(bCap[v], obs.configured[v] - vms[v].limitMiB))
+    if (!live[v] || vms[v].limitMiB >= configured[v]) continue
+    balloon[v] = Math.max(balloon[v], Math.min(bCap[v], configured[v] - vms[v].limitMiB))
   }
 
   const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE
@@ -319,7 +324,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     block: freeState === 'low',
     state: freeState,
   }
-  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen, prevTouched, growth }, decision]
+  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen, prevTouched, growth, reclaimLevel, grantLevel }, decision]
 }
 
 /**
@@ -327,38 +332,32 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
  * compressible share of them while the VM's compression cache has room, swap the rest. Freed host
  * memory is chosen - (store ratio x compressed), so the amount chosen is adjusted until the memory
  * freed matches the need (three passes are plenty: freed is piecewise linear in the amount).
+ * Returns the last water level found (else the last step's).
  */
-const pageOut = (
-  s: OvercommitState,
-  obs: Observation,
-  live: Uint8Array,
-  need: number,
-  heldOf: (v: number) => number,
-  activeOf: (v: number) => number,
-  compress: Float64Array,
-  swap: Float64Array,
-): void => {
+const pageOut = (s: OvercommitState, obs: Observation, live: Uint8Array, need: number, active: Float64Array, compress: Float64Array, swap: Float64Array): number => {
   const { params: p, context: ctx } = s
   const n = obs.vmCount
-  const clients: TaxClient[] = []
+  const { configured, touched, shared, compressed, swapped } = obs
+  const d = reclaimDraft(n, p.idleTax)
   const room = new Float64Array(n)
   for (let v = 0; v < n; v++) {
-    if (!live[v]) {
-      clients.push({ shares: 0, pages: 0, active: 0, floor: 0 })
-      continue
-    }
-    const T = obs.touched[v]
-    const P = heldOf(v)
-    const pageable = Math.max(0, T - obs.shared[v] - obs.compressed[v] - obs.swapped[v])
+    if (!live[v]) continue
+    const T = touched[v]
+    const P = Math.max(0, T - compressed[v] - swapped[v])
+    const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
     const canTake = Math.max(0, Math.min(pageable, P - Math.min(ctx.vms[v].reservationMiB, T)))
-    clients.push({ shares: ctx.vms[v].shares, pages: P, active: activeOf(v), floor: P - canTake })
-    room[v] = p.compression ? Math.max(0, (p.compressionCacheShare * obs.configured[v]) / COMPRESSED_STORE_RATIO - obs.compressed[v]) : 0
+    addReclaimClient(d, v, ctx.vms[v].shares, P, Math.min(P, active[v] * T), P - canTake)
+    room[v] = p.compression ? Math.max(0, (p.compressionCacheShare * configured[v]) / COMPRESSED_STORE_RATIO - compressed[v]) : 0
   }
+  const fill = finishFill(d)
   const q = p.compression ? p.compressibleShare : 0
   let amount = need / (1 - COMPRESSED_STORE_RATIO * q)
-  let chosen: Float64Array = new Float64Array(n)
+  let chosen: Float64Array = new Float64Array(0)
+  let level = s.reclaimLevel // each pass's level is near the last one's: a hint for its search
   for (let pass = 0; pass < 3; pass++) {
-    chosen = idleTaxReclaim(clients, amount, p.idleTax)
+    const y = waterLevel(fill, amount, level)
+    chosen = fillAt(fill, amount, y)
+    if (!Number.isNaN(y)) level = y
     let freed = 0
     for (let v = 0; v < n; v++) {
       const [c, w] = splitPageOut(chosen[v], q, room[v])
@@ -373,14 +372,25 @@ const pageOut = (
     compress[v] += c
     swap[v] += w
   }
+  return level
 }
+
+/** Swap VM v may leave for its room: a VM at its limit keeps the swap its limit needs. */
+const swapRoomOf = (obs: Observation, vm: PolicyContext['vms'][number], swap: Float64Array, v: number): number => {
+  // resident <= limit  <=>  swapped >= touched - shared - (1 - ratio) compressed - limit
+  const limitNeeds = Math.max(0, obs.touched[v] - obs.shared[v] - (1 - COMPRESSED_STORE_RATIO) * obs.compressed[v] - vm.limitMiB)
+  return Math.max(0, swap[v] - limitNeeds)
+}
+
+/** Compressed pages VM v may get back for its room: none over its limit. */
+const compRoomOf = (obs: Observation, vm: PolicyContext['vms'][number], compress: Float64Array, v: number): number => (vm.limitMiB >= obs.touched[v] ? compress[v] : 0)
 
 /**
  * Pressure gone (high or clear state): hand back up to `budget` MiB of host memory, to the VMs with
  * the highest rho first (idleTaxGrant). Within a VM, swapped pages come back first (they hurt most),
  * then compressed pages, then the balloon deflates. A VM at its limit keeps the swap its limit needs.
  * Budget accounting: a swapped page or a deflated balloon page may cost a full page of host memory,
- * a decompressed one (1 - store ratio).
+ * a decompressed one (1 - store ratio). Returns the last water level found (else `near`, the last step's).
  */
 const giveBack = (
   obs: Observation,
@@ -388,36 +398,35 @@ const giveBack = (
   vms: PolicyContext['vms'],
   budget: number,
   tax: number,
+  near: number,
   active: Float64Array,
   compress: Float64Array,
   swap: Float64Array,
   balloon: Float64Array,
-): void => {
+): number => {
   const n = obs.vmCount
-  const swapRoom = new Float64Array(n)
-  const compRoom = new Float64Array(n)
-  const clients: GrantClient[] = []
+  const { touched, compressed, swapped } = obs
+  const d = grantDraft(n, tax)
   for (let v = 0; v < n; v++) {
-    if (!live[v]) {
-      clients.push({ shares: 0, pages: 0, active: 0, room: 0 })
-      continue
-    }
-    // resident <= limit  <=>  swapped >= touched - shared - (1 - ratio) compressed - limit
-    const limitNeeds = Math.max(0, obs.touched[v] - obs.shared[v] - (1 - COMPRESSED_STORE_RATIO) * obs.compressed[v] - vms[v].limitMiB)
-    swapRoom[v] = Math.max(0, swap[v] - limitNeeds)
-    compRoom[v] = vms[v].limitMiB >= obs.touched[v] ? compress[v] : 0
-    const held = Math.max(0, obs.touched[v] - obs.compressed[v] - obs.swapped[v])
-    clients.push({ shares: vms[v].shares, pages: held, active: Math.min(held, active[v] * obs.touched[v]), room: swapRoom[v] + compRoom[v] + balloon[v] })
+    if (!live[v]) continue // a client with nothing
+    const held = Math.max(0, touched[v] - compressed[v] - swapped[v])
+    addGrantClient(d, v, vms[v].shares, held, Math.min(held, active[v] * touched[v]), swapRoomOf(obs, vms[v], swap, v) + compRoomOf(obs, vms[v], compress, v) + balloon[v])
   }
+  const fill = finishFill(d)
+  if (!(fill.total > 0)) return near // nothing to give back (the usual case once pressure has long gone)
   // Budget in host MiB -> MiB given: decompression costs less than a page per page. Two passes.
   let amount = budget
-  let give: Float64Array = new Float64Array(n)
+  let give: Float64Array = new Float64Array(0)
+  let level = near // each pass's level is near the last one's: a hint for its search
   for (let pass = 0; pass < 2; pass++) {
-    give = idleTaxGrant(clients, amount, tax)
+    const y = waterLevel(fill, amount, level)
+    give = fillAt(fill, amount, y)
+    if (!Number.isNaN(y)) level = y
     let cost = 0
     for (let v = 0; v < n; v++) {
-      const fromSwap = Math.min(give[v], swapRoom[v])
-      const fromComp = Math.min(give[v] - fromSwap, compRoom[v])
+      if (!(give[v] > 0)) continue // adds 0
+      const fromSwap = Math.min(give[v], swapRoomOf(obs, vms[v], swap, v))
+      const fromComp = Math.min(give[v] - fromSwap, compRoomOf(obs, vms[v], compress, v))
       cost += give[v] - COMPRESSED_STORE_RATIO * fromComp
     }
     if (!(cost > 0) || cost >= budget * (1 - 1e-9)) break
@@ -425,13 +434,14 @@ const giveBack = (
   }
   for (let v = 0; v < n; v++) {
     if (!(give[v] > 0)) continue
-    const fromSwap = Math.min(give[v], swapRoom[v])
-    const fromComp = Math.min(give[v] - fromSwap, compRoom[v])
+    const fromSwap = Math.min(give[v], swapRoomOf(obs, vms[v], swap, v))
+    const fromComp = Math.min(give[v] - fromSwap, compRoomOf(obs, vms[v], compress, v))
     const fromBalloon = Math.min(give[v] - fromSwap - fromComp, balloon[v])
     swap[v] -= fromSwap
     compress[v] -= fromComp
     balloon[v] -= fromBalloon
   }
+  return level
 }
 
 export const overcommitPolicy = definePolicy<OvercommitParams, OvercommitState>({

@@ -10,6 +10,7 @@
  * estimate keeps its character whether the trace has 60-s or 300-s steps. A tick's samples are
  * pooled into one fraction (the world reports the count over the tick's periods).
  */
+import type { Column } from '../../src/engine/policy.js'
 
 /** Per-tick weight of a moving average with time constant `tauSeconds`. */
 export const tickWeight = (stepSeconds: number, tauSeconds: number): number => (tauSeconds > 0 ? 1 - Math.exp(-stepSeconds / tauSeconds) : 1)
@@ -33,3 +34,47 @@ export const updateActive = (a: ActiveAverages, sampled: number, accessed: numbe
 
 /** The active fraction: max(slow, fast); 1 (all active, no tax) before the first sample. */
 export const activeFraction = (a: ActiveAverages): number => (a.seen ? Math.max(a.slow, a.fast) : 1)
+
+/** The averages of every VM as columns (seen: 1 or 0), index = VM. */
+export interface ActiveColumns {
+  readonly slow: Float64Array
+  readonly fast: Float64Array
+  readonly seen: Uint8Array
+}
+
+/**
+ * updateActive and activeFraction for every VM at once, as columns (no object per VM per tick: this
+ * runs for every VM at every control step): a VM with running[v] = 1 is updated from `prev` and its
+ * samples into `next`, and its active fraction written to `fraction`; the others are left as they
+ * are in `next` and `fraction` (zeros when fresh: an estimate forgotten).
+ */
+export const updateActiveColumns = (
+  prev: ActiveColumns,
+  sampled: Column,
+  accessed: Column,
+  running: Uint8Array,
+  alphaSlow: number,
+  alphaFast: number,
+  next: ActiveColumns,
+  fraction: Float64Array,
+): void => {
+  const { slow: prevSlow, fast: prevFast, seen: prevSeen } = prev
+  const { slow: nextSlow, fast: nextFast, seen: nextSeen } = next
+  for (let v = 0; v < running.length; v++) {
+    if (running[v] !== 1) continue
+    let slow = prevSlow[v]
+    let fast = prevFast[v]
+    let seen = prevSeen[v] === 1
+    const n = sampled[v]
+    if (n > 0) {
+      const x = Math.min(1, Math.max(0, accessed[v] / n))
+      slow = seen ? slow + alphaSlow * (x - slow) : x
+      fast = seen ? fast + alphaFast * (x - fast) : x
+      seen = true
+    }
+    nextSlow[v] = slow
+    nextFast[v] = fast
+    nextSeen[v] = seen ? 1 : 0
+    fraction[v] = seen ? Math.max(slow, fast) : 1
+  }
+}

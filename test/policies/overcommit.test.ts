@@ -9,8 +9,23 @@ import { HOST_STATES, VmStatus, type TickAccount } from '../../src/engine/accoun
 import type { VmSettings } from '../../src/spec/settings.js'
 import { overcommitPolicy, type OvercommitParams } from '../../policies/overcommit.js'
 import { exitLevel, freeThresholds, largePagesBroken, minFreeMiB, nextFreeState } from '../../policies/internal/esx-states.js'
-import { idleTaxGrant, idleTaxReclaim, sharesPerPage, splitPageOut } from '../../policies/internal/esx-tax.js'
-import { activeFraction, NO_SAMPLE, tickWeight, updateActive } from '../../policies/internal/esx-active.js'
+import {
+  addGrantClient,
+  addReclaimClient,
+  finishFill,
+  grantDraft,
+  idlePageCost,
+  idleTaxGrant,
+  idleTaxReclaim,
+  reclaimDraft,
+  sharesPerPage,
+  splitPageOut,
+  waterFill,
+  type GrantClient,
+  type TaxClient,
+} from '../../policies/internal/esx-tax.js'
+import { activeFraction, NO_SAMPLE, tickWeight, updateActive, updateActiveColumns } from '../../policies/internal/esx-active.js'
+import { nextFloat, seedRng, type Rng } from '../../src/engine/random.js'
 import { buildTrace, hostOf, settingsOf } from '../support/build.js'
 
 const H = { share: 0.5, minMiB: 32 } // the policy's default hysteresis
@@ -201,6 +216,136 @@ describe('idle memory tax (Waldspurger 2002: rho = S / (P (f + k (1 - f))), k = 
   })
 })
 
+describe('idle memory tax: the level search is exact', () => {
+  // Reference: the level by a binary search over the sorted kinks (the search before it became a
+  // probe of kinks without sorting), then the same interpolation and hand-out of the rest.
+  const pagesAtCost = (y: number, a: number, k: number): number => (y <= a ? y : a + (y - a) / k)
+  const costOf = (p: number, a: number, k: number): number => Math.min(p, a) + k * Math.max(0, p - a)
+  const levelAt = (kinks: number[], f: (y: number) => number, target: number): number => {
+    const ys = Float64Array.from(kinks.filter((y) => Number.isFinite(y) && y >= 0)).sort()
+    if (ys.length === 0) return 0
+    if (f(ys[0]) >= target) return ys[0]
+    let lo = 0
+    let hi = ys.length - 1
+    if (f(ys[hi]) < target) return ys[hi]
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1
+      if (f(ys[mid]) < target) lo = mid
+      else hi = mid
+    }
+    const [f0, f1] = [f(ys[lo]), f(ys[hi])]
+    return f1 > f0 ? ys[lo] + ((target - f0) / (f1 - f0)) * (ys[hi] - ys[lo]) : ys[hi]
+  }
+  const handOut = (out: Float64Array, amount: number, most: (v: number) => number): Float64Array => {
+    let rest = amount - out.reduce((a, b) => a + b, 0)
+    for (let v = 0; v < out.length && rest > 0; v++) {
+      const more = Math.min(rest, most(v) - out[v])
+      if (more > 0 && out[v] > 0) {
+        out[v] += more
+        rest -= more
+      }
+    }
+    return out
+  }
+  const reclaimRef = (cs: ReadonlyArray<TaxClient>, amount: number, tax: number): Float64Array => {
+    const n = cs.length
+    if (!(amount > 0) || n === 0) return new Float64Array(n)
+    const k = idlePageCost(tax)
+    const p = cs.map((c) => Math.max(0, c.pages))
+    const a = cs.map((c, v) => Math.min(Math.max(c.active, 0), p[v]))
+    const fl = cs.map((c, v) => Math.min(Math.max(c.floor, 0), p[v]))
+    let available = 0
+    for (let v = 0; v < n; v++) available += p[v] - fl[v]
+    if (amount >= available) return Float64Array.from(p, (x, v) => x - fl[v])
+    const given = (v: number, y: number): number => p[v] - Math.max(fl[v], Math.min(p[v], pagesAtCost(y * Math.max(0, cs[v].shares), a[v], k)))
+    const taken = (y: number): number => cs.reduce((sum, _, v) => sum + given(v, y), 0)
+    const s = cs.map((c) => Math.max(0, c.shares))
+    const kinks = cs.flatMap((_, v) => (s[v] > 0 ? [costOf(fl[v], a[v], k) / s[v], a[v] / s[v], costOf(p[v], a[v], k) / s[v]] : []))
+    const y = levelAt(kinks, (x) => -taken(x), -amount)
+    return handOut(
+      Float64Array.from(cs, (_, v) => given(v, y)),
+      amount,
+      (v) => p[v] - fl[v],
+    )
+  }
+  const grantRef = (cs: ReadonlyArray<GrantClient>, amount: number, tax: number): Float64Array => {
+    const n = cs.length
+    if (!(amount > 0) || n === 0) return new Float64Array(n)
+    const k = idlePageCost(tax)
+    const p = cs.map((c) => Math.max(0, c.pages))
+    const a = cs.map((c, v) => Math.min(Math.max(c.active, 0), p[v]))
+    const room = cs.map((c) => Math.max(0, c.room))
+    if (amount >= room.reduce((x, r) => x + r, 0)) return Float64Array.from(room)
+    const got = (v: number, y: number): number => Math.min(p[v] + room[v], Math.max(p[v], pagesAtCost(y * Math.max(0, cs[v].shares), a[v], k))) - p[v]
+    const given = (y: number): number => cs.reduce((sum, _, v) => sum + got(v, y), 0)
+    const s = cs.map((c) => Math.max(0, c.shares))
+    const kinks = cs.flatMap((_, v) => (s[v] > 0 && room[v] > 0 ? [costOf(p[v], a[v], k) / s[v], a[v] / s[v], costOf(p[v] + room[v], a[v], k) / s[v]] : []))
+    const y = levelAt(kinks, given, amount)
+    return handOut(
+      Float64Array.from(cs, (_, v) => got(v, y)),
+      amount,
+      (v) => room[v],
+    )
+  }
+
+  // Random fleets: shares from a few values (ties), sizes on a coarse grid (duplicate kinks), some
+  // clients with nothing to move, some values out of range (clipped), amounts from 0 to beyond all.
+  const draw = (rng: Rng, pick: ReadonlyArray<number>): readonly [number, Rng] => {
+    const [u, r] = nextFloat(rng)
+    return [pick[Math.floor(u * pick.length)], r]
+  }
+  const cases = (seed: number, count: number) => {
+    let rng = seedRng(seed)
+    const take = (pick: ReadonlyArray<number>): number => {
+      const [x, r] = draw(rng, pick)
+      rng = r
+      return x
+    }
+    return Array.from({ length: count }, () => {
+      const n = take([0, 1, 2, 5, 20, 60])
+      const clients = Array.from({ length: n }, () => {
+        const pages = take([-5, 0, 64, 512, 1000, 2048, 2048, 4096])
+        return {
+          shares: take([0, 1000, 10240, 10240, 20480, 40960]),
+          pages,
+          active: take([-1, 0, 0.1, 0.5, 0.9, 1, 1.2]) * pages,
+          floor: take([-10, 0, 0, 0.2, 0.5, 1]) * pages,
+          room: take([0, 0, 100, 512, 1000.5]),
+        }
+      })
+      const all = clients.reduce((x, c) => x + Math.max(0, c.pages), 0)
+      return { clients, tax: take([0, 0.5, 0.75, 0.75]), amount: take([0, 0.001, 0.05, 0.3, 0.7, 1.1]) * all, near: take([NaN, 0, 0.01, 0.1, 1]) }
+    })
+  }
+  const same = (a: Float64Array, b: Float64Array): boolean => a.length === b.length && a.every((x, i) => Object.is(x, b[i]))
+
+  it('reclaim: the same, to the bit, as the sorted binary search, whatever the hint', () => {
+    for (const c of cases(11, 400)) {
+      const want = reclaimRef(c.clients, c.amount, c.tax)
+      expect(same(idleTaxReclaim(c.clients, c.amount, c.tax), want)).toBe(true)
+      const d = reclaimDraft(c.clients.length, c.tax)
+      c.clients.forEach((x, v) => addReclaimClient(d, v, x.shares, x.pages, x.active, x.floor))
+      const fill = finishFill(d)
+      // One fill serves several searches (each reorders its kinks): hinted, unhinted, hinted again.
+      expect(same(waterFill(fill, c.amount, c.near), want)).toBe(true)
+      expect(same(waterFill(fill, c.amount), want)).toBe(true)
+      expect(same(waterFill(fill, c.amount, c.near * 3), want)).toBe(true)
+    }
+  })
+
+  it('grant: the same, to the bit, as the sorted binary search, whatever the hint', () => {
+    for (const c of cases(12, 400)) {
+      const want = grantRef(c.clients, c.amount / 8, c.tax)
+      expect(same(idleTaxGrant(c.clients, c.amount / 8, c.tax), want)).toBe(true)
+      const d = grantDraft(c.clients.length, c.tax)
+      c.clients.forEach((x, v) => addGrantClient(d, v, x.shares, x.pages, x.active, x.room))
+      const fill = finishFill(d)
+      expect(same(waterFill(fill, c.amount / 8, c.near), want)).toBe(true)
+      expect(same(waterFill(fill, c.amount / 8), want)).toBe(true)
+    }
+  })
+})
+
 describe('active-memory estimate', () => {
   it('per-tick weights from time constants in seconds', () => {
     // 300-s step: slow (1800 s) 1 - e^(-1/6) = 1 - 0.8464817 = 0.1535183; fast (120 s) 1 - e^(-2.5) = 1 - 0.0820850 = 0.9179150.
@@ -225,6 +370,25 @@ describe('active-memory estimate', () => {
     const s3 = updateActive(s2, 100, 10, aS, aF)
     expect(s3.fast).toBeCloseTo(0.160277, 5)
     expect(activeFraction(s3)).toBeCloseTo(0.2039603, 5)
+  })
+
+  it('the column form agrees with updateActive and activeFraction, VM by VM', () => {
+    const aS = 0.1535183
+    const aF = 0.917915
+    // VMs: never sampled; first sample now; sampled before and now; sampled before, none now; not running.
+    const prev = { slow: Float64Array.from([0, 0, 0.3, 0.4, 0.5]), fast: Float64Array.from([0, 0, 0.6, 0.2, 0.5]), seen: Uint8Array.from([0, 0, 1, 1, 1]) }
+    const sampled = [0, 100, 100, 0, 100]
+    const accessed = [0, 10, 90, 0, 50]
+    const running = Uint8Array.from([1, 1, 1, 1, 0])
+    const next = { slow: new Float64Array(5), fast: new Float64Array(5), seen: new Uint8Array(5) }
+    const fraction = new Float64Array(5)
+    updateActiveColumns(prev, sampled, accessed, running, aS, aF, next, fraction)
+    for (let v = 0; v < 4; v++) {
+      const a = updateActive({ slow: prev.slow[v], fast: prev.fast[v], seen: prev.seen[v] === 1 }, sampled[v], accessed[v], aS, aF)
+      expect([next.slow[v], next.fast[v], next.seen[v], fraction[v]]).toEqual([a.slow, a.fast, a.seen ? 1 : 0, activeFraction(a)])
+    }
+    // Not running: left as it was (zeros: the estimate is forgotten).
+    expect([next.slow[4], next.fast[4], next.seen[4], fraction[4]]).toEqual([0, 0, 0, 0])
   })
 })
 

@@ -196,9 +196,38 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const [slow, fast, prevTouched, visible, balloon, compress, swap, cap, active, bCap] = [f64(0), f64(1), f64(2), f64(3), f64(4), f64(5), f64(6), f64(7), f64(8), f64(9)]
   // running: running last tick; live: and still powered on (holds memory this tick).
   const [seen, admit, running, live] = [u8(0), u8(1), u8(2), u8(3)]
+  const { ballooned, compressed, swapped } = obs
+  const lastTouched = s.prevTouched
+  // One pass over the VMs for what depends only on the observation (this runs every control step):
+  // who runs, the totals of sections 2 and 3 (each summed in VM order), the targets of section 4.
+  let sharedTotal = 0
+  let touchedTotal = 0
+  let seenGrowth = 0
+  let reserved = 0
+  let allocated = 0
   for (let v = 0; v < n; v++) {
-    running[v] = status[v] === VmStatus.running ? 1 : 0
-    live[v] = running[v] === 1 && poweredOn[v] === 1 ? 1 : 0
+    visible[v] = configured[v]
+    cap[v] = vms[v].limitMiB
+    if (status[v] !== VmStatus.running) {
+      prevTouched[v] = NaN
+      continue
+    }
+    running[v] = 1
+    const T = touched[v]
+    prevTouched[v] = T
+    if (poweredOn[v] !== 1) continue
+    live[v] = 1
+    sharedTotal += shared[v]
+    touchedTotal += T
+    // Touched growth over the last tick, of VMs that were running both ticks.
+    if (Number.isFinite(lastTouched[v])) seenGrowth += Math.max(0, T - lastTouched[v])
+    reserved += vms[v].reservationMiB + host.vmOverheadMiB
+    allocated += configured[v] + host.vmOverheadMiB
+    // 4. Targets start from what the world holds now (reclaim already done is kept).
+    bCap[v] = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
+    balloon[v] = Math.min(ballooned[v], bCap[v])
+    compress[v] = compressed[v]
+    swap[v] = swapped[v]
   }
 
   // 1. Active memory from the world's page samples (not running: estimate forgotten).
@@ -209,40 +238,15 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   // 2. Free-memory state and large pages.
   const free = obs.host.freeMiB
   const freeState = nextFreeState(th, s.freeState, free, h)
-  let sharedTotal = 0
-  let touchedTotal = 0
-  for (let v = 0; v < n; v++) {
-    if (!live[v]) continue
-    sharedTotal += shared[v]
-    touchedTotal += touched[v]
-  }
-  // Touched growth over the last tick, of VMs that were running both ticks.
   // When the host could not grant all growth last tick (it blocked, or free memory ran out), what was
   // seen understates what guests wanted: keep the larger of that and the previous estimate.
-  const lastTouched = s.prevTouched
-  let seenGrowth = 0
-  for (let v = 0; v < n; v++) {
-    if (!running[v]) {
-      prevTouched[v] = NaN
-      continue
-    }
-    const T = touched[v]
-    prevTouched[v] = T
-    if (live[v] && Number.isFinite(lastTouched[v])) seenGrowth += Math.max(0, T - lastTouched[v])
-  }
   const starved = s.freeState === 'low' || free <= EPS
   const growth = starved ? Math.max(seenGrowth, s.growth) : seenGrowth
   const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, sharedTotal, h)
 
-  // 3. Admission control: reservations (+ overhead) must fit in unreserved host memory.
+  // 3. Admission control: reservations (+ overhead) of live VMs, summed above, and of those admitted
+  //    now must fit in unreserved host memory.
   const capacity = host.physicalMiB - host.reserveMiB
-  let reserved = 0
-  let allocated = 0
-  for (let v = 0; v < n; v++) {
-    if (!live[v]) continue
-    reserved += vms[v].reservationMiB + host.vmOverheadMiB
-    allocated += configured[v] + host.vmOverheadMiB
-  }
   for (let v = 0; v < n; v++) {
     if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
     const need = vms[v].reservationMiB + host.vmOverheadMiB
@@ -254,18 +258,6 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
       reserved += need
       allocated += size
     }
-  }
-
-  // 4. Targets start from what the world holds now (reclaim already done is kept).
-  const { ballooned, compressed, swapped } = obs
-  for (let v = 0; v < n; v++) {
-    visible[v] = configured[v]
-    cap[v] = vms[v].limitMiB
-    if (!live[v]) continue
-    bCap[v] = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
-    balloon[v] = Math.min(ballooned[v], bCap[v])
-    compress[v] = compressed[v]
-    swap[v] = swapped[v]
   }
 
   // 5. Reclaim or give back, by state.
@@ -324,7 +316,22 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     block: freeState === 'low',
     state: freeState,
   }
-  return [{ ...s, freeState, largePagesBroken: broken, slow, fast, seen, prevTouched, growth, reclaimLevel, grantLevel }, decision]
+  const next: OvercommitState = {
+    context: ctx,
+    params: p,
+    thresholds: th,
+    hysteresis: h,
+    freeState,
+    largePagesBroken: broken,
+    slow,
+    fast,
+    seen,
+    prevTouched,
+    growth,
+    reclaimLevel,
+    grantLevel,
+  }
+  return [next, decision]
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Decision, PolicyTraits } from './policy.js'
 import type { RuleViolation } from './replay-api.js'
 import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams } from './slowdown.js'
 import { DEFAULT_TOUCHED, TouchedParamsCodec, cacheFills, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
-import { binomial } from './internal/binomial.js'
+import { binomialSampler, type BinomialSampler } from './internal/binomial.js'
 import { tickFrames, type Frames } from './internal/frames.js'
 import { paramsCodec } from './params.js'
 
@@ -89,6 +89,8 @@ export interface World {
   readonly traits: PolicyTraits
   readonly policyName: string
   readonly uniform: () => number
+  /** Binomial draws from `uniform`, for page samples. */
+  readonly binomial: BinomialSampler
   /** Draw active-page samples for the policy (ESX estimates active memory from them)? */
   readonly pageSamples: boolean
   /** The account's columns: world state at the end of the last tick. */
@@ -185,6 +187,7 @@ export const createWorld = (
     traits,
     policyName,
     uniform,
+    binomial: binomialSampler(uniform),
     pageSamples,
     vm,
     status: new Uint8Array(n),
@@ -245,7 +248,7 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     if (running && T > 0) {
       const p = Math.min(1, Math.min(d, T) / T)
       sampledPages[v] = n
-      accessedPages[v] = binomial(n, p, w.uniform)
+      accessedPages[v] = w.binomial(n, p)
     } else {
       sampledPages[v] = 0
       accessedPages[v] = 0

@@ -1,6 +1,6 @@
 /**
  * Rates are per second, not per tick: the same synthetic workload sampled at 60 s and at 300 s gives
- * totals within 5% of each other, for every built-in policy.
+ * totals within 5% of each other (means over five seeds), for every built-in policy.
  */
 import { describe, expect, it } from 'vitest'
 import { generateFleet } from '../../src/trace/synthetic.js'
@@ -13,14 +13,29 @@ import type { RunMetrics } from '../../src/metrics/run-metrics.js'
 
 const fleet = (step: number) => generateFleet({ seed: 7, vms: 16, days: 2, stepSeconds: step })
 
-const run = (step: number, policyName: string): RunMetrics => {
+const runOnce = (step: number, policyName: string, seed: number): RunMetrics => {
   const trace = fleet(step)
   const vms = resolveFleet(trace, undefined)
   if (E.isLeft(vms)) throw new Error(vms.left.join('\n'))
   const policy = BUILT_IN_POLICIES.find((p) => p.name === policyName)!
   // A host a little over half the fleet's configured memory: every policy has work to do.
   const host = hostOf(48 * 1024, 1024, 32)
-  return runPolicy(trace, host, vms.right, { policy, params: policy.defaults }, 3).metrics
+  return runPolicy(trace, host, vms.right, { policy, params: policy.defaults }, seed).metrics
+}
+
+// The world's page sampling is random (ESX's active-memory estimate reads it): one run's host
+// swap-out moves by about 10% from seed to seed (overcommit here: 7.2 to 9.1 GiB over seeds 1-12, at
+// either step), more than the 5% a step size may cost. Compare the means of five seeds.
+const SEEDS = [1, 2, 3, 4, 5]
+type Compared = (typeof FIGURES)[number] | (typeof ABSOLUTE)[number] | 'sharedSavedGiBh'
+
+const run = (step: number, policyName: string): Record<Compared, number> & { readonly error: string | undefined } => {
+  const runs = SEEDS.map((seed) => runOnce(step, policyName, seed))
+  const mean = (k: Compared): number => runs.reduce((s, m) => s + m[k], 0) / runs.length
+  return {
+    error: runs.find((m) => m.error !== undefined)?.error,
+    ...(Object.fromEntries([...FIGURES, ...ABSOLUTE, 'sharedSavedGiBh'].map((k) => [k, mean(k as Compared)])) as Record<Compared, number>),
+  }
 }
 
 // Totals that depend on rates, not on how finely the trace resolves peaks. (Dynamic memory's balloon

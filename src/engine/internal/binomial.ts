@@ -3,28 +3,49 @@
  * Exact inversion for small means, a normal approximation (with continuity) for large ones:
  * the world draws millions of these per run, and the approximation is within sampling noise there.
  */
-export const binomial = (n: number, p: number, uniform: () => number): number => {
-  if (n <= 0 || p <= 0) return 0
-  if (p >= 1) return n
-  const mean = n * p
-  const variance = mean * (1 - p)
-  if (variance >= 9) {
-    // Box-Muller: one normal variate from two uniforms.
-    const u1 = Math.max(uniform(), 1e-12)
-    const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * uniform())
-    const k = Math.round(mean + z * Math.sqrt(variance))
-    return k < 0 ? 0 : k > n ? n : k
+
+/** Draws Binomial(n, p) from a stream of uniforms in [0, 1). */
+export type BinomialSampler = (n: number, p: number) => number
+
+/**
+ * A sampler over `uniform`. Box-Muller turns two uniforms into two independent normals; the
+ * sampler keeps the second for its next normal draw (half the logs, roots and cosines: this runs for
+ * every running VM at every control step of a sampling policy).
+ */
+export const binomialSampler = (uniform: () => number): BinomialSampler => {
+  let spare = 0
+  let hasSpare = false
+  const normal = (): number => {
+    if (hasSpare) {
+      hasSpare = false
+      return spare
+    }
+    const r = Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12)))
+    const a = 2 * Math.PI * uniform()
+    spare = r * Math.sin(a)
+    hasSpare = true
+    return r * Math.cos(a)
   }
-  // Inversion: walk the CDF from 0 (expected steps ~ mean, small here).
-  const q = 1 - p
-  let pk = q ** n
-  let cdf = pk
-  const u = uniform()
-  let k = 0
-  while (u > cdf && k < n) {
-    pk *= ((n - k) / (k + 1)) * (p / q)
-    k++
-    cdf += pk
+  return (n, p) => {
+    if (n <= 0 || p <= 0) return 0
+    if (p >= 1) return n
+    const mean = n * p
+    const variance = mean * (1 - p)
+    if (variance >= 9) {
+      const k = Math.round(mean + normal() * Math.sqrt(variance))
+      return k < 0 ? 0 : k > n ? n : k
+    }
+    // Inversion: walk the CDF from 0 (expected steps ~ mean, small here).
+    const q = 1 - p
+    let pk = q ** n
+    let cdf = pk
+    const u = uniform()
+    let k = 0
+    while (u > cdf && k < n) {
+      pk *= ((n - k) / (k + 1)) * (p / q)
+      k++
+      cdf += pk
+    }
+    return k
   }
-  return k
 }

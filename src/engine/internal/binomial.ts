@@ -35,17 +35,23 @@ export const binomialSampler = (uniform: () => number): BinomialSampler => {
       const k = Math.round(mean + normal() * Math.sqrt(variance))
       return k < 0 ? 0 : k > n ? n : k
     }
-    // Inversion: walk the CDF from 0 (expected steps ~ mean, small here).
-    const q = 1 - p
-    let pk = q ** n
-    let cdf = pk
-    const u = uniform()
-    let k = 0
-    while (u > cdf && k < n) {
-      pk *= ((n - k) / (k + 1)) * (p / q)
-      k++
-      cdf += pk
-    }
-    return k
+    // Inversion: walk the CDF from 0, in steps ~ the mean; for p > 1/2 draw the pages NOT accessed
+    // instead (a VM whose working set is nearly all it touched would otherwise walk ~n steps).
+    if (p > 0.5) return n - inversion(n, 1 - p, uniform())
+    return inversion(n, p, uniform())
   }
+}
+
+/** Binomial(n, p) by inverting its CDF at u, walking up from 0. */
+const inversion = (n: number, p: number, u: number): number => {
+  const q = 1 - p
+  let pk = q ** n
+  let cdf = pk
+  let k = 0
+  while (u > cdf && k < n) {
+    pk *= ((n - k) / (k + 1)) * (p / q)
+    k++
+    cdf += pk
+  }
+  return k
 }

@@ -19,7 +19,7 @@
  */
 import type { RunHeader, TickAccount } from '../engine/account.js'
 import { VmStatus } from '../engine/account.js'
-import { SLOWDOWN_BUCKETS, slowdownBucket } from './histogram.js'
+import { SLOWDOWN_BUCKETS, SLOWDOWN_EDGES, slowdownBucket } from './histogram.js'
 import {
   HEAT_COUNT,
   HOST_SUM_FIELDS,
@@ -27,11 +27,23 @@ import {
   type RunPartial,
   VM_RAN,
   VM_REFUSED,
+  VM_STATS,
   VM_STAT_COUNT,
   allocSeries,
   concatAllPartials,
-  vmStatIndex,
 } from './partial.js'
+
+// The fold writes a VM's stats at literal offsets (constants the JIT folds): fail at load, not in
+// the figures, if VM_STATS changes.
+const STATS_AS_WRITTEN =
+  'runSeconds,demandMiBs,satisfiedMiBs,configuredMiBs,residentMiBs,guestPagingMiBs,hostSwapHitMiBs,' +
+  'compressedHitMiBs,blockedMiBs,sharedMiBs,balloonedMiBs,compressedMiBs,swappedMiBs,swapOutMiB,' +
+  'pressureOverSeconds,slowdownSeconds,peakDemand,peakConfigured,peakResident,slowdownMax'
+if (VM_STATS.join(',') !== STATS_AS_WRITTEN) throw new Error('metrics fold: VM_STATS changed; update the offsets in fold.ts')
+
+if (VmStatus.running !== 1 || VmStatus.refused !== 2) throw new Error('metrics fold: VmStatus changed; update fold.ts')
+/** Upper edge of slowdown bucket 0: below it (most VM-ticks: slowdown 1) the bucket needs no log. */
+const EDGE1 = SLOWDOWN_EDGES[1]
 
 /** A reducer with a private mutable accumulator and a pure public face. */
 export interface Folder<Acc, Out> {
@@ -50,6 +62,8 @@ export interface FoldOptions {
 export const MAX_HEATMAP_BUCKETS = 200
 /** Pressure values above this (a VM with almost nothing assigned) are recorded as this, in heatmaps. */
 export const PRESSURE_CAP = 10_000
+// The fold's loop spells it as a literal.
+if ((PRESSURE_CAP as number) !== 10_000) throw new Error('metrics fold: PRESSURE_CAP changed; update the literal in fold.ts')
 
 const pow2AtLeast = (x: number): number => {
   let p = 1
@@ -83,8 +97,15 @@ interface Acc extends RunAcc {
   sums: Float64Array[] // in HOST_SUM_FIELDS order
   flags: Uint8Array
   stats: Float64Array
-  hist: Float64Array
+  /** Slowdown histogram bucket 0 per VM (most VM-ticks land there: a small array stays in cache). */
+  hist0: Float64Array
+  /** The other buckets, allocated at the first VM-tick that needs one (bucket 0 entries stay 0). */
+  hist: Float64Array | undefined
+  /** Per tick scratch: the VMs (and their slowdown) whose bucket is not 0. */
+  slowJ: Int32Array
+  slowSd: Float64Array
   buckets: number
+  /** The heat grid BUCKET-major, cells[(b x nv + v) x HEAT_COUNT + m] (finish transposes it). */
   cells: Float64Array
 }
 
@@ -94,7 +115,6 @@ const grow = <T extends Float64Array | Uint8Array>(a: T, cap: number): T => {
   return b
 }
 
-const S = vmStatIndex
 const H = Object.fromEntries(HOST_SUM_FIELDS.map((f, i) => [f, i])) as { [K in HostSumField]: number }
 
 /** A folder for one piece of a run. Accounts must come in strictly ascending tick order. */
@@ -104,6 +124,7 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
   const nv = idx.length
   const bt = pow2AtLeast(Math.max(1, options.heatmapBucketTicks ?? heatmapBucketTicks(header.ticks)))
   const idxArr = Int32Array.from(idx)
+  const all = options.vmIndices === undefined // then idx[j] = j: skip the indirection
 
   const start = (): RunAcc => {
     const cap = Math.max(16, Math.min(header.ticks, 1 << 20))
@@ -123,7 +144,10 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       sums: HOST_SUM_FIELDS.map(() => new Float64Array(cap)),
       flags: new Uint8Array(nv),
       stats: new Float64Array(nv * VM_STAT_COUNT),
-      hist: new Float64Array(nv * SLOWDOWN_BUCKETS),
+      hist0: new Float64Array(nv),
+      hist: undefined,
+      slowJ: new Int32Array(nv),
+      slowSd: new Float64Array(nv),
       buckets,
       cells: new Float64Array(nv * buckets * HEAT_COUNT),
     }
@@ -145,11 +169,7 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
 
   const growBuckets = (acc: Acc, buckets: number): void => {
     const cells = new Float64Array(nv * buckets * HEAT_COUNT)
-    for (let v = 0; v < nv; v++)
-      cells.set(
-        acc.cells.subarray(v * acc.buckets * HEAT_COUNT, (v + 1) * acc.buckets * HEAT_COUNT),
-        v * buckets * HEAT_COUNT,
-      )
+    cells.set(acc.cells)
     acc.cells = cells
     acc.buckets = buckets
   }
@@ -171,7 +191,6 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
 
     const bucket = Math.floor(a.tick / bt)
     if (bucket >= acc.buckets) growBuckets(acc, Math.max(bucket + 1, acc.buckets * 2))
-    const buckets = acc.buckets
 
     const sec = a.seconds
     const st = a.status
@@ -194,7 +213,16 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       blocked,
       slowdown,
     } = a.vm
-    const { flags, stats, hist, cells } = acc
+    const { flags, stats, hist0, cells, slowJ, slowSd } = acc
+    let nSlow = 0
+    // Constants as locals: module bindings are context loads (and checks) on every use in the loop.
+    const edge1 = EDGE1
+    const ran = VM_RAN
+    const refused = VM_REFUSED
+    const nStat = VM_STAT_COUNT
+    const nHeat = HEAT_COUNT
+    // This tick's bucket of the grid (bucket-major, so a tick's cells are one contiguous slab).
+    const slab = bucket * nv * HEAT_COUNT
 
     let nRun = 0
     let sConf = 0
@@ -218,7 +246,7 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
     let nPress = 0
 
     for (let j = 0; j < nv; j++) {
-      const v = idxArr[j]
+      const v = all ? j : idxArr[j]
       const status = st[v]
       const r = resident[v]
       const cs = compressedStore[v]
@@ -235,12 +263,13 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       sComp += co
       sSwapped += sw
       sSwapOut += so
-      if (status !== VmStatus.running) {
+      if (status !== 1) {
+        // 1 = VmStatus.running, 2 = refused (literals: checked at load)
         sIdle += r - cs
-        if (status === VmStatus.refused) flags[j] |= VM_REFUSED
+        if (status === 2) flags[j] |= refused
         continue
       }
-      flags[j] |= VM_RAN
+      flags[j] |= ran
       const c = configured[v]
       const d = demand[v]
       const as = assigned[v]
@@ -264,41 +293,56 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       sBl += bl
       const over = d > as
       if (over) nPress++
-      let p = as > 0 ? (100 * d) / as : d > 0 ? PRESSURE_CAP : 0
-      if (p > PRESSURE_CAP) p = PRESSURE_CAP
+      // PRESSURE_CAP as a literal: a constant from a binding makes p a tagged (boxed) number.
+      let p = as > 0 ? (100 * d) / as : d > 0 ? 10_000 : 0
+      if (p > 10_000) p = 10_000
       const sd0 = slowdown[v]
       const sd = sd0 >= 1 ? sd0 : 1
+      const sdSec = sd * sec
 
-      const o = j * VM_STAT_COUNT
-      stats[o + S.runSeconds] += sec
-      stats[o + S.demandMiBs] += d * sec
-      stats[o + S.satisfiedMiBs] += sat * sec
-      stats[o + S.configuredMiBs] += c * sec
-      stats[o + S.residentMiBs] += r * sec
-      stats[o + S.guestPagingMiBs] += gp * sec
-      stats[o + S.hostSwapHitMiBs] += hs * sec
-      stats[o + S.compressedHitMiBs] += ch * sec
-      stats[o + S.blockedMiBs] += bl * sec
-      stats[o + S.sharedMiBs] += sh * sec
-      stats[o + S.balloonedMiBs] += ba * sec
-      stats[o + S.compressedMiBs] += co * sec
-      stats[o + S.swappedMiBs] += sw * sec
-      stats[o + S.swapOutMiB] += so
-      if (over) stats[o + S.pressureOverSeconds] += sec
-      stats[o + S.slowdownSeconds] += sd * sec
-      if (d > stats[o + S.peakDemand]) stats[o + S.peakDemand] = d
-      if (c > stats[o + S.peakConfigured]) stats[o + S.peakConfigured] = c
-      if (r > stats[o + S.peakResident]) stats[o + S.peakResident] = r
-      if (sd > stats[o + S.slowdownMax]) stats[o + S.slowdownMax] = sd
+      // Literal offsets in VM_STATS order (checked at load, below the imports).
+      const o = j * nStat
+      stats[o] += sec // runSeconds
+      stats[o + 1] += d * sec // demandMiBs
+      stats[o + 2] += sat * sec // satisfiedMiBs
+      stats[o + 3] += c * sec // configuredMiBs
+      stats[o + 4] += r * sec // residentMiBs
+      stats[o + 5] += gp * sec // guestPagingMiBs
+      stats[o + 6] += hs * sec // hostSwapHitMiBs
+      stats[o + 7] += ch * sec // compressedHitMiBs
+      stats[o + 8] += bl * sec // blockedMiBs
+      stats[o + 9] += sh * sec // sharedMiBs
+      stats[o + 10] += ba * sec // balloonedMiBs
+      stats[o + 11] += co * sec // compressedMiBs
+      stats[o + 12] += sw * sec // swappedMiBs
+      stats[o + 13] += so // swapOutMiB
+      if (over) stats[o + 14] += sec // pressureOverSeconds
+      stats[o + 15] += sdSec // slowdownSeconds
+      if (d > stats[o + 16]) stats[o + 16] = d // peakDemand
+      if (c > stats[o + 17]) stats[o + 17] = c // peakConfigured
+      if (r > stats[o + 18]) stats[o + 18] = r // peakResident
+      if (sd > stats[o + 19]) stats[o + 19] = sd // slowdownMax
 
-      hist[j * SLOWDOWN_BUCKETS + slowdownBucket(sd)] += sec
+      // Most VM-ticks have no slowdown: bucket 0 without the log, in a small array of its own.
+      if (sd < edge1) hist0[j] += sec
+      else {
+        slowJ[nSlow] = j
+        slowSd[nSlow++] = sd
+      }
 
-      const h = (j * buckets + bucket) * HEAT_COUNT
+      const h = slab + j * nHeat
       cells[h] += sec // runSeconds
       cells[h + 1] += p * sec // pressureSum
       if (p > cells[h + 2]) cells[h + 2] = p // pressureMax
-      cells[h + 3] += sd * sec // slowdownSum
+      cells[h + 3] += sdSec // slowdownSum
       if (sd > cells[h + 4]) cells[h + 4] = sd // slowdownMax
+    }
+
+    // Slowdown buckets above 0 after the loop (a call and a lazy allocation would slow the loop
+    // for all); each cell still gets its additions in tick order.
+    if (nSlow > 0) {
+      const hist = acc.hist ?? (acc.hist = new Float64Array(nv * SLOWDOWN_BUCKETS))
+      for (let i = 0; i < nSlow; i++) hist[slowJ[i] * SLOWDOWN_BUCKETS + slowdownBucket(slowSd[i])] += sec
     }
 
     const sums = acc.sums
@@ -339,14 +383,18 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
     // Trim the grid to the buckets actually reached (so pieces of one run agree on their shape).
     const used = n === 0 ? 0 : Math.floor(acc.lastTick / bt) + 1
     const cells = new Float64Array(nv * used * HEAT_COUNT)
-    for (let v = 0; v < nv; v++)
-      cells.set(
-        acc.cells.subarray(v * acc.buckets * HEAT_COUNT, (v * acc.buckets + used) * HEAT_COUNT),
-        v * used * HEAT_COUNT,
-      )
+    const src = acc.cells
+    for (let b = 0; b < used; b++)
+      for (let v = 0; v < nv; v++) {
+        const from = (b * nv + v) * HEAT_COUNT
+        const to = (v * used + b) * HEAT_COUNT
+        for (let m = 0; m < HEAT_COUNT; m++) cells[to + m] = src[from + m]
+      }
+    const hist = acc.hist === undefined ? new Float64Array(nv * SLOWDOWN_BUCKETS) : acc.hist.slice()
+    for (let v = 0; v < nv; v++) hist[v * SLOWDOWN_BUCKETS] = acc.hist0[v]
     return {
       series,
-      vms: { ids, flags: acc.flags.slice(), stats: acc.stats.slice(), hist: acc.hist.slice() },
+      vms: { ids, flags: acc.flags.slice(), stats: acc.stats.slice(), hist },
       heat: { bucketTicks: bt, buckets: used, cells },
     }
   }

@@ -47,17 +47,26 @@ const step = (state: StaticState, obs: Observation): readonly [StaticState, Deci
   const { holds } = state
   const { status, poweredOn } = obs
   const n = obs.vmCount
-  const admit = new Uint8Array(n)
   // What running VMs hold: their full static size plus overhead (not what they have touched).
   let held = 0
-  for (let v = 0; v < n; v++) if (status[v] === VmStatus.running && poweredOn[v] === 1) held += holds[v]
-  const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
+  let first = -1 // the first VM starting this tick, if any
   for (let v = 0; v < n; v++) {
-    if (poweredOn[v] === 1 && status[v] === VmStatus.off) {
-      const need = holds[v]
-      if (held + need <= capacity + 1e-9) {
-        admit[v] = 1
-        held += need
+    if (poweredOn[v] !== 1) continue
+    if (status[v] === VmStatus.running) held += holds[v]
+    else if (status[v] === VmStatus.off && first < 0) first = v
+  }
+  // Most ticks start no VM: the admit column is then the shared zeros (only starting VMs' values are read).
+  let admit: Float64Array = state.zeros
+  if (first >= 0) {
+    admit = new Float64Array(n)
+    const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
+    for (let v = first; v < n; v++) {
+      if (poweredOn[v] === 1 && status[v] === VmStatus.off) {
+        const need = holds[v]
+        if (held + need <= capacity + 1e-9) {
+          admit[v] = 1
+          held += need
+        }
       }
     }
   }

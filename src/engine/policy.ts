@@ -105,7 +105,8 @@ export interface Decision {
   /** Host memory the VM may hold at most (ESX limit): touched pages beyond it go straight to swap.
    *  Applies to overcommitting policies only (a host that does not overcommit backs what it assigns). */
   readonly cap: Column
-  /** Transparent page sharing: scope, whether large pages are broken, scan rate (MiB/s per host). */
+  /** Transparent page sharing: scope, whether large pages are broken, scan rate (MiB/s per host).
+   *  Overcommitting policies only: a host that backs all it assigns gains nothing by sharing. */
   readonly sharing: {
     readonly scope: SharingScope
     readonly breakLargePages: boolean
@@ -121,8 +122,9 @@ export interface Decision {
 
 /** What a policy promises about itself; the world enforces these as rules. */
 export interface PolicyTraits {
-  /** May the host hold less than what guests have touched (swap, compress)? false: the world
-   *  stops the run if assigned memory would exceed the host. */
+  /** May the host hold less than what guests have touched (swap, compress, share pages)? false:
+   *  the world stops the run if assigned memory would exceed the host or the policy asks to page or
+   *  share. */
   readonly overcommit: boolean
   /** Does the policy honour ESX reservations and limits (checked as invariants)? */
   readonly reservations: boolean

@@ -279,6 +279,9 @@ const checkDecisionShape = (w: World, d: Decision, tick: number, time: number): 
       return violation(w, tick, time, undefined, 'decision-shape', `decision.${k} must have one value per VM (${n}), found ${d[k]?.length}`)
   }
   if (!(d.sharing.scanMiBPerSecond >= 0)) return violation(w, tick, time, undefined, 'non-negative', `decision.sharing.scanMiBPerSecond must be >= 0`)
+  if (!w.traits.overcommit && d.sharing.scope !== 'none')
+    return violation(w, tick, time, undefined, 'no-page-sharing',
+      `a policy that does not overcommit asked for page sharing (scope "${d.sharing.scope}"): its host backs all the memory it assigns, so sharing frees nothing it may give`)
   if (!(d.compressedStoreRatio > 0 && d.compressedStoreRatio <= 1))
     return violation(w, tick, time, undefined, 'compression', `decision.compressedStoreRatio must be in (0, 1], found ${d.compressedStoreRatio}`)
   return undefined
@@ -312,7 +315,7 @@ const release = (w: World, v: number): void => {
  * step for one VM needs nothing of the next step for another (each VM's values, and every host-wide
  * sum, are computed in the same order as step by step would, so results are the same to the bit):
  *   guestsPass      steps 1-2 (and the per-VM checks of the decision);
- *   sharePagePass   steps 3-4 and the sums step 5 needs (hosts that share or page);
+ *   sharePagePass   steps 3-4 and the sums step 5 needs (an overcommitting host);
  *   assignPass      step 5 and 8 on a host that does not overcommit, then the host's total;
  *   grantPass       step 5 on an overcommitting host, and the sums step 5b needs;
  *   faultInPass     steps 5b, 6, 7 and 8; an emergency swap (7) settles the VMs again.
@@ -321,7 +324,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   const bad = checkDecisionShape(w, d, tick, time) ?? guestsPass(w, d, tick, time, seconds)
   if (bad) return bad
   const overcommit = w.traits.overcommit
-  if (overcommit || d.sharing.scope !== 'none') sharePagePass(w, d, seconds)
+  if (overcommit) sharePagePass(w, d, seconds)
   if (!overcommit) return assignPass(w, d, tick, time)
   grantPass(w, d)
   const { host } = w
@@ -416,14 +419,19 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
     const bal = (ballooned[v] = Math.min(vis, bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)))
     const asg = (assigned[v] = vis - bal)
     const usable = Math.min(asg, configured[v])
-    const win = windows[v] === 1
-    touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
-    const c = (cache[v] = guest[0])
-    const z = (zero[v] = guest[1])
-    prevDemand[v] = dem
     // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
-    // guest sees it); an overcommitting host backs only what the guest touches.
-    const desired = overcommit ? Math.min(dem, usable) + c + z : usable
+    // guest sees it), and neither pages nor shares: what the guest does inside it (its cache and
+    // zero pages) changes nothing the host holds, and is not modelled there. An overcommitting host
+    // backs only what the guest touches.
+    let desired = usable
+    if (overcommit) {
+      const win = windows[v] === 1
+      touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
+      const c = (cache[v] = guest[0])
+      const z = (zero[v] = guest[1])
+      prevDemand[v] = dem
+      desired = Math.min(dem, usable) + c + z
+    }
     // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
     const cur = touched[v]
     if (desired < cur) {
@@ -456,8 +464,8 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
  *    them. Sharing reaches its potential at the scan rate (host-wide MiB/s spread over VMs by size);
  *    a page that stops being identical is copied at once.
  * 4. Host paging toward the policy's targets, at host-wide rates, from private pages only.
- * A host that does not overcommit backs what it assigns: it neither pages nor (unless its policy
- * shares) shares, and this pass is skipped.
+ * A host that does not overcommit backs what it assigns: it neither pages nor shares (its policies
+ * may not ask it to), and this pass is skipped.
  */
 const sharePagePass = (w: World, d: Decision, seconds: number): void => {
   const { vm, params, status, zero } = w
@@ -545,7 +553,6 @@ const assignPass = (w: World, d: Decision, tick: number, time: number): RuleViol
   const { want } = w.scratch
   const { configured, demand, touched, assigned, overhead, guestPaging, blocked, resident, slowdown } = vm
   const slow = w.params.slowdown
-  const sharing = d.sharing.scope !== 'none'
   const n = w.vms.length
   let used = host.reserveMiB // resident + overhead, for conservation
   let assignedTotal = host.reserveMiB
@@ -556,17 +563,14 @@ const assignPass = (w: World, d: Decision, tick: number, time: number): RuleViol
     if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
     const T = (touched[v] += want[v])
     used += T + overhead[v]
-    if (sharing) settle(w, v, residentOf(vm, w.compressedStoreRatio, v))
-    else {
-      // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
-      const dem = demand[v]
-      const usable = Math.min(assigned[v], configured[v])
-      const gp = (guestPaging[v] = Math.max(0, dem - usable))
-      const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
-      resident[v] = T
-      // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
-      slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
-    }
+    // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
+    const dem = demand[v]
+    const usable = Math.min(assigned[v], configured[v])
+    const gp = (guestPaging[v] = Math.max(0, dem - usable))
+    const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
+    resident[v] = T
+    // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
+    slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
   }
   if (first >= 0) {
     return violation(w, tick, time, first, 'host-memory',

@@ -55,4 +55,18 @@ describe('a decision that breaks the rules stops the run', () => {
     const res = replay({ trace, host: hostOf(4096), vms: [settingsOf('a', 512), settingsOf('b', 512)], policy: bad, params: {}, seed: 1 }, () => {})
     expect(E.isLeft(res) && res.left).toMatchObject({ vm: 'b', rule: 'non-negative', tick: 0 })
   })
+
+  it('a policy that does not overcommit may not ask for page sharing', () => {
+    const sharer = definePolicy({
+      ...greedy,
+      name: 'sharer',
+      step: (state, obs) => {
+        const [next, d] = greedy.step(state, obs)
+        return [next, { ...d, sharing: { scope: 'intraVm', breakLargePages: true, scanMiBPerSecond: 10 } }] as const
+      },
+    })
+    const trace = buildTrace([{ id: 'a', demand: [100, 100], configured: 512 }])
+    const res = replay({ trace, host: hostOf(4096), vms: [settingsOf('a', 512)], policy: sharer, params: {}, seed: 1 }, () => {})
+    expect(E.isLeft(res) && res.left).toMatchObject({ rule: 'no-page-sharing', tick: 0 })
+  })
 })

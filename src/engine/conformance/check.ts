@@ -331,7 +331,7 @@ const property = (
 
 const rulesChecked = (p: AnyPolicy): string => {
   const rules = ['conservation', '0 <= resident <= touched <= configured', 'touched <= assigned', 'no negative or non-finite quantity', 'decision shape']
-  if (!p.traits.overcommit) rules.push('assigned memory within the host', 'no host swap or compression (traits.overcommit false)')
+  if (!p.traits.overcommit) rules.push('assigned memory within the host', 'no host swap, compression or page sharing (traits.overcommit false)')
   if (p.traits.minMax) rules.push('assigned within [minimum, maximum] (traits.minMax)')
   if (p.traits.reservations) rules.push('reservation and limit (traits.reservations)')
   return rules.join(', ')

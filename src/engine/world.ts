@@ -150,9 +150,14 @@ interface Tally {
   usedNow: number
   wantSwap: number
   wantComp: number
+  /** A host that does not overcommit: reserve + resident + overhead, reserve + assigned + overhead,
+   *  and the first VM at which the latter passed the host (-1: none). */
+  used: number
+  assignedTotal: number
+  firstOver: number
 }
 
-const NO_TALLY: Tally = { admittedNow: 0, refusedNow: 0, growthWanted: 0, touchedTotal: 0, swapOut: 0, swapInLeft: 0, residentTotal: 0, overheadTotal: 0, usedNow: 0, wantSwap: 0, wantComp: 0 }
+const NO_TALLY: Tally = { admittedNow: 0, refusedNow: 0, growthWanted: 0, touchedTotal: 0, swapOut: 0, swapInLeft: 0, residentTotal: 0, overheadTotal: 0, usedNow: 0, wantSwap: 0, wantComp: 0, used: 0, assignedTotal: 0, firstOver: -1 }
 
 /** The account's columns, built as one literal so that every world's columns object has one shape. */
 const vmColumns = (n: number): VmColumns => {
@@ -314,9 +319,9 @@ const release = (w: World, v: number): void => {
  * The numbered steps are the physics, in order. For speed they share passes over the VMs where a
  * step for one VM needs nothing of the next step for another (each VM's values, and every host-wide
  * sum, are computed in the same order as step by step would, so results are the same to the bit):
- *   guestsPass      steps 1-2 (and the per-VM checks of the decision);
+ *   guestsPass      steps 1-2 (and the per-VM checks of the decision); on a host that does not
+ *                   overcommit, 5 and 8 as well, its total checked after (assignCheck);
  *   sharePagePass   steps 3-4 and the sums step 5 needs (an overcommitting host);
- *   assignPass      step 5 and 8 on a host that does not overcommit, then the host's total;
  *   grantPass       step 5 on an overcommitting host, and the sums step 5b needs;
  *   faultInPass     steps 5b, 6, 7 and 8; an emergency swap (7) settles the VMs again.
  */
@@ -325,7 +330,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   if (bad) return bad
   const overcommit = w.traits.overcommit
   if (overcommit) sharePagePass(w, d, seconds)
-  if (!overcommit) return assignPass(w, d, tick, time)
+  if (!overcommit) return assignCheck(w, d, tick, time)
   grantPass(w, d)
   const { host } = w
   const t = w.tally
@@ -343,7 +348,8 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   return { admittedNow: t.admittedNow, refusedNow: t.refusedNow, swapOut: t.swapOut }
 }
 
-/** Steps 1 and 2, one VM at a time, after checking the VM's decided values. */
+/** Steps 1 and 2, one VM at a time, after checking the VM's decided values (on a host that does
+ *  not overcommit, 5 and 8 too). */
 const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: number): RuleViolation | undefined => {
   const { vm, vms, params, host, status, demandNow, poweredOn, cache, zero, prevDemand } = w
   const { windows, image, perImage } = w.settings
@@ -358,10 +364,16 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   const fills = cacheFills(params.touched, seconds)
   const interVm = d.sharing.scope === 'interVm'
   if (interVm) perImage.fill(0)
+  const { guestPaging, blocked, resident, slowdown } = vm
+  const slow = params.slowdown
+  const physical = host.physicalMiB
   let admittedNow = 0
   let refusedNow = 0
   let touchedTotal = 0
   let growthWanted = 0
+  let used = host.reserveMiB // resident + overhead (a host that does not overcommit)
+  let assignedTotal = host.reserveMiB
+  let firstOver = -1
   for (let v = 0; v < n; v++) {
     if (overcommit) swapOut[v] = 0
 
@@ -419,21 +431,31 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
     const bal = (ballooned[v] = Math.min(vis, bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)))
     const asg = (assigned[v] = vis - bal)
     const usable = Math.min(asg, configured[v])
-    // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
-    // guest sees it), and neither pages nor shares: what the guest does inside it (its cache and
-    // zero pages) changes nothing the host holds, and is not modelled there. An overcommitting host
-    // backs only what the guest touches.
-    let desired = usable
-    if (overcommit) {
-      const win = windows[v] === 1
-      touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
-      const c = (cache[v] = guest[0])
-      const z = (zero[v] = guest[1])
-      prevDemand[v] = dem
-      desired = Math.min(dem, usable) + c + z
-    }
-    // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
     const cur = touched[v]
+    if (!overcommit) {
+      // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
+      // guest sees it), and neither pages nor shares: touched = resident = usable, whatever the
+      // guest does inside (its cache and zero pages are not modelled here), and steps 5 and 8 are
+      // done at once. The host's total is checked after the pass (assignCheck).
+      const T = (touched[v] = usable < cur ? usable : cur + (usable - cur))
+      assignedTotal += asg + overhead[v]
+      if (firstOver < 0 && assignedTotal > physical + EPS) firstOver = v
+      used += T + overhead[v]
+      const gp = (guestPaging[v] = Math.max(0, dem - usable))
+      const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
+      resident[v] = T
+      // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
+      slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
+      continue
+    }
+    // An overcommitting host backs only what the guest touches: its working set, cache and zero pages.
+    const win = windows[v] === 1
+    touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
+    const c = (cache[v] = guest[0])
+    const z = (zero[v] = guest[1])
+    prevDemand[v] = dem
+    const desired = Math.min(dem, usable) + c + z
+    // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
     if (desired < cur) {
       const keep = cur > 0 ? desired / cur : 0
       shared[v] *= keep
@@ -454,6 +476,9 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   t.refusedNow = refusedNow
   t.growthWanted = growthWanted
   t.touchedTotal = touchedTotal
+  t.used = used
+  t.assignedTotal = assignedTotal
+  t.firstOver = firstOver
   return undefined
 }
 
@@ -544,43 +569,22 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
 }
 
 /**
- * 5. on a host that does not overcommit: it backs what it assigns (resident = touched). Its policy
- * promised the assigned memory fits: checked, naming the first VM, in fleet order, at which the
- * running sum passes the host. Then 8. and the host's free memory.
+ * On a host that does not overcommit, after guestsPass: its policy promised the assigned memory fits.
+ * Checked, naming the first VM, in fleet order, at which the running sum passes the host; then the
+ * host's free memory.
  */
-const assignPass = (w: World, d: Decision, tick: number, time: number): RuleViolation | TickOutcome => {
-  const { vm, host, status } = w
-  const { want } = w.scratch
-  const { configured, demand, touched, assigned, overhead, guestPaging, blocked, resident, slowdown } = vm
-  const slow = w.params.slowdown
-  const n = w.vms.length
-  let used = host.reserveMiB // resident + overhead, for conservation
-  let assignedTotal = host.reserveMiB
-  let first = -1
-  for (let v = 0; v < n; v++) {
-    if (status[v] !== VmStatus.running) continue
-    assignedTotal += assigned[v] + overhead[v]
-    if (first < 0 && assignedTotal > host.physicalMiB + EPS) first = v
-    const T = (touched[v] += want[v])
-    used += T + overhead[v]
-    // 8., with nothing shared, compressed or swapped: resident = touched, no host-paging hits.
-    const dem = demand[v]
-    const usable = Math.min(assigned[v], configured[v])
-    const gp = (guestPaging[v] = Math.max(0, dem - usable))
-    const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
-    resident[v] = T
-    // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
-    slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
-  }
+const assignCheck = (w: World, d: Decision, tick: number, time: number): RuleViolation | TickOutcome => {
+  const { host } = w
+  const t = w.tally
+  const first = t.firstOver
   if (first >= 0) {
     return violation(w, tick, time, first, 'host-memory',
-      `assigned memory plus overheads and the hypervisor reserve (${assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${assigned[first].toFixed(1)} MiB assigned)`)
+      `assigned memory plus overheads and the hypervisor reserve (${t.assignedTotal.toFixed(1)} MiB) exceed physical memory (${host.physicalMiB} MiB); the host is passed at this VM (${w.vm.assigned[first].toFixed(1)} MiB assigned)`)
   }
-  const free = host.physicalMiB - used
+  const free = host.physicalMiB - t.used
   if (free < -EPS) return violation(w, tick, time, undefined, 'host-memory', `resident memory exceeds the host by ${(-free).toFixed(1)} MiB`)
   w.free = Math.max(0, free)
   w.state = Math.max(0, HOST_STATES.indexOf(d.state))
-  const t = w.tally
   return { admittedNow: t.admittedNow, refusedNow: t.refusedNow, swapOut: 0 }
 }
 

@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import { importTraceWithCache } from '../trace/cache.js'
 import { readFleet, readHost } from '../cli/inputs.js'
-import { runSweep } from '../cli/sweep.js'
 import { buildInputs, FULL, QUICK, type BenchInputs } from './inputs.js'
 import { measureIngest, type IngestFigures } from './ingest.js'
 import { measureReplay, type ReplayFigures } from './replay.js'
@@ -120,24 +119,34 @@ const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string
   return { policies: 4, seconds: sig(median(secs)), peakRssMiB: sig(Math.max(...rss)), repeats }
 }
 
+const SWEEP_CHILD = fileURLToPath(new URL('./sweep-child.ts', import.meta.url))
+
+/** One sweep in a fresh child process (src/bench/sweep-child.ts); its own time, in seconds. */
+const sweepInChild = async (experiment: string, workers: number, out: string, cacheDir: string): Promise<number> => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', SWEEP_CHILD, experiment, String(workers), out], {
+    env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir }, // worker threads inherit it
+    maxBuffer: 1 << 26,
+  })
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number }).seconds
+}
+
+/**
+ * The sweep on one worker and on two, each in a fresh process as a user runs it: run in the
+ * benchmark's own process, the 1-worker sweep (serial, in-process) would reuse code the replay
+ * measurements warmed and traces its earlier repeats loaded, which the 2-worker sweep's new threads
+ * cannot.
+ */
 const measureSweep = async (inputs: BenchInputs, out: string, cacheDir: string, repeats: number, log: (s: string) => void): Promise<SweepFigures> => {
-  const before = process.env.MEMREPLAY_CACHE_DIR
-  process.env.MEMREPLAY_CACHE_DIR = cacheDir // worker threads inherit it
-  try {
-    const one: number[] = []
-    const two: number[] = []
-    for (let i = 0; i < repeats; i++) {
-      const a = await timed(() => runSweep(inputs.experiment, { workers: '1', out: path.join(out, 'sweep-1'), quiet: true }))
-      const b = await timed(() => runSweep(inputs.experiment, { workers: '2', out: path.join(out, 'sweep-2'), quiet: true }))
-      one.push(a.seconds)
-      two.push(b.seconds)
-      log(`  sweep ${i + 1}/${repeats}: ${a.seconds.toFixed(1)} s on 1 worker, ${b.seconds.toFixed(1)} s on 2`)
-    }
-    return { scenarios: inputs.scenarios, oneWorkerSeconds: sig(median(one)), twoWorkerSeconds: sig(median(two)), repeats }
-  } finally {
-    if (before === undefined) delete process.env.MEMREPLAY_CACHE_DIR
-    else process.env.MEMREPLAY_CACHE_DIR = before
+  const one: number[] = []
+  const two: number[] = []
+  for (let i = 0; i < repeats; i++) {
+    const a = await sweepInChild(inputs.experiment, 1, path.join(out, 'sweep-1'), cacheDir)
+    const b = await sweepInChild(inputs.experiment, 2, path.join(out, 'sweep-2'), cacheDir)
+    one.push(a)
+    two.push(b)
+    log(`  sweep ${i + 1}/${repeats}: ${a.toFixed(1)} s on 1 worker, ${b.toFixed(1)} s on 2`)
   }
+  return { scenarios: inputs.scenarios, oneWorkerSeconds: sig(median(one)), twoWorkerSeconds: sig(median(two)), repeats }
 }
 
 export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
@@ -169,7 +178,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
   const compare = await measureCompare(inputs, work, cacheDir, o.quick ? 1 : 2, log)
 
   log(`sweep (${inputs.scenarios} scenarios, 1 worker vs 2)`)
-  const sweep = await measureSweep(inputs, work, cacheDir, o.quick ? 1 : 2, log)
+  const sweep = await measureSweep(inputs, work, cacheDir, o.quick ? 1 : 3, log)
 
   const replayRatio = Object.fromEntries(Object.entries(replay.policies).map(([k, v]) => [k, v.ratio]))
   return {

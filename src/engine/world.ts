@@ -328,9 +328,8 @@ const release = (w: World, v: number): void => {
 export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
   const bad = checkDecisionShape(w, d, tick, time) ?? guestsPass(w, d, tick, time, seconds)
   if (bad) return bad
-  const overcommit = w.traits.overcommit
-  if (overcommit) sharePagePass(w, d, seconds)
-  if (!overcommit) return assignCheck(w, d, tick, time)
+  if (!w.traits.overcommit) return assignCheck(w, d, tick, time)
+  sharePagePass(w, d, seconds)
   grantPass(w, d)
   const { host } = w
   const t = w.tally

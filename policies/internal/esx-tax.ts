@@ -65,14 +65,23 @@ const pagesAtCost = (y: number, active: number, k: number): number => (y <= acti
  * within [lo, hi]: reclaim, [floor, P] (it gives hi - allocation); grant, [P, P + room] (it gets
  * allocation - lo). Holds its own scratch for the search (so one fill serves one search at a time).
  */
-export interface WaterFill {
+export interface WaterFill extends FillColumns {
+  /** Clients that can move. */
+  readonly m: number
+  /** Sum of `most`, in client order. */
+  readonly total: number
+  /** The lowest and the highest kink. */
+  readonly lowest: number
+  readonly highest: number
+}
+
+/** The columns of a water-filling, shared by a fill and its draft. */
+interface FillColumns {
   /** true: memory given back (idleTaxGrant); false: reclaimed (idleTaxReclaim). */
   readonly giving: boolean
   /** Clients in all (the length of a result). */
   readonly n: number
   readonly k: number
-  /** Clients that can move. */
-  readonly m: number
   /** Index of each client that can move, ascending. */
   readonly index: Int32Array
   readonly shares: Float64Array
@@ -81,12 +90,8 @@ export interface WaterFill {
   readonly hi: Float64Array
   /** The most the client can move (reclaim: P - floor; grant: room). */
   readonly most: Float64Array
-  /** Sum of `most`, in client order. */
-  readonly total: number
-  /** The finite, non-negative kinks of the sum (reordered by each search), the lowest and the highest. */
+  /** The finite, non-negative kinks of the sum (reordered by each search; room for 3n). */
   readonly kinks: Float64Array
-  readonly lowest: number
-  readonly highest: number
   /** Search scratch: two lists of movers, a sample of kinks. */
   readonly live: Int32Array
   readonly next: Int32Array
@@ -94,21 +99,7 @@ export interface WaterFill {
 }
 
 /** A WaterFill being built (its columns, filled in): add clients in ascending index, then finishFill. */
-export interface FillDraft {
-  readonly giving: boolean
-  readonly n: number
-  readonly k: number
-  readonly index: Int32Array
-  readonly shares: Float64Array
-  readonly active: Float64Array
-  readonly lo: Float64Array
-  readonly hi: Float64Array
-  readonly most: Float64Array
-  /** Room for 3n kinks. */
-  readonly kinks: Float64Array
-  readonly live: Int32Array
-  readonly next: Int32Array
-  readonly sample: Float64Array
+export interface FillDraft extends FillColumns {
   m: number
   nk: number
   total: number

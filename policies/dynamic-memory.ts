@@ -44,7 +44,7 @@
  *     trace); floor = min(Minimum, Startup), as the world's invariant checks it.
  */
 import * as t from 'io-ts'
-import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, NO_SHARING, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 import { pressureShare, weightShare } from './internal/hyperv-share.js'
@@ -171,8 +171,6 @@ const init = (context: PolicyContext, params: DynamicMemoryParams): DynamicMemor
   const fixed = { context, params, settings: settingsColumns(context.vms), zeros: new Float64Array(n), noCap: new Float64Array(n).fill(Infinity) }
   return stateOf(fixed, new Float64Array(n).fill(-Infinity))
 }
-
-const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
 
 /** This step's decision columns and reach, for planRunning and grow. */
 interface Tick {

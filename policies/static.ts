@@ -9,7 +9,7 @@
  * then may try again; VMs starting at the same tick are admitted in fleet order.
  */
 import * as t from 'io-ts'
-import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, NO_SHARING, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 
@@ -39,8 +39,6 @@ const init = (context: PolicyContext, params: StaticParams): StaticState => ({
   zeros: new Float64Array(context.vms.length),
   noCap: new Float64Array(context.vms.length).fill(Infinity),
 })
-
-const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
 
 const step = (state: StaticState, obs: Observation): readonly [StaticState, Decision] => {
   const { host } = state.context

@@ -86,6 +86,9 @@ export interface Observation {
 
 export type SharingScope = 'none' | 'intraVm' | 'interVm'
 
+/** No page sharing: what a policy that does not overcommit must decide (and any policy may). */
+export const NO_SHARING: Decision['sharing'] = { scope: 'none', breakLargePages: false, scanMiBPerSecond: 0 }
+
 /**
  * What a policy wants this tick. Per-VM targets are columns of length vmCount. The world moves each
  * quantity toward its target at its physical rate (engine/world.ts WorldParams). It applies, and

@@ -111,9 +111,10 @@ export const nextFreeState = (th: FreeThresholds, current: HostState, free: numb
 /**
  * Whether large pages are broken this tick. Broken below the large-page line. Restored (guest
  * memory backed by 2 MB pages again) only when free memory would stay above the line plus its margin
- * even after losing every shared page: the world un-shares everything at once when large pages come
- * back (engine/world.ts, step 3 in sharePagePass), so restoring them any earlier would throw the host straight
- * back under pressure (a modelling guard; real ESX keeps shared small pages until they are written).
+ * even after losing every shared page. A modelling guard: with large pages back, nothing new is
+ * shared and pages already shared stay so only until written (engine/world.ts, step 3, as real ESX
+ * keeps shared small pages), so the host loses them as guests write; restoring large pages any
+ * earlier could throw it straight back under pressure.
  */
 export const largePagesBroken = (th: FreeThresholds, wasBroken: boolean, free: number, sharedMiB: number, h: Hysteresis): boolean => {
   if (free < th.largePageLine) return true

@@ -28,7 +28,7 @@
  *   balloon holding its size ("the balloon driver stops"). Reclaim already done is held (targets =
  *   what the world reports, plus this tick's reclaim) until free memory is above the set point.
  * - Large pages: restored only once free memory would stay above 400% of minFree plus its margin
- *   without any shared page (the world un-shares everything at once when they come back).
+ *   without any shared page (with large pages back, the host loses shared pages as guests write them).
  * - No randomness: the active estimate uses the world's samples, so the state carries no Rng.
  * - Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), with P the
  *   VM's host-held touched pages (touched - compressed - swapped), f the estimated active fraction,

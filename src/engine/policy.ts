@@ -32,6 +32,11 @@ export interface PolicyContext {
   readonly stepSeconds: number
   /** Seed for any randomness the policy needs (derive a generator from it: engine/random.ts). */
   readonly seed: number
+  /** The recording began while VMs were already running (the world's `start`, default "warm"): a VM
+   *  powered on at tick 0 has been running for a while and should start in its steady state (a
+   *  Hyper-V VM at its target, not at Startup RAM; ESX estimates as if sampled before). VMs that
+   *  power on later boot. false ("cold"): every VM boots at its first tick. */
+  readonly warmStart: boolean
   /** The world's physical rates, MiB/s (a hypervisor knows its own mechanisms' speed): a
    *  non-overcommitting policy needs them to keep what it assigns within the host after rates. */
   readonly rates: {

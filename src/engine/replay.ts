@@ -47,6 +47,7 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
     vms,
     stepSeconds: seconds,
     seed: deriveSeed(input.seed, 'policy'),
+    warmStart: world.start === 'warm',
     rates: {
       hotAddMiBPerSecond: world.hotAddMiBPerSecond,
       balloonMiBPerSecond: world.balloonMiBPerSecond,

@@ -38,6 +38,9 @@ export interface WorldParams {
   /** Active-memory sampling (ESX): pages per period, and the period. */
   readonly pagesPerSample: number
   readonly samplePeriodSeconds: number
+  /** "warm": VMs running at the trace's first sample have run before it and start in steady state;
+   *  "cold": every VM boots at its first sample (a boot storm at tick 0). */
+  readonly start: 'warm' | 'cold'
   readonly touched: TouchedParams
   readonly slowdown: SlowdownParams
 }
@@ -50,6 +53,7 @@ export const WorldParamsCodec = t.type({
   compressMiBPerSecond: t.number,
   pagesPerSample: t.number,
   samplePeriodSeconds: t.number,
+  start: t.keyof({ warm: null, cold: null }),
   touched: TouchedParamsCodec,
   slowdown: SlowdownParamsCodec,
 })
@@ -63,6 +67,7 @@ export const DEFAULT_WORLD: WorldParams = {
   compressMiBPerSecond: 1000, // modelling choice: CPU-bound, an order of magnitude above disk
   pagesPerSample: 100, // ESX samples 100 pages per period (DOMAIN.md 4)
   samplePeriodSeconds: 60, // ESX 4 period (ESX 2: 30 s)
+  start: 'warm', // a recording starts on a running estate, not a cold boot of every VM
   touched: DEFAULT_TOUCHED,
   slowdown: DEFAULT_SLOWDOWN,
 }

@@ -373,7 +373,8 @@ describe('dynamic-memory: purity', () => {
       vms,
       stepSeconds: 300,
       seed: 1,
-      rates: { hotAddMiBPerSecond: 128, balloonMiBPerSecond: 64, swapOutMiBPerSecond: 200, compressMiBPerSecond: 1000 },
+      warmStart: false,
+  rates: { hotAddMiBPerSecond: 128, balloonMiBPerSecond: 64, swapOutMiBPerSecond: 200, compressMiBPerSecond: 1000 },
     }
     const s0 = dynamicMemoryPolicy.init(context, DYNAMIC_MEMORY_DEFAULTS)
     const col = (...x: number[]) => Float64Array.from(x)

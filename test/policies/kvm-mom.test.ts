@@ -88,6 +88,7 @@ const ctx = (vms: ReadonlyArray<VmSettings>, physicalMiB = 16384): PolicyContext
   vms,
   stepSeconds: 10,
   seed: 1,
+  warmStart: false,
   rates: { hotAddMiBPerSecond: 128, balloonMiBPerSecond: 64, swapOutMiBPerSecond: 200, compressMiBPerSecond: 1000 },
 })
 

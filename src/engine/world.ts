@@ -249,8 +249,10 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     const d = on ? fDemand[i] : 0
     demandNow[v] = d
     const running = status[v] === VmStatus.running
-    // Guests report committed memory once running (integration services / guest agent).
-    committed[v] = running ? d : 0
+    // Guests report committed memory once running (integration services / guest agent). A warm
+    // start's guests were reporting before the recording: at tick 0 a VM powered on has a report,
+    // so a policy can admit it at its steady state (issue 12; d is 0 for a VM powered off).
+    committed[v] = running || (tick === 0 && w.params.start === 'warm') ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
     // belongs to the working set. Estimation from these counts is the policy's business.
     if (!sample) continue // both stay 0

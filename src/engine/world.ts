@@ -19,7 +19,7 @@ import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams 
 import { DEFAULT_TOUCHED, TouchedParamsCodec, cacheFills, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
 import { binomialSampler, type BinomialSampler } from './internal/binomial.js'
 import { tickFrames, type Frames } from './internal/frames.js'
-import { paramsCodec } from './params.js'
+import { paramsCodec, range, wholeRange } from './params.js'
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -72,6 +72,24 @@ export const DEFAULT_WORLD: WorldParams = {
   slowdown: DEFAULT_SLOWDOWN,
 }
 
+// Valid ranges of the world's numeric params (`--world` values outside them are refused, by name).
+// Rates may be 0 (a what-if without hot-add, say) but not negative; 1 TiB/s is beyond any host's
+// memory, disk or compressor. A sample of 1..10000 pages (ESX takes 100) every 1 s..1 h. Cache time
+// constants 0 (no cache) to a year. Slowdown weights 0..1000 (disk swap's 10 is the costliest default).
+const RATE = range(0, 1024 * 1024, 'MiB per second')
+export const WORLD_RANGES = {
+  hotAddMiBPerSecond: RATE,
+  balloonMiBPerSecond: RATE,
+  swapOutMiBPerSecond: RATE,
+  swapInMiBPerSecond: RATE,
+  compressMiBPerSecond: RATE,
+  pagesPerSample: wholeRange(1, 10_000, 'pages'),
+  samplePeriodSeconds: range(1, 3600, 'seconds'),
+} as const
+export const TOUCHED_RANGES = { linuxCacheHours: range(0, 8760, 'hours'), windowsCacheHours: range(0, 8760, 'hours') } as const
+const WEIGHT = range(0, 1000, 'slowdown per unit of working set')
+export const SLOWDOWN_RANGES = { guestPaging: WEIGHT, compression: WEIGHT, swapSsd: WEIGHT, swapDisk: WEIGHT, blocked: WEIGHT } as const
+
 /**
  * World params as users give them (`--world`): any subset, nested ones too, defaults filled,
  * unknown keys refused. E.g. {"slowdown": {"swapDevice": "ssd"}, "balloonMiBPerSecond": 32}.
@@ -80,10 +98,11 @@ export const WorldParamsInput = paramsCodec(
   'world',
   {
     ...WorldParamsCodec.props,
-    touched: paramsCodec('world.touched', TouchedParamsCodec.props, DEFAULT_TOUCHED),
-    slowdown: paramsCodec('world.slowdown', SlowdownParamsCodec.props, DEFAULT_SLOWDOWN),
+    touched: paramsCodec('world.touched', TouchedParamsCodec.props, DEFAULT_TOUCHED, TOUCHED_RANGES),
+    slowdown: paramsCodec('world.slowdown', SlowdownParamsCodec.props, DEFAULT_SLOWDOWN, SLOWDOWN_RANGES),
   },
   DEFAULT_WORLD,
+  WORLD_RANGES,
 )
 
 export interface World {

@@ -12,6 +12,11 @@
  *   - stateShare in the metrics is the share of HOST-time in each state: the seconds each host
  *     spent in the state, summed over hosts, over (hosts x seconds). With one host it is the
  *     host's own stateShare.
+ *   - over-commitment is a host's, not the cluster's (a VM's pages cannot be backed by another
+ *     host's memory): overCommitRatio is the peak over hosts and ticks of each host's
+ *     (touched - shared) / physical, overCommitTimeShare the share of HOST-time above 1. With one
+ *     host both are the host's own. overAllocationRatio stays cluster-wide (configured / the
+ *     cluster's physical), as placement spreads what is promised.
  * VMs a placement refused (never placed on any host) enter as a partial of their own with the
  * refused flag and no running time (refusedPartial), as the engine records a VM refused at start.
  *
@@ -21,7 +26,7 @@ import type { RunHeader } from '../engine/account.js'
 import { HOST_STATES } from '../engine/account.js'
 import { SLOWDOWN_BUCKETS } from './histogram.js'
 import { allocSeries, concatPartial, emptyPartial, HOST_SUM_FIELDS, VM_REFUSED, VM_STAT_COUNT, type HostSeries, type RunPartial } from './partial.js'
-import { finishRun } from './finish.js'
+import { finishRun, overCommitOf } from './finish.js'
 import type { RunMetrics } from './run-metrics.js'
 
 /** Sum the host fields of several hosts' series, tick by tick (union of ticks); VM sums added. */
@@ -91,11 +96,25 @@ export const hostTimeStateShare = (hosts: ReadonlyArray<RunPartial>): Readonly<R
   return share
 }
 
+/** Peak over hosts of each host's over-commit ratio, and the share of host-time above 1. */
+export const hostOverCommit = (hosts: ReadonlyArray<RunPartial>): { readonly ratio: number; readonly timeShare: number } => {
+  let ratio = 0
+  let over = 0
+  let total = 0
+  for (const h of hosts) {
+    const oc = overCommitOf(h.series)
+    ratio = Math.max(ratio, oc.ratio)
+    over += oc.overSeconds
+    total += oc.seconds
+  }
+  return { ratio, timeShare: total > 0 ? over / total : 0 }
+}
+
 /**
  * The cluster's RunMetrics: finishRun over the merged partial (header: the cluster's, with
  * host.physical and host.reserve the sums over hosts and vmIds every VM of the fleet), with
- * stateShare replaced by the share of host-time in each state.
- * Figures that divide by physical (overAllocationRatio, overCommitRatio) are then cluster-wide.
+ * stateShare replaced by the share of host-time in each state and the over-commit figures by the
+ * hosts' own (hostOverCommit). overAllocationRatio is cluster-wide.
  */
 export const finishCluster = (
   header: RunHeader,
@@ -105,5 +124,14 @@ export const finishCluster = (
 ): { readonly partial: RunPartial; readonly metrics: RunMetrics } => {
   const partial = concatHostPartials(hosts, refused)
   const m = finishRun(header, partial, error)
-  return { partial, metrics: { ...m, stateShare: header.hasStates ? hostTimeStateShare(hosts) : {} } }
+  const oc = hostOverCommit(hosts)
+  return {
+    partial,
+    metrics: {
+      ...m,
+      overCommitRatio: oc.ratio,
+      overCommitTimeShare: oc.timeShare,
+      stateShare: header.hasStates ? hostTimeStateShare(hosts) : {},
+    },
+  }
 }

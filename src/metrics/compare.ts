@@ -20,8 +20,11 @@ export interface ComparisonColumn {
 export const COMPARISON_COLUMNS: ReadonlyArray<ComparisonColumn> = [
   { key: 'vmsAdmitted', label: 'VMs admitted', unit: '', decimals: 0, better: 'higher' },
   { key: 'vmsRefused', label: 'VMs refused', unit: '', decimals: 0, better: 'lower' },
+  // The headline service figure: every cause of missing working set (pressure > 100 sees only one).
+  { key: 'shortOfMemoryShare', label: 'Short of memory', unit: '%', decimals: 2, better: 'lower' },
   { key: 'overAllocationRatio', label: 'Over-allocation', unit: 'x', decimals: 2, better: 'none' },
   { key: 'overCommitRatio', label: 'Over-commit', unit: 'x', decimals: 2, better: 'none' },
+  { key: 'overCommitTimeShare', label: 'Over-committed time', unit: '%', decimals: 2, better: 'none' },
   { key: 'peakResidentGiB', label: 'Peak resident', unit: 'GiB', decimals: 1, better: 'none' },
   { key: 'meanResidentGiB', label: 'Mean resident', unit: 'GiB', decimals: 1, better: 'none' },
   { key: 'shortfallGiBh', label: 'Shortfall', unit: 'GiBh', decimals: 1, better: 'lower' },
@@ -32,6 +35,7 @@ export const COMPARISON_COLUMNS: ReadonlyArray<ComparisonColumn> = [
   { key: 'balloonedGiBh', label: 'Ballooned', unit: 'GiBh', decimals: 1, better: 'none' },
   { key: 'sharedSavedGiBh', label: 'Shared (saved)', unit: 'GiBh', decimals: 1, better: 'higher' },
   { key: 'blockedGiBh', label: 'Blocked', unit: 'GiBh', decimals: 1, better: 'lower' },
+  // Hyper-V's own figure, kept for those who know it: blind to host swap and compression.
   { key: 'pressureOver100Share', label: 'Pressure > 100', unit: '%', decimals: 2, better: 'lower' },
   { key: 'slowdownP95', label: 'Slowdown p95', unit: 'x', decimals: 3, better: 'lower' },
   { key: 'slowdownP99', label: 'Slowdown p99', unit: 'x', decimals: 3, better: 'lower' },

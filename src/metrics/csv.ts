@@ -11,11 +11,15 @@
  *   configured_mib, demand_mib, touched_mib, assigned_mib (running VMs),
  *   shared_mib, ballooned_mib, compressed_mib, swapped_mib, swap_out_mib,
  *   shortfall_mib (= the four kinds), guest_paging_mib, host_swap_hit_mib, compressed_hit_mib,
- *   blocked_mib, pressure_over_100_vms.
+ *   blocked_mib, pressure_over_100_vms,
+ *   touched_unshared_mib (running VMs' touched - shared: over-commitment when above physical_mib),
+ *   short_vms (running VMs short of memory: working set not fully resident, any cause).
  *   (Definitions: partial.ts HOST_SUM_FIELDS.)
  *
  * vm-summary.csv: one row per VM (header.vmIds order), finish.ts VmSummary in GiB / GiBh / hours,
- *   6 decimals; shares 6 decimals; slowdowns 4 decimals.
+ *   6 decimals; shares 6 decimals; slowdowns 4 decimals. short_of_memory_share: share of its running
+ *   time short of memory (any cause); refused_h: hours it wanted to run and was refused;
+ *   peak_configured_gib covers refused ticks too (a refused VM shows the size it asked for).
  *
  * heatmap.csv: long format vm, bucket_start, value (4 decimals).
  */
@@ -66,6 +70,8 @@ export const hostSeriesCsv = (partial: RunPartial): string => {
     'shortfall_mib',
     ...SHORTFALL_COLUMNS.map(([c]) => c),
     'pressure_over_100_vms',
+    'touched_unshared_mib',
+    'short_vms',
   ]
   const rows: string[][] = []
   for (let i = 0; i < s.length; i++) {
@@ -83,6 +89,8 @@ export const hostSeriesCsv = (partial: RunPartial): string => {
       formatFixed(shortfall, MIB),
       ...SHORTFALL_COLUMNS.map(([, f]) => formatFixed(u[f][i], MIB)),
       formatFixed(u.pressureOver100Vms[i], 0),
+      formatFixed(u.touchedUnshared[i], MIB),
+      formatFixed(u.shortVms[i], 0),
     ])
   }
   return csvText(header, rows)
@@ -117,6 +125,8 @@ const VM_COLUMNS: ReadonlyArray<readonly [string, (r: VmSummary) => string]> = [
   ['slowdown_p50', (r) => formatFixed(r.slowdownP50, 4)],
   ['slowdown_p95', (r) => formatFixed(r.slowdownP95, 4)],
   ['slowdown_max', (r) => formatFixed(r.slowdownMax, 4)],
+  ['short_of_memory_share', (r) => formatFixed(r.shortOfMemoryShare, G)],
+  ['refused_h', (r) => formatFixed(r.refusedHours, G)],
 ]
 
 export const vmSummaryCsv = (rows: ReadonlyArray<VmSummary>): string =>

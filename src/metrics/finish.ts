@@ -11,8 +11,12 @@
  *   vmsAdmitted          VMs running at >= 1 tick
  *   vmsRefused           VMs with status refused at >= 1 tick (whether or not they ran later);
  *                        vmsRefusedNeverAdmitted: of those, the ones that never ran
- *   overAllocationRatio  max_t  sum_running configured / physical_t
- *   overCommitRatio      max_t  sum_running touched / physical_t
+ *   overAllocationRatio  max_t  sum_running configured / physical_t (what VMs were promised)
+ *   overCommitRatio      max_t  sum_running (touched - shared) / physical_t: what VMs hold
+ *                        privately against the host's memory. Above 1, something must be swapped
+ *                        or compressed (DOMAIN.md section 1); pages saved by sharing do not count,
+ *                        so a host that shares but never swaps or compresses stays <= 1
+ *   overCommitTimeShare  sum_t [sum_running (touched - shared) > physical_t] s_t / sum_t s_t
  *   peakResidentGiB      max_t  sum_all resident (compressed store included, overhead excluded)
  *   meanResidentGiB      sum_t (sum_all resident) s_t / sum_t s_t
  *   demandGiBh           integral of sum_running demand
@@ -24,7 +28,16 @@
  *                        integrals of compressed, ballooned, shared, swapped (all VMs)
  *   stateShare           {} unless header.hasStates; else seconds in each state / sum_t s_t, for
  *                        every state but 'none' (and 'none' too if any tick reported it)
- *   pressureOver100Share running VM-seconds with demand > assigned / running VM-seconds (0 if none)
+ *   pressureOver100Share running VM-seconds with demand > assigned / running VM-seconds (0 if none):
+ *                        Hyper-V's own figure, blind to host swap and compression
+ *   shortOfMemoryShare   running VM-seconds short of memory / running VM-seconds (0 if none), where
+ *                        short = guestPaging + hostSwapHit + compressedHit + blocked > SHORT_MIB
+ *                        (fold.ts): the headline service figure, every cause counted. Over the
+ *                        admitted VMs' running time only
+ *   refusedVmHours       VM-seconds with status refused / 3600 (time VMs wanted to run and did not)
+ *   shortOrRefusedShare  (short running VM-seconds + refused VM-seconds) / (running + refused
+ *                        VM-seconds): shortOfMemoryShare over all the VM-time the fleet wanted,
+ *                        refused time counted as short (0 if none)
  *   slowdownP50/P95/P99  weighted percentiles of slowdown over running VM-seconds, from the
  *                        log histogram (histogram.ts: within 1%, never above the truth); 1 if none
  *   slowdownMax          exact maximum (1 if no running time)
@@ -36,7 +49,7 @@ import type { RunHeader } from '../engine/account.js'
 import { HOST_STATES } from '../engine/account.js'
 import type { HeatmapCell, HeatmapMeasure, HostSeriesRow, SlowdownBucket, VmSummaryRow } from '../report/model.js'
 import { SLOWDOWN_BUCKETS, SLOWDOWN_EDGES, histogramPercentile } from './histogram.js'
-import { HEAT_COUNT, type RunPartial, VM_RAN, VM_REFUSED, VM_STAT_COUNT, vmStatIndex as S } from './partial.js'
+import { HEAT_COUNT, type HostSeries, type RunPartial, VM_RAN, VM_REFUSED, VM_STAT_COUNT, vmStatIndex as S } from './partial.js'
 import type { RunMetrics } from './run-metrics.js'
 
 const MIB_PER_GIB = 1024
@@ -66,6 +79,28 @@ export const runSlowdownHistogram = (p: RunPartial): Float64Array => {
   return h
 }
 
+/**
+ * Over-commitment of one host's series: the peak of sum_running (touched - shared) / physical, and
+ * the seconds it was above 1 (of `seconds` in all). Ticks with no physical memory are skipped.
+ */
+export const overCommitOf = (
+  s: HostSeries,
+): { readonly ratio: number; readonly overSeconds: number; readonly seconds: number } => {
+  let ratio = 0
+  let overSeconds = 0
+  let seconds = 0
+  for (let i = 0; i < s.length; i++) {
+    const sec = s.seconds[i]
+    seconds += sec
+    const phys = s.physical[i]
+    if (!(phys > 0)) continue
+    const held = s.sums.touchedUnshared[i]
+    ratio = Math.max(ratio, held / phys)
+    if (held > phys) overSeconds += sec
+  }
+  return { ratio, overSeconds, seconds }
+}
+
 /** Figures of a run from its (whole) partial. `error`: the rule violation that stopped it, if any. */
 export const finishRun = (header: RunHeader, partial: RunPartial, error?: string): RunMetrics => {
   const s = partial.series
@@ -83,7 +118,6 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
   let swMiBs = 0
   let swapOut = 0
   let overAlloc = 0
-  let overCommit = 0
   let peakRes = 0
   const stateSec = new Float64Array(HOST_STATES.length)
   for (let i = 0; i < s.length; i++) {
@@ -101,14 +135,12 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
     swMiBs += sums.swapped[i] * sec
     swapOut += sums.swapOut[i]
     const phys = s.physical[i]
-    if (phys > 0) {
-      overAlloc = Math.max(overAlloc, sums.configured[i] / phys)
-      overCommit = Math.max(overCommit, sums.touched[i] / phys)
-    }
+    if (phys > 0) overAlloc = Math.max(overAlloc, sums.configured[i] / phys)
     peakRes = Math.max(peakRes, sums.resident[i])
     if (s.state[i] < stateSec.length) stateSec[s.state[i]] += sec
   }
 
+  const oc = overCommitOf(s)
   const stateShare: Record<string, number> = {}
   if (header.hasStates && totalSec > 0)
     HOST_STATES.forEach((name, k) => {
@@ -123,6 +155,8 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
   let overSec = 0
   let slowSec = 0
   let slowMax = 0
+  let shortSec = 0
+  let refusedSec = 0
   const shares: number[] = []
   // Header order, so that the result does not depend on the order pieces were concatenated in
   // (float sums of the shares would otherwise differ in their last bits). VMs not in the header
@@ -141,6 +175,8 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
     runSec += stats[o + S.runSeconds]
     overSec += stats[o + S.pressureOverSeconds]
     slowSec += stats[o + S.slowdownSeconds]
+    shortSec += stats[o + S.shortSeconds]
+    refusedSec += stats[o + S.refusedSeconds]
     slowMax = Math.max(slowMax, stats[o + S.slowdownMax])
     const dem = stats[o + S.demandMiBs]
     if (f & VM_RAN && dem > 0) shares.push(stats[o + S.satisfiedMiBs] / dem)
@@ -159,7 +195,8 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
     vmsAdmitted: admitted,
     vmsRefused: refused,
     overAllocationRatio: overAlloc,
-    overCommitRatio: overCommit,
+    overCommitRatio: oc.ratio,
+    overCommitTimeShare: oc.seconds > 0 ? oc.overSeconds / oc.seconds : 0,
     peakResidentGiB: toGiB(peakRes),
     meanResidentGiB: totalSec > 0 ? toGiB(resMiBs / totalSec) : 0,
     demandGiBh: toGiBh(demMiBs),
@@ -184,6 +221,9 @@ export const finishRun = (header: RunHeader, partial: RunPartial, error?: string
     swappedGiBh: toGiBh(swMiBs),
     vmsRefusedNeverAdmitted: refusedNever,
     slowdownMean: runSec > 0 ? slowSec / runSec : 1,
+    shortOfMemoryShare: runSec > 0 ? shortSec / runSec : 0,
+    refusedVmHours: refusedSec / 3600,
+    shortOrRefusedShare: runSec + refusedSec > 0 ? (shortSec + refusedSec) / (runSec + refusedSec) : 0,
   }
   return error === undefined ? metrics : { ...metrics, error }
 }
@@ -213,6 +253,8 @@ export interface VmSummary extends VmSummaryRow {
   readonly satisfiedShare: number
   readonly slowdownP50: number
   readonly slowdownMean: number
+  /** Hours with status refused (wanted to run and was not admitted). */
+  readonly refusedHours: number
 }
 
 /** Per-VM summaries in header.vmIds order (a VM absent from the partial gets zeros). */
@@ -239,6 +281,7 @@ export const vmSummaries = (header: RunHeader, partial: RunPartial): ReadonlyArr
       shortfallGiBh: toGiBh(shortfall),
       hostSwapGiBh: toGiBh(st[S.hostSwapHitMiBs]),
       pressureOver100Share: run > 0 ? st[S.pressureOverSeconds] / run : 0,
+      shortOfMemoryShare: run > 0 ? st[S.shortSeconds] / run : 0,
       slowdownP95: histogramPercentile(h, 0.95),
       slowdownMax: run > 0 ? Math.max(1, st[S.slowdownMax]) : 1,
       meanDemandGiB: mean(st[S.demandMiBs]),
@@ -257,6 +300,7 @@ export const vmSummaries = (header: RunHeader, partial: RunPartial): ReadonlyArr
       satisfiedShare: st[S.demandMiBs] > 0 ? st[S.satisfiedMiBs] / st[S.demandMiBs] : 1,
       slowdownP50: histogramPercentile(h, 0.5),
       slowdownMean: run > 0 ? st[S.slowdownSeconds] / run : 1,
+      refusedHours: st[S.refusedSeconds] / 3600,
     }
   })
 }

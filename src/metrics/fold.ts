@@ -16,6 +16,11 @@
  *                 0 = demand = assigned gives 0); "pressure over 100" is tested as demand > assigned,
  *                 which is the same thing without the rounding of a division.
  *   slowdown    = account slowdown, counted as 1 if below 1 or NaN.
+ *   short       = unavailable > SHORT_MIB: the working set is not fully resident, whatever the cause
+ *                 (guest paging, host swap, compression, blocked). The threshold only absorbs
+ *                 rounding in the world's arithmetic; any real shortage is far above it.
+ * Per VM-tick with status refused: refusedSeconds += s, peakConfigured includes its configured size
+ * (a refused VM shows what it asked for, not 0).
  */
 import type { RunHeader, TickAccount } from '../engine/account.js'
 import { VmStatus } from '../engine/account.js'
@@ -38,10 +43,13 @@ import {
 const STATS_AS_WRITTEN =
   'runSeconds,demandMiBs,satisfiedMiBs,configuredMiBs,residentMiBs,guestPagingMiBs,hostSwapHitMiBs,' +
   'compressedHitMiBs,blockedMiBs,sharedMiBs,balloonedMiBs,compressedMiBs,swappedMiBs,swapOutMiB,' +
-  'pressureOverSeconds,slowdownSeconds,peakDemand,peakConfigured,peakResident,slowdownMax'
+  'pressureOverSeconds,slowdownSeconds,shortSeconds,refusedSeconds,peakDemand,peakConfigured,peakResident,slowdownMax'
 if (VM_STATS.join(',') !== STATS_AS_WRITTEN) throw new Error('metrics fold: VM_STATS changed; update the offsets in fold.ts')
 
 if (VmStatus.running !== 1 || VmStatus.refused !== 2) throw new Error('metrics fold: VmStatus changed; update fold.ts')
+/** Unavailable working set (MiB) above which a running VM counts as short of memory: 1 KiB. */
+export const SHORT_MIB = 1 / 1024
+if ((SHORT_MIB as number) !== 0.0009765625) throw new Error('metrics fold: SHORT_MIB changed; update the literal in fold.ts')
 /** Upper edge of slowdown bucket 0: below it (most VM-ticks: slowdown 1) the bucket needs no log. */
 const EDGE1 = SLOWDOWN_EDGES[1]
 
@@ -244,6 +252,8 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
     let sCh = 0
     let sBl = 0
     let nPress = 0
+    let sTU = 0
+    let nShort = 0
 
     for (let j = 0; j < nv; j++) {
       const v = all ? j : idxArr[j]
@@ -266,7 +276,13 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       if (status !== 1) {
         // 1 = VmStatus.running, 2 = refused (literals: checked at load)
         sIdle += r - cs
-        if (status === 2) flags[j] |= refused
+        if (status === 2) {
+          flags[j] |= refused
+          const o = j * nStat
+          stats[o + 17] += sec // refusedSeconds
+          const c = configured[v]
+          if (c > stats[o + 19]) stats[o + 19] = c // peakConfigured
+        }
         continue
       }
       flags[j] |= ran
@@ -277,13 +293,19 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       const hs = hostSwapHit[v]
       const ch = compressedHit[v]
       const bl = blocked[v]
-      const sat = Math.max(0, d - (gp + hs + ch + bl))
+      const unavail = gp + hs + ch + bl
+      const sat = Math.max(0, d - unavail)
+      // SHORT_MIB as a literal (checked at load).
+      const short = unavail > 0.0009765625
+      if (short) nShort++
       const priv = r - cs
       const ws = Math.min(priv, sat)
       nRun++
       sConf += c
       sDem += d
-      sTouch += touched[v]
+      const t = touched[v]
+      sTouch += t
+      sTU += t - sh
       sAssig += as
       sWs += ws
       sIdle += priv - ws
@@ -318,10 +340,11 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       stats[o + 13] += so // swapOutMiB
       if (over) stats[o + 14] += sec // pressureOverSeconds
       stats[o + 15] += sdSec // slowdownSeconds
-      if (d > stats[o + 16]) stats[o + 16] = d // peakDemand
-      if (c > stats[o + 17]) stats[o + 17] = c // peakConfigured
-      if (r > stats[o + 18]) stats[o + 18] = r // peakResident
-      if (sd > stats[o + 19]) stats[o + 19] = sd // slowdownMax
+      if (short) stats[o + 16] += sec // shortSeconds
+      if (d > stats[o + 18]) stats[o + 18] = d // peakDemand
+      if (c > stats[o + 19]) stats[o + 19] = c // peakConfigured
+      if (r > stats[o + 20]) stats[o + 20] = r // peakResident
+      if (sd > stats[o + 21]) stats[o + 21] = sd // slowdownMax
 
       // Most VM-ticks have no slowdown: bucket 0 without the log, in a small array of its own.
       if (sd < edge1) hist0[j] += sec
@@ -366,6 +389,8 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
     sums[H.compressedHit][row] = sCh
     sums[H.blocked][row] = sBl
     sums[H.pressureOver100Vms][row] = nPress
+    sums[H.touchedUnshared][row] = sTU
+    sums[H.shortVms][row] = nShort
   }
 
   const finish = (pub: RunAcc): RunPartial => {

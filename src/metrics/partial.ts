@@ -72,6 +72,12 @@ export const HOST_SUM_FIELDS = [
   'blocked',
   /** Number of running VMs with pressure above 100 (demand > assigned). */
   'pressureOver100Vms',
+  /** Running VMs: touched - shared, what the VMs hold privately (in host memory, compressed or
+   *  swapped): over-commitment is this above physical (DOMAIN.md section 1). */
+  'touchedUnshared',
+  /** Number of running VMs short of memory: unavailable working set (guestPaging + hostSwapHit +
+   *  compressedHit + blocked) above SHORT_MIB (fold.ts). */
+  'shortVms',
 ] as const
 export type HostSumField = (typeof HOST_SUM_FIELDS)[number]
 
@@ -92,7 +98,8 @@ export interface HostSeries {
 }
 
 /**
- * Per-VM statistics, all over the ticks where the VM was running. The first VM_SUM_COUNT are
+ * Per-VM statistics, all over the ticks where the VM was running (except refusedSeconds and
+ * peakConfigured, which also cover the ticks it was refused). The first VM_SUM_COUNT are
  * integrals / sums (merged by adding), the rest peaks (merged by max).
  */
 export const VM_STATS = [
@@ -112,14 +119,16 @@ export const VM_STATS = [
   'swapOutMiB', // sum of swapOut (MiB, not an integral)
   'pressureOverSeconds', // seconds with pressure > 100 (demand > assigned)
   'slowdownSeconds', // integral of slowdown (for a time-weighted mean)
+  'shortSeconds', // seconds short of memory (unavailable working set above SHORT_MIB, fold.ts)
+  'refusedSeconds', // seconds with status refused (wanted to run, was not admitted)
   // peaks:
   'peakDemand',
-  'peakConfigured',
+  'peakConfigured', // over the ticks running or refused: what the VM was configured with when it wanted to run
   'peakResident',
   'slowdownMax',
 ] as const
 export type VmStat = (typeof VM_STATS)[number]
-export const VM_SUM_COUNT = 16
+export const VM_SUM_COUNT = 18
 export const VM_STAT_COUNT = VM_STATS.length
 export const vmStatIndex: { readonly [K in VmStat]: number } = Object.fromEntries(
   VM_STATS.map((k, i) => [k, i]),

@@ -14,7 +14,9 @@ export interface RunMetrics {
   readonly vmsRefused: number
   /** Peak over ticks of (sum of configured memory of running VMs) / physical. */
   readonly overAllocationRatio: number
-  /** Peak over ticks of (sum of touched memory of running VMs) / physical. */
+  /** Peak over ticks of (sum of touched - shared memory of running VMs) / physical: what the VMs
+   *  hold privately against the host's memory. Above 1 something must be swapped or compressed
+   *  (over-commitment, DOMAIN.md section 1); a host that only shares pages stays <= 1. */
   readonly overCommitRatio: number
   readonly peakResidentGiB: number
   readonly meanResidentGiB: number
@@ -53,6 +55,17 @@ export interface RunMetrics {
   readonly vmsRefusedNeverAdmitted?: number
   /** Time-weighted mean slowdown over running VM-time (exact, not from the histogram). */
   readonly slowdownMean?: number
+  /** Share of time the over-commit ratio was above 1 (something had to be swapped or compressed). */
+  readonly overCommitTimeShare?: number
+  /** Share of running VM-time short of memory: working set not fully resident, whatever the cause
+   *  (guest paging, host swap hit, compression hit, blocked). The headline service figure; over the
+   *  admitted VMs' running time. */
+  readonly shortOfMemoryShare?: number
+  /** VM-hours with status refused: time VMs wanted to run and were not admitted. */
+  readonly refusedVmHours?: number
+  /** shortOfMemoryShare over all the VM-time the fleet wanted to run: (short running VM-time +
+   *  refused VM-time) / (running + refused VM-time). */
+  readonly shortOrRefusedShare?: number
   /** Set when the run stopped on a rule violation: its message. Figures then cover ticks before it. */
   readonly error?: string
 }

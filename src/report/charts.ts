@@ -332,6 +332,7 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
 
 /** The figures shown as bars, in order: [RunMetrics key, title]. */
 export const KEY_METRICS: ReadonlyArray<readonly [string, string]> = [
+  ['shortOfMemoryShare', 'VM-time short of memory'],
   ['peakResidentGiB', 'Peak resident, GiB'],
   ['shortfallGiBh', 'Shortfall, GiBh'],
   ['hostSwapGiBh', 'In host swap, GiBh'],
@@ -339,7 +340,6 @@ export const KEY_METRICS: ReadonlyArray<readonly [string, string]> = [
   ['vmsRefused', 'VMs refused'],
   ['slowdownP95', 'Slowdown p95'],
   ['overCommitRatio', 'Over-commit ratio'],
-  ['fairness', 'Fairness (Jain)'],
 ]
 
 /** Key metrics side by side: one small bar chart per figure, one bar per run. */
@@ -356,7 +356,7 @@ export const keyMetricsSpec = (input: ReportInput, options: ChartOptions = {}): 
   return {
     id: 'key-metrics',
     title: 'Key metrics',
-    caption: 'Key figures of each run side by side (each panel has its own scale). Lower is better, except fairness.',
+    caption: 'Key figures of each run side by side (each panel has its own scale). Lower is better.',
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       config: config(),

@@ -109,13 +109,14 @@ const vmTables = (runs: ReadonlyArray<ResolvedRun>, limit: number): string =>
       return (
         head +
         table(
-          ['VM', 'Refused', 'Running h', 'Configured GiB', 'Peak demand GiB', 'Shortfall GiBh', 'Host swap GiBh', 'Pressure > 100', 'Slowdown p95', 'Slowdown max'],
+          ['VM', 'Refused', 'Running h', 'Configured GiB', 'Peak demand GiB', 'Short of memory', 'Shortfall GiBh', 'Host swap GiBh', 'Pressure > 100', 'Slowdown p95', 'Slowdown max'],
           rows.map((v) => [
             v.vm,
             v.refused ? 'yes' : 'no',
             formatNumber(v.runningHours, 1),
             formatNumber(v.configuredGiB, 1),
             formatNumber(v.peakDemandGiB, 1),
+            `${formatNumber(v.shortOfMemoryShare * 100, 2)} %`,
             formatNumber(v.shortfallGiBh, 2),
             formatNumber(v.hostSwapGiBh, 2),
             `${formatNumber(v.pressureOver100Share * 100, 1)} %`,

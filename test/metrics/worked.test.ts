@@ -13,7 +13,9 @@
  * By hand:
  *  sum resident per tick: 5120, 3584, 1280 -> peak 5120 MiB = 5 GiB; mean 9984/3 = 3328 MiB = 3.25 GiB
  *  over-allocation: configured sums 8192, 8192, 4096 over 8192 -> 1
- *  over-commit: touched sums 5120, 5120, 3072 over 8192 -> 0.625
+ *  over-commit: touched - shared sums 5120, 3072 + 1536 = 4608, 3072 over 8192 -> 0.625; never above 1
+ *  short of memory (unavailable > 0): A at ticks 1 and 2 -> 600 of 1500 running VM-seconds = 0.4;
+ *    C refused 3 ticks = 900 s = 0.25 VM-hours; short or refused (600 + 900) / (1500 + 900) = 0.625
  *  demand: sums 3072 + 4096 + 2048 = 9216 MiB = 9 GiB x 300 s = 2700 GiBs = 0.75 GiBh
  *  guest paging: 1 GiB x 300 s = 1/12 GiBh; host swap hit 0.5 GiB -> 1/24; compressed hit 0.25 GiB -> 1/48
  *  shortfall = 4/48 + 2/48 + 1/48 = 7/48 GiBh; swap out 1 GiB; compressed 1 GiB x 300 s = 1/12 GiBh;
@@ -96,6 +98,10 @@ describe('worked example (numbers from the comment, by hand)', () => {
     expect(m.meanResidentGiB).toBe(3.25)
     expect(m.overAllocationRatio).toBe(1)
     expect(m.overCommitRatio).toBe(0.625)
+    expect(m.overCommitTimeShare).toBe(0)
+    expect(m.shortOfMemoryShare).toBe(0.4)
+    expect(m.refusedVmHours).toBe(0.25)
+    expect(m.shortOrRefusedShare).toBe(0.625)
     expect(m.demandGiBh).toBeCloseTo(0.75, 12)
     expect(m.guestPagingGiBh).toBeCloseTo(1 / 12, 12)
     expect(m.hostSwapGiBh).toBeCloseTo(1 / 24, 12)
@@ -168,6 +174,9 @@ describe('worked example (numbers from the comment, by hand)', () => {
     expect(a.shortfallGiBh).toBeCloseTo(7 / 48, 12)
     expect(a.hostSwapGiBh).toBeCloseTo(1 / 24, 12)
     expect(a.pressureOver100Share).toBeCloseTo(1 / 3, 12)
+    expect(a.shortOfMemoryShare).toBeCloseTo(2 / 3, 12)
+    expect(b.shortOfMemoryShare).toBe(0)
+    expect(c.refusedHours).toBe(0.25)
     expect(a.slowdownP95).toBe(Math.pow(1.01, 139))
     expect(a.slowdownMax).toBe(4)
     expect(a.satisfiedShare).toBe(0.75)
@@ -240,11 +249,11 @@ describe('worked example (numbers from the comment, by hand)', () => {
       'tick,time,seconds,state,running_vms,physical_mib,reserve_mib,free_mib,resident_mib,resident_ws_mib,resident_idle_mib,' +
         'compressed_store_mib,overhead_mib,configured_mib,demand_mib,touched_mib,assigned_mib,shared_mib,ballooned_mib,' +
         'compressed_mib,swapped_mib,swap_out_mib,shortfall_mib,guest_paging_mib,host_swap_hit_mib,compressed_hit_mib,blocked_mib,' +
-        'pressure_over_100_vms',
+        'pressure_over_100_vms,touched_unshared_mib,short_vms',
     )
     expect(csv[3]).toBe(
       '2,1600,300.000,hard,1,8192.000,512.000,6336.000,1280.000,1024.000,0.000,256.000,64.000,4096.000,2048.000,3072.000,' +
-        '2048.000,0.000,0.000,1024.000,1024.000,1024.000,768.000,0.000,512.000,256.000,0.000,0',
+        '2048.000,0.000,0.000,1024.000,1024.000,1024.000,768.000,0.000,512.000,256.000,0.000,0,3072.000,1',
     )
     expect(csv.length).toBe(5) // header, 3 rows, trailing newline
     const vmCsv = vmSummaryCsv(vmSummaries(headerFor(['x,"y"', 'B', 'C'], 3), foldAccounts(headerFor(['x,"y"', 'B', 'C'], 3), reusedStream(ticks))))

@@ -107,6 +107,7 @@ const vmSummaries = (k: number): VmSummaryRow[] =>
     shortfallGiBh: k * (i + 1) * 0.3,
     hostSwapGiBh: k * i * 0.1,
     pressureOver100Share: 0.01 * k * i,
+    shortOfMemoryShare: 0.02 * k * i,
     slowdownP95: 1 + 0.05 * k * i,
     slowdownMax: 1 + 0.2 * k * i,
   }))

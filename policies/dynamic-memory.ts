@@ -8,17 +8,33 @@
  * (the world accounts it as guest paging). Smart Paging backs a restarting VM's Startup RAM with disk
  * when the host cannot find it.
  *
+ * When the host is short, every VM gets its Minimum, then its demand, then its buffer (DOMAIN.md 3:
+ * the buffer "is not maintained" when there is not enough physical memory to give every VM its
+ * requested buffer; Dynamic Memory configuration guide, 2011): a larger buffer never makes another
+ * VM page.
+ *
  * Left out: NUMA spanning; the balancer's 1 s loop and the guest's 1 s reports (we act once a tick,
  * at the trace's step, and the world applies the hot-add and balloon rates over the tick); the 45 s
- * before a guest's first report (a VM holds its Startup RAM for its first tick, since `committed` is
- * 0 until it has run one tick); the Smart Paging file's location and its 10-minute intent (our Smart
- * Paging part simply deflates as memory frees); Hyper-V's own hysteresis (we retarget every tick).
+ * before a booting guest's first report (a VM that boots holds its Startup RAM for its first tick,
+ * since `committed` is 0 until it has run one tick); the Smart Paging file's location and its
+ * 10-minute intent (our Smart Paging part simply deflates as memory frees); Hyper-V's own hysteresis
+ * (we retarget every tick).
  *
  * Where it had to choose (each also a param or a comment below):
  *   - How a short host shares memory: Microsoft does not publish how the balancer picks donors.
  *     `allocation: 'weight'` (default) gives every VM its Minimum, then shares the rest by relative
- *     weight up to each VM's target (water-filling); 'pressure' equalises pressure across VMs
- *     (policies/internal/hyperv-share.ts).
+ *     weight up to each VM's demand (within Minimum and Maximum), then, once every demand is met, up
+ *     to each VM's target (the buffers), water-filling at each level: demand before buffer is
+ *     documented, the split by weight is the choice. 'pressure' equalises pressure across VMs up to
+ *     their targets, buffers included (policies/internal/hyperv-share.ts).
+ *   - Warm start (the world's `start`, default "warm": PolicyContext.warmStart): VMs powered on at
+ *     the first tick have been running before the recording, their guests reporting demand all
+ *     along (the world gives `committed` at tick 0). They are admitted in fleet order while their
+ *     Minimum RAM plus overhead fits (a running VM needs no Startup RAM), each at its target, or, when
+ *     the targets do not all fit, at its share by the `allocation` rule: the balancer's steady state.
+ *     Visible memory is Startup plus the whole hot-add blocks that reach it (the balloon holds the
+ *     excess), or Startup with the balloon holding what is above the share. VMs that power on later
+ *     boot at Startup. Cold start: every VM boots at its first tick.
  *   - Block rounding: hot-add rounds the growth up to whole blocks (never past Maximum: the last
  *     block may be partial) and the balloon takes back the excess, so assigned lands exactly on its
  *     target. Demand 1000 MiB at buffer 20% from Startup 1024: visible 1024 + 2 x 128 = 1280,
@@ -256,6 +272,47 @@ const grow = (t: Tick, v: number, g: number, v0: number, b0: number, maxVisible:
   }
 }
 
+/**
+ * Warm start, tick 0: admit the VMs that were running before the recording (all are `off` to the
+ * world at tick 0) in fleet order while their floors and overheads fit `room`, and give each its
+ * steady-state assignment: its target when all targets fit, else its share. Writes admit, visible
+ * and balloon; returns what the admitted VMs hold, overheads included.
+ */
+const admitWarm = (t: Tick, obs: Observation, state: DynamicMemoryState, admit: Float64Array, room: number): number => {
+  const { poweredOn, status, committed } = obs
+  const { floor, maximum, startup, bufferFactor } = state.settings
+  const overhead = state.context.host.vmOverheadMiB
+  const n = obs.vmCount
+  const ids = new Int32Array(n)
+  let k = 0
+  let floors = 0
+  let targets = 0
+  for (let v = 0; v < n; v++) {
+    if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+    if (floors + floor[v] + overhead > room + EPS) continue // refused: its Minimum does not fit
+    admit[v] = 1
+    ids[k++] = v
+    floors += floor[v] + overhead
+    targets += Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+  }
+  const members = ids.subarray(0, k)
+  const pool = room - k * overhead
+  const entitled = targets <= pool ? undefined : shareAmong(obs, state, members, pool)
+  let held = 0
+  for (let i = 0; i < k; i++) {
+    const v = members[i]
+    const e = entitled === undefined ? Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v])) : entitled[v]
+    const s = startup[v]
+    // As if it had grown from Startup: whole blocks hot-added (the last never past Maximum), the
+    // balloon holding what is above its entitlement. The world applies an admission's balloon at once.
+    const vt = e > s + EPS ? Math.max(e, Math.min(s + Math.ceil((e - s) / t.block - EPS) * t.block, Math.max(s, maximum[v]))) : s
+    t.visible[v] = vt
+    t.balloon[v] = vt - e
+    held += e + overhead
+  }
+  return held
+}
+
 const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMemoryState, Decision] => {
   const { context, params, settings } = state
   const { host, rates } = context
@@ -307,31 +364,35 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
       // target at the balloon rate (and never below the target); without reclaim, all of it.
       held += (params.reclaimForStart ? Math.min(a0, Math.max(target, a0 - bStep)) : a0) + overhead
     }
-    for (let v = 0; v < n; v++) {
-      if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
-      const s = startup[v]
-      const room = capacity - held - newHeld
-      const need = s + overhead
-      if (need <= room + EPS) {
-        admit[v] = 1
-        visible[v] = s
-        balloon[v] = 0
-        newHeld += need
-        continue
+    // A warm start's first tick: the VMs powered on were running before the recording.
+    if (context.warmStart && obs.tick === 0) newHeld = admitWarm(t, obs, state, admit, capacity - held)
+    // Otherwise they boot at Startup RAM.
+    else
+      for (let v = 0; v < n; v++) {
+        if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+        const s = startup[v]
+        const room = capacity - held - newHeld
+        const need = s + overhead
+        if (need <= room + EPS) {
+          admit[v] = 1
+          visible[v] = s
+          balloon[v] = 0
+          newHeld += need
+          continue
+        }
+        const restart = time - stoppedAt[v] <= params.restartWindowSeconds
+        const fits = Math.max(0, room - overhead)
+        // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (set at
+        // admission: the world applies it at once) holds the rest, and the working set beyond it is
+        // disk-backed (guest paging) until the balloon deflates.
+        if (params.smartPaging && restart && fits + EPS >= floor[v]) {
+          admit[v] = 1
+          visible[v] = s
+          balloon[v] = Math.max(0, s - fits)
+          newHeld += s - balloon[v] + overhead
+        }
+        // else: refused (a cold start that does not fit, or a restart whose Minimum does not fit).
       }
-      const restart = time - stoppedAt[v] <= params.restartWindowSeconds
-      const fits = Math.max(0, room - overhead)
-      // Smart Paging: the guest sees Startup; the host assigns what fits, the balloon (set at
-      // admission: the world applies it at once) holds the rest, and the working set beyond it is
-      // disk-backed (guest paging) until the balloon deflates.
-      if (params.smartPaging && restart && fits + EPS >= floor[v]) {
-        admit[v] = 1
-        visible[v] = s
-        balloon[v] = Math.max(0, s - fits)
-        newHeld += s - balloon[v] + overhead
-      }
-      // else: refused (a cold start that does not fit, or a restart whose Minimum does not fit).
-    }
   }
 
   // Memory the running VMs may hold at the end of this tick. Plan toward the targets; a short host
@@ -363,17 +424,29 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
 /** A short host: what each running VM is entitled to hold, shared by the `allocation` rule (only
  *  when the targets do not all fit, so the common step allocates nothing for it). */
 const share = (obs: Observation, state: DynamicMemoryState, running: number, pool: number): Float64Array => {
-  const { poweredOn, status, committed } = obs
-  const { floor, maximum, bufferFactor, weight } = state.settings
+  const { poweredOn, status } = obs
   const n = obs.vmCount
   const members = new Int32Array(running)
-  const targets = new Float64Array(n)
-  for (let v = 0, i = 0; v < n; v++) {
-    if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
-    members[i++] = v
-    targets[v] = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+  for (let v = 0, i = 0; v < n; v++) if (poweredOn[v] === 1 && status[v] === VmStatus.running) members[i++] = v
+  return shareAmong(obs, state, members, pool)
+}
+
+/** `pool` shared among `members` by the `allocation` rule: 'weight' funds every demand (within
+ *  Minimum and Maximum) before any buffer; 'pressure' equalises pressure up to the targets. */
+const shareAmong = (obs: Observation, state: DynamicMemoryState, members: Int32Array, pool: number): Float64Array => {
+  const { committed } = obs
+  const { floor, maximum, bufferFactor, weight } = state.settings
+  const n = obs.vmCount
+  const columns = new Float64Array(2 * n)
+  const targets = columns.subarray(0, n)
+  const needs = columns.subarray(n)
+  for (let i = 0; i < members.length; i++) {
+    const v = members[i]
+    const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
+    targets[v] = target
+    needs[v] = Math.min(target, Math.max(floor[v], committed[v]))
   }
-  return state.params.allocation === 'weight' ? weightShare(members, floor, targets, weight, pool) : pressureShare(members, floor, targets, committed, pool)
+  return state.params.allocation === 'weight' ? weightShare(members, floor, needs, targets, weight, pool) : pressureShare(members, floor, targets, committed, pool)
 }
 
 export const dynamicMemoryPolicy = definePolicy<DynamicMemoryParams, DynamicMemoryState>({
@@ -383,6 +456,10 @@ export const dynamicMemoryPolicy = definePolicy<DynamicMemoryParams, DynamicMemo
   defaults: DYNAMIC_MEMORY_DEFAULTS,
   traits: { overcommit: false, reservations: false, states: false, minMax: true },
   pageSamples: false, // learns demand from the guest, not by sampling pages
+  notes: [
+    "A short host funds every VM's Minimum, then every VM's demand (within Minimum and Maximum), then buffers (documented: the buffer is not maintained when the host cannot give every VM its buffer); within each level memory goes by relative weight, water-filling (allocation 'weight', a modelling choice: the balancer's donor choice is not published). allocation 'pressure' instead equalises pressure up to the targets, buffers included.",
+    'Warm start (world start "warm", the default): VMs powered on at the first tick were running before the recording and are admitted at their steady state (their target, or their share when the host is short) while their Minimum fits, in fleet order; VMs that power on later boot at Startup RAM. start "cold" boots every VM at Startup.',
+  ],
   init,
   step,
 })

@@ -5,9 +5,13 @@
  * allocated based on relative weights, not exceeding the limit" (DOMAIN.md 3); how the balancer
  * picks donors is not published. Both rules here are modelling choices:
  *
- *   - weightShare: every VM first gets its floor (Minimum RAM); what remains goes by relative weight,
- *     water-filling: a VM whose weighted share would take it past its cap (its target) is held at its
- *     cap, and the surplus is shared again by weight among the others.
+ *   - weightShare: every VM first gets its floor (Minimum RAM); then every VM its demand, by relative
+ *     weight; then, only if every demand is met, every VM its buffer, by relative weight. Each level
+ *     water-fills: a VM whose weighted share would take it past that level's cap (its demand, then its
+ *     target) is held there, and the surplus is shared again by weight among the others. Demand before
+ *     buffer is documented: the buffer "is not maintained" when the host cannot give every VM its
+ *     requested buffer (Dynamic Memory configuration guide, 2011; DOMAIN.md 3), so one VM's buffer
+ *     never makes another VM page. Only the split by weight within a level is our choice.
  *   - pressureShare: assigned memory is chosen so that pressure (demand / assigned) is equal across
  *     VMs, each VM held within [floor, cap]: assigned_v = clamp(demand_v * x, floor_v, cap_v) with x
  *     chosen so the sum is the memory available.
@@ -17,35 +21,52 @@
 import type { Column } from '../../src/engine/policy.js'
 
 /**
- * Water-filling by weight. `members` are the indices taking part; the result has the length of
- * `floors`, with 0 for non-members. Assumes sum(floors) <= total <= sum(caps) over members (callers
- * share only when the host is short); outside that range it returns the floors or the caps.
- * A weight of 0 gets nothing above its floor while any VM with a positive weight can still grow;
- * when only weight-0 VMs are left below their caps they share what remains equally.
+ * Water-filling by weight in two levels. `members` are the indices taking part; the result has the
+ * length of `floors`, with 0 for non-members. Members get their floor, then are filled up to `needs`
+ * (their demand), then, with what is left once every member has its need, up to `caps` (their
+ * target: demand plus buffer). Needs within [floor, cap]. Assumes sum(floors) <= total <=
+ * sum(caps) over members (callers share only when the host is short); outside that range it returns
+ * the floors or the caps. With needs = caps it is one-level water-filling up to the caps.
+ * A weight of 0 gets nothing above a level's start while any VM with a positive weight can still
+ * grow within that level; when only weight-0 VMs are left below it they share what remains equally.
  */
-export const weightShare = (members: Column, floors: Column, caps: Column, weights: Column, total: number): Float64Array => {
+export const weightShare = (members: Column, floors: Column, needs: Column, caps: Column, weights: Column, total: number): Float64Array => {
   const out = new Float64Array(floors.length)
   const m = members.length
   let remaining = total
-  // Growing members in member order: those with a positive weight at the front of `ids`, the
-  // weight-0 ones after them.
-  const ids = new Int32Array(m)
-  let weighted = 0
   for (let i = 0; i < m; i++) {
     const v = members[i]
     out[v] = floors[v]
     remaining -= floors[v]
-    if (caps[v] > floors[v] && weights[v] > 0) ids[weighted++] = v
+  }
+  const ids = new Int32Array(m)
+  remaining = level(members, floors, needs, weights, remaining, out, ids)
+  // Left over only when every member reached its need: the buffers.
+  if (remaining > 0) level(members, needs, caps, weights, remaining, out, ids)
+  return out
+}
+
+/**
+ * One level: members fill from `lows` (where `out` stands) toward `highs`, those with a positive
+ * weight by weight, then the weight-0 ones equally with what the others could not take. `ids` is
+ * scratch of the members' length. Returns what is left over.
+ */
+const level = (members: Column, lows: Column, highs: Column, weights: Column, remaining: number, out: Float64Array, ids: Int32Array): number => {
+  const m = members.length
+  // Growing members in member order: those with a positive weight at the front of `ids`, the
+  // weight-0 ones after them.
+  let weighted = 0
+  for (let i = 0; i < m; i++) {
+    const v = members[i]
+    if (highs[v] > lows[v] && weights[v] > 0) ids[weighted++] = v
   }
   let growing = weighted
   for (let i = 0; i < m; i++) {
     const v = members[i]
-    if (caps[v] > floors[v] && !(weights[v] > 0)) ids[growing++] = v
+    if (highs[v] > lows[v] && !(weights[v] > 0)) ids[growing++] = v
   }
-  remaining = fill(ids.subarray(0, weighted), floors, caps, weights, remaining, out)
-  // Weight-0 VMs share equally what the weighted ones could not take.
-  if (remaining > 0) fill(ids.subarray(weighted, growing), floors, caps, undefined, remaining, out)
-  return out
+  const left = fill(ids.subarray(0, weighted), lows, highs, weights, remaining, out)
+  return left > 0 ? fill(ids.subarray(weighted, growing), lows, highs, undefined, left, out) : 0
 }
 
 /**

@@ -5,6 +5,9 @@
  * Settings from settingsOf(id, C): Startup = min(C, 1024), Minimum = min(Startup, 512), Maximum = C,
  * buffer 20%, weight 5000. Default world rates: hot-add 128 MiB/s, balloon 64 MiB/s per VM, so at
  * the default 300 s step a tick moves up to 38400 MiB of hot-add and 19200 MiB of balloon.
+ *
+ * The world starts warm by default (VMs powered on at tick 0 were running before the recording and
+ * are admitted at their steady state); tests of a boot at Startup RAM run with `COLD`.
  */
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
@@ -17,6 +20,10 @@ import { buildTrace, hostOf, settingsOf, type VmSpecLite } from '../support/buil
 import { VmStatus, type TickAccount } from '../../src/engine/account.js'
 import type { HostSettings, VmSettings } from '../../src/spec/settings.js'
 import type { Observation } from '../../src/engine/policy.js'
+import { DEFAULT_WORLD, type WorldParams } from '../../src/engine/world.js'
+
+/** Every VM boots at its first tick (world param start "cold"). */
+const COLD: WorldParams = { ...DEFAULT_WORLD, start: 'cold' }
 
 interface Tick {
   status: number[]
@@ -39,6 +46,7 @@ const run = (
   vms: ReadonlyArray<VmSettings>,
   params: Partial<DynamicMemoryParams> = {},
   step = 300,
+  world: WorldParams = DEFAULT_WORLD,
 ) => {
   const trace = buildTrace(specs, step)
   const ticks: Tick[] = []
@@ -59,6 +67,7 @@ const run = (
         refusedNow: a.refusedNow,
         admittedNow: a.admittedNow,
       }),
+    world,
   )
   if (E.isLeft(res)) throw new Error(`replay stopped: ${JSON.stringify(res.left)}`)
   return ticks
@@ -86,7 +95,8 @@ describe('dynamic-memory: params', () => {
 describe('dynamic-memory: target, hot-add blocks and balloon', () => {
   it('assigns demand x (1 + buffer) in whole 128 MiB blocks with the excess ballooned, clamped at minimum and maximum', () => {
     // One VM, C = 4096: Startup 1024, Minimum 512, Maximum 4096, buffer 20%. Host 8192 (never short).
-    const ticks = run([{ id: 'a', demand: [1000, 1000, 300, 5000], configured: 4096 }], hostOf(8192), [settingsOf('a', 4096)])
+    // A cold start: the VM boots at tick 0.
+    const ticks = run([{ id: 'a', demand: [1000, 1000, 300, 5000], configured: 4096 }], hostOf(8192), [settingsOf('a', 4096)], {}, 300, COLD)
     // tick 0: boots at Startup; committed is not reported before the first tick: visible 1024, nothing ballooned.
     expect([ticks[0].visible[0], ticks[0].ballooned[0], ticks[0].assigned[0]]).toEqual([1024, 0, 1024])
     // tick 1: target 1000 x 1.2 = 1200; growth 176 MiB rounds up to 2 blocks: visible 1024 + 256 = 1280,
@@ -114,7 +124,8 @@ describe('dynamic-memory: target, hot-add blocks and balloon', () => {
     // tick 1 hot-adds the one block the rate allows (1152 <= 1200, nothing to balloon back): assigned 1152;
     // tick 2: growth 48 would round up to one block (visible 1280, 80 to balloon back), but the balloon
     // moves only 64 MiB in a tick, so the policy hot-adds exactly 48 instead: visible 1200.
-    const ticks = run([{ id: 'a', demand: repeat(1000, 4), configured: 4096 }], hostOf(8192), [settingsOf('a', 4096)], {}, 1)
+    // A cold start: the VM boots at Startup at tick 0 and grows from there.
+    const ticks = run([{ id: 'a', demand: repeat(1000, 4), configured: 4096 }], hostOf(8192), [settingsOf('a', 4096)], {}, 1, COLD)
     expect([ticks[1].visible[0], ticks[1].ballooned[0], ticks[1].assigned[0]]).toEqual([1152, 0, 1152])
     expect([ticks[2].visible[0], ticks[2].ballooned[0], ticks[2].assigned[0]]).toEqual([1200, 0, 1200])
     expect(ticks[3].assigned[0]).toBe(1200)
@@ -130,37 +141,45 @@ describe('dynamic-memory: a short host', () => {
     { id: 'b', demand: repeat(2500, 6), configured: 4096 },
   ]
 
-  it('shares by weight after minimums (default allocation)', () => {
-    // Weights 7500 and 2500. After minimums (2 x 512 = 1024), 3072 remain, split 3:1 -> 2304 + 768:
-    // assigned 2816 and 1280, both below their 3000 targets.
+  it('shares by weight after minimums, demands before buffers (default allocation)', () => {
+    // Weights 7500 and 2500. After minimums (2 x 512 = 1024), 3072 remain. Demands first: split 3:1
+    // would give a 2304 but a needs only 2500 - 512 = 1988: a 2500, and the other 1084 go to b: 1596.
+    // Nothing is left for buffers. (Before issue 12 the split went up to the 3000 targets, buffers
+    // included: a 2816 held 316 of buffer while b paged 1220.)
     const ticks = run(specs, hostOf(4096), twoVms(7500, 2500))
-    // tick 0: both boot at Startup: 2048 held, 2048 free.
-    expect(ticks[0].assigned).toEqual([1024, 1024])
-    expect(ticks[0].free).toBe(2048)
-    for (const t of ticks.slice(1)) {
-      expect(t.assigned).toEqual([2816, 1280])
-      // 2816 = 1024 + 14 blocks, 1280 = 1024 + 2 blocks: nothing to balloon back.
-      expect(t.visible).toEqual([2816, 1280])
+    // tick 0 (warm start): both were running before the recording and already hold their shares.
+    for (const t of ticks) {
+      expect(t.assigned).toEqual([2500, 1596])
+      // 2500 = 1024 + 12 blocks (2560) - 60 ballooned; 1596 = 1024 + 5 blocks (1664) - 68 ballooned.
+      expect(t.visible).toEqual([2560, 1664])
+      expect(t.ballooned).toEqual([60, 68])
       expect(t.free).toBe(0)
-      // The short guests page: b 2500 - 1280 = 1220; a has 2816 >= 2500.
-      expect(t.guestPaging).toEqual([0, 1220])
+      // Only b pages: 2500 - 1596 = 904.
+      expect(t.guestPaging).toEqual([0, 904])
       expect(t.swapped).toEqual([0, 0])
     }
+    // A cold start boots both at Startup: 2048 held, 2048 free at tick 0; the shares from tick 1.
+    const cold = run(specs, hostOf(4096), twoVms(7500, 2500), {}, 300, COLD)
+    expect(cold[0].assigned).toEqual([1024, 1024])
+    expect(cold[0].free).toBe(2048)
+    for (const t of cold.slice(1)) expect(t.assigned).toEqual([2500, 1596])
   })
 
   it('reaches the same weighted shares at a 1 s step once the rates have caught up', () => {
-    // a grows 1792 MiB at 128 MiB a tick: 14 ticks. After 20 ticks both are settled.
+    // A cold start: a grows 1476 MiB at 128 MiB a tick: 12 ticks. After 20 ticks both are settled.
     const long = specs.map((s) => ({ ...s, demand: repeat(2500, 30) }))
-    const ticks = run(long, hostOf(4096), twoVms(7500, 2500), {}, 1)
-    expect(ticks[20].assigned).toEqual([2816, 1280])
-    expect(ticks[29].assigned).toEqual([2816, 1280])
+    const ticks = run(long, hostOf(4096), twoVms(7500, 2500), {}, 1, COLD)
+    expect(ticks[20].assigned).toEqual([2500, 1596])
+    expect(ticks[29].assigned).toEqual([2500, 1596])
   })
 
-  it('water-fills: a VM that reaches its target gives the rest back to the others by weight', () => {
-    // Three VMs on 4096: a (C 4096, weight 5000, target 3000), b (C 4096, weight 2500, target 3000),
-    // c (C 800: Startup 800, Minimum 512, Maximum 800; demand 700 -> 840 -> clamped to 800; weight 2500).
-    // Minimums 1536, 2560 remain; 2:1:1 gives 1280, 640, 640, but c can take only 800 - 512 = 288: c = 800.
-    // 2560 - 288 = 2272 go 2:1 to a and b: 1514.67 and 757.33 -> a 2026.67, b 1269.33 (sum 4096).
+  it('water-fills: a VM that reaches its demand gives the rest back to the others by weight', () => {
+    // Three VMs on 4096: a (C 4096, weight 5000, demand 2500), b (C 4096, weight 2500, demand 2500),
+    // c (C 800: Startup 800, Minimum 512, Maximum 800; demand 700, target 840 -> 800; weight 2500).
+    // Minimums 1536, 2560 remain. Demands first: 2:1:1 gives 1280, 640, 640, but c needs only
+    // 700 - 512 = 188: c = 700 (no buffer while others lack demand). 2560 - 188 = 2372 go 2:1 to a
+    // and b: 1581.33 and 790.67 -> a 2093.33, b 1302.67 (sum 4096). (Before issue 12 c took its
+    // buffer to 800 first: a 2026.67, b 1269.33.)
     const ticks = run(
       [
         { id: 'a', demand: repeat(2500, 3), configured: 4096 },
@@ -171,12 +190,13 @@ describe('dynamic-memory: a short host', () => {
       [settingsOf('a', 4096, { weight: 5000 }), settingsOf('b', 4096, { weight: 2500 }), settingsOf('c', 800, { weight: 2500 })],
     )
     const [a, b, c] = ticks[2].assigned
-    expect(a).toBeCloseTo(2026.6667, 3)
-    expect(b).toBeCloseTo(1269.3333, 3)
-    expect(c).toBe(800)
-    // a grew 1002.67 from 1024: 8 blocks to 2048, 21.33 ballooned back.
-    expect(ticks[2].visible[0]).toBe(2048)
-    expect(ticks[2].ballooned[0]).toBeCloseTo(21.3333, 3)
+    expect(a).toBeCloseTo(2093.3333, 3)
+    expect(b).toBeCloseTo(1302.6667, 3)
+    expect(c).toBe(700)
+    expect(ticks[2].guestPaging[2]).toBe(0)
+    // a is 1069.33 above its Startup 1024: 9 blocks to 2176, 82.67 ballooned back.
+    expect(ticks[2].visible[0]).toBe(2176)
+    expect(ticks[2].ballooned[0]).toBeCloseTo(82.6667, 3)
   })
 
   it("'pressure' allocation equalises pressure; 'weight' at equal weights does not", () => {
@@ -194,10 +214,11 @@ describe('dynamic-memory: a short host', () => {
     expect(pb).toBeCloseTo(1365.3333, 3)
     expect((2500 / pa) * 100).toBeCloseTo(91.552734375, 6)
     expect((1250 / pb) * 100).toBeCloseTo(91.552734375, 6)
-    // Weight: minimums 1024, 3072 split 1536 each; b capped at its 1500 target (takes 988), the 548 it
-    // leaves goes to a: a 512 + 1536 + 548 = 2596, b 1500. Pressures 96.3 and 83.3: not equal.
+    // Weight: the demands (3750) fit; the 346 left go to the buffers by equal weight, 173 each (a
+    // could take 500, b 250): a 2673, b 1423. Pressures 93.5 and 87.8: not equal. (Before issue 12,
+    // one level up to the targets: a 2596, b 1500.)
     const w = run(sp, hostOf(4096), vms, { allocation: 'weight' })
-    expect(w[2].assigned).toEqual([2596, 1500])
+    expect(w[2].assigned).toEqual([2673, 1423])
   })
 })
 
@@ -227,11 +248,13 @@ describe('dynamic-memory: admission and Smart Paging', () => {
     expect([ticks[3].visible[1], ticks[3].ballooned[1], ticks[3].assigned[1]]).toEqual([1024, 256, 768])
     expect(ticks[3].guestPaging[1]).toBe(132)
     expect(ticks[3].free).toBe(0)
-    // tick 4: targets a 900 x 1.2 = 1080, b 3328: 4408 > 4096, shared by (equal) weight: minimums 1024,
-    // 3072 remain, 1536 each; a needs only 1080 - 512 = 568, the rest (2504) goes to b: a 1080, b 3016.
-    // a deflates its 256 first, then hot-adds 1080 - 1024 = 56 as one block: visible 1152, balloon 72.
-    expect(ticks[4].assigned).toEqual([0, 1080, 3016])
-    expect([ticks[4].visible[1], ticks[4].ballooned[1]]).toEqual([1152, 72])
+    // tick 4: targets a 900 x 1.2 = 1080, b 3328: 4408 > 4096, and so are the demands within Maximum
+    // (900 + 3328 = 4228): shared by (equal) weight up to the demands: minimums 1024, 3072 remain, 1536
+    // each; a needs only 900 - 512 = 388, the rest (2684) goes to b: a 900, b 3196, no buffers.
+    // a deflates 132 of its 256: visible 1024, balloon 124. (Before issue 12 a took its buffer too:
+    // a 1080, b 3016.)
+    expect(ticks[4].assigned).toEqual([0, 900, 3196])
+    expect([ticks[4].visible[1], ticks[4].ballooned[1]]).toEqual([1024, 124])
     expect(ticks[4].guestPaging[1]).toBe(0)
   })
 
@@ -287,13 +310,20 @@ describe('dynamic-memory: admission and Smart Paging', () => {
   })
 
   it('counts the per-VM overhead and the reserve', () => {
-    // Host 4096, reserve 1024, overhead 100: 3072 for VMs and their overheads. a (Startup 1024) starts:
-    // 1124. b (Startup 1024) starts with it: 2248. c (Startup 1024) would need 3372 > 3072: refused.
+    // Host 4096, reserve 1024, overhead 100: 3072 for VMs and their overheads. A cold start: a
+    // (Startup 1024) starts: 1124. b (Startup 1024) starts with it: 2248. c (Startup 1024) would need
+    // 3372 > 3072: refused.
     const sp = ['a', 'b', 'c'].map((id) => ({ id, demand: [100, 100], configured: 4096 }))
-    const ticks = run(sp, hostOf(4096, 1024, 100), sp.map((s) => settingsOf(s.id, 4096)))
+    const ticks = run(sp, hostOf(4096, 1024, 100), sp.map((s) => settingsOf(s.id, 4096)), {}, 300, COLD)
     expect(ticks[0].status).toEqual([VmStatus.running, VmStatus.running, VmStatus.refused])
     // free = 4096 - 1024 - 2 x (1024 + 100) = 824.
     expect(ticks[0].free).toBe(824)
+    // A warm start: running VMs need their Minimum 512 + 100, not Startup: all three fit (1836), each
+    // at its target max(512, 120) = 512: free = 3072 - 3 x 612 = 1236.
+    const warm = run(sp, hostOf(4096, 1024, 100), sp.map((s) => settingsOf(s.id, 4096)))
+    expect(warm[0].status).toEqual([VmStatus.running, VmStatus.running, VmStatus.running])
+    expect(warm[0].assigned).toEqual([512, 512, 512])
+    expect(warm[0].free).toBe(1236)
   })
 })
 
@@ -365,6 +395,160 @@ describe('dynamic-memory: the host never swaps', () => {
   })
 })
 
+describe('dynamic-memory: demand before buffer on a short host (issue 12)', () => {
+  // Host 3400, no reserve or overhead. a: C 4096, demand 2000; b: C 4096, demand 1000. Equal weights,
+  // Minimum 512 each. Warm start: both hold their shares from tick 0.
+  const specs = [
+    { id: 'a', demand: repeat(2000, 3), configured: 4096 },
+    { id: 'b', demand: repeat(1000, 3), configured: 4096 },
+  ]
+
+  it('room for both demands but not both buffers: each gets its demand, the rest goes to buffers by weight', () => {
+    // Buffers 20%: targets 2400 and 1200 (3600 > 3400). Minimums 1024; demands need 1488 + 488 more
+    // (3000 in all); the 400 left go to the buffers by equal weight: b's buffer is 200, so b 1200 and
+    // the other 200 to a: a 2200.
+    const ticks = run(specs, hostOf(3400), [settingsOf('a', 4096), settingsOf('b', 4096)])
+    for (const t of ticks) {
+      expect(t.assigned).toEqual([2200, 1200])
+      expect(t.guestPaging).toEqual([0, 0])
+    }
+    // b's buffer at 500%: target min(4096, 6000) = 4096. Demands still come first: 400 left, 200
+    // each: a 2200, b 1200 again; a does not page. (Before issue 12, one level up to the targets
+    // 2400 and 4096 gave 512 + 1188 = 1700 each: a paged 300 for b's buffer.)
+    const big = run(specs, hostOf(3400), [settingsOf('a', 4096), settingsOf('b', 4096, { bufferPercent: 500 })])
+    for (const t of big) {
+      expect(t.assigned).toEqual([2200, 1200])
+      expect(t.guestPaging).toEqual([0, 0])
+    }
+  })
+
+  it('demands that do not fit: shared by weight up to the demands, no buffer', () => {
+    // Host 2500: minimums 1024, 1476 left, 738 each by equal weight; b needs only 488: b 1000 (its
+    // demand, no buffer), the other 988 to a: a 1500, paging 500.
+    const ticks = run(specs, hostOf(2500), [settingsOf('a', 4096), settingsOf('b', 4096)])
+    for (const t of ticks) {
+      expect(t.assigned).toEqual([1500, 1000])
+      expect(t.guestPaging).toEqual([500, 0])
+    }
+    // Weights 3:1 (7500, 2500): 1476 split 1107 + 369, both within their needs: a 512 + 1107 = 1619,
+    // b 512 + 369 = 881: both page (381 and 119), neither has a buffer.
+    const w = run(specs, hostOf(2500), [settingsOf('a', 4096, { weight: 7500 }), settingsOf('b', 4096, { weight: 2500 })])
+    expect(w[2].assigned).toEqual([1619, 881])
+    expect(w[2].guestPaging).toEqual([381, 119])
+  })
+
+  it('property: with the host short but the demands fitting, raising one VM\'s buffer never makes another VM page', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            C: fc.integer({ min: 2048, max: 8192 }),
+            d0: fc.double({ min: 0.1, max: 1, noNaN: true }),
+            d1: fc.double({ min: 0.1, max: 1, noNaN: true }),
+            buffer: fc.integer({ min: 5, max: 100 }),
+            weight: fc.integer({ min: 0, max: 10000 }),
+          }),
+          { minLength: 2, maxLength: 6 },
+        ),
+        fc.nat(),
+        fc.integer({ min: 101, max: 2000 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.constantFrom(0, 64),
+        (vmsIn, pick, raised, room, overhead) => {
+          const x = pick % vmsIn.length
+          // Demands change at tick 2 (memory must move between VMs), both sets fitting.
+          const specs = vmsIn.map((v, i) => ({
+            id: `vm${i}`,
+            demand: [0, 1, 2, 3, 4].map((t) => Math.round(v.C * (t < 2 ? v.d0 : v.d1))),
+            configured: v.C,
+          }))
+          const settings = (buffers: ReadonlyArray<number>) => vmsIn.map((v, i) => settingsOf(`vm${i}`, v.C, { bufferPercent: buffers[i], weight: v.weight }))
+          const base = vmsIn.map((v) => v.buffer)
+          const more = base.map((b, i) => (i === x ? Math.max(b + 1, raised) : b))
+          // Host: every demand within [Minimum, Maximum] fits at every tick, with `room` of the smallest
+          // gap to the base targets on top (short whenever that gap is positive).
+          const level = (t: number, buffers: ReadonlyArray<number>, factor: 0 | 1) =>
+            specs.reduce((sum, s, i) => sum + Math.min(s.configured, Math.max(512, s.demand[t] * (1 + (factor * buffers[i]) / 100))) + overhead, 0)
+          const needs = Math.max(level(0, base, 0), level(4, base, 0))
+          const targets = Math.min(level(0, base, 1), level(4, base, 1))
+          const host = hostOf(Math.floor(needs + Math.max(0, targets - needs) * room) + 1, 0, overhead)
+          for (const buffers of [base, more]) {
+            const ticks = run(specs, host, settings(buffers))
+            for (const t of ticks)
+              for (let v = 0; v < specs.length; v++) {
+                // (1e-6: the hot-add and balloon arithmetic leaves rounding noise of ~1e-12 MiB.)
+                if (t.guestPaging[v] > 1e-6) return false
+                if (t.assigned[v] < t.demand[v] - 1e-6) return false
+              }
+          }
+          return true
+        },
+      ),
+      { numRuns: 150, seed: 20250112 },
+    )
+  })
+})
+
+describe('dynamic-memory: warm start (issue 12)', () => {
+  // Host 32768, reserve 1024, overhead 64. Three VMs of C 8192 (Startup 1024, Minimum 512) running at
+  // tick 0 with demands 3000, 2000 and 800; d powers on at tick 2 with demand 2000.
+  const specs = [
+    { id: 'a', demand: repeat(3000, 4), configured: 8192 },
+    { id: 'b', demand: repeat(2000, 4), configured: 8192 },
+    { id: 'c', demand: repeat(800, 4), configured: 8192 },
+    { id: 'd', demand: [NaN, NaN, 2000, 2000], configured: 8192 },
+  ]
+  const vms = specs.map((s) => settingsOf(s.id, 8192))
+  const host = hostOf(32768, 1024, 64)
+
+  it('admits the VMs running at tick 0 at their targets: no guest paging at tick 0 when the host has room', () => {
+    const ticks = run(specs, host, vms)
+    // Targets 3600, 2400 and max(512, 960) = 960.
+    expect(ticks[0].assigned).toEqual([3600, 2400, 960, 0])
+    expect(ticks[0].guestPaging).toEqual([0, 0, 0, 0])
+    // Free: 32768 - 1024 - (3600 + 2400 + 960) - 3 x 64 = 24592.
+    expect(ticks[0].free).toBe(24592)
+    // Visible as if grown from Startup in blocks: a 1024 + 21 x 128 = 3712 (112 ballooned), b 1024 +
+    // 11 x 128 = 2432 (32 ballooned); c below Startup: 1024 visible, 64 ballooned.
+    expect(ticks[0].visible.slice(0, 3)).toEqual([3712, 2432, 1024])
+    expect(ticks[0].ballooned.slice(0, 3)).toEqual([112, 32, 64])
+    // d powers on later: it boots at Startup 1024 and pages 2000 - 1024 = 976 on its first tick.
+    expect(ticks[2].assigned[3]).toBe(1024)
+    expect(ticks[2].guestPaging[3]).toBe(976)
+    expect(ticks[3].assigned[3]).toBe(2400)
+  })
+
+  it('start cold boots every VM at Startup as before', () => {
+    const ticks = run(specs, host, vms, {}, 300, COLD)
+    // a and b boot at 1024 and page 1976 and 976; c's 800 fits.
+    expect(ticks[0].assigned).toEqual([1024, 1024, 1024, 0])
+    expect(ticks[0].guestPaging).toEqual([1976, 976, 0, 0])
+    expect(ticks[1].assigned).toEqual([3600, 2400, 960, 0])
+    expect(ticks[2].guestPaging[3]).toBe(976)
+  })
+
+  it('a short host at tick 0: the running VMs start at their shares, refused only when their Minimum does not fit', () => {
+    // Host 4096, no reserve or overhead; a, b, c (C 4096, Minimum 512) with demands 2500, 2500, 1000.
+    // All three Minimums fit (1536): all admitted. 2560 left; the demands need 1988, 1988 and 488
+    // more (4464 > 2560): equal weights, 853.33 each, c stops at its need: c 1000; the other 2072 go
+    // 1036 each: a and b 1548.
+    const sp = [
+      { id: 'a', demand: repeat(2500, 2), configured: 4096 },
+      { id: 'b', demand: repeat(2500, 2), configured: 4096 },
+      { id: 'c', demand: repeat(1000, 2), configured: 4096 },
+    ]
+    const ticks = run(sp, hostOf(4096), sp.map((s) => settingsOf(s.id, 4096)))
+    expect(ticks[0].status).toEqual([VmStatus.running, VmStatus.running, VmStatus.running])
+    expect(ticks[0].assigned).toEqual([1548, 1548, 1000])
+    expect(ticks[0].guestPaging).toEqual([952, 952, 0])
+    // Host 1100: a's and b's Minimums fit (1024), c's would make 1536 > 1100: c refused; a and b
+    // share the 76 above their Minimums equally: 550 each.
+    const small = run(sp, hostOf(1100), sp.map((s) => settingsOf(s.id, 4096)))
+    expect(small[0].status).toEqual([VmStatus.running, VmStatus.running, VmStatus.refused])
+    expect(small[0].assigned).toEqual([550, 550, 0])
+  })
+})
+
 describe('dynamic-memory: purity', () => {
   it('does not write the observation or the previous state, and returns fresh decision arrays', () => {
     const vms = [settingsOf('a', 4096), settingsOf('b', 4096)]
@@ -415,16 +599,35 @@ describe('dynamic-memory: purity', () => {
 })
 
 describe('dynamic-memory: sharing rules (hyperv-share)', () => {
-  it('weightShare: minimums first, then weights, water-filling up to the caps', () => {
+  it('weightShare with needs = caps: minimums first, then weights, water-filling up to the caps', () => {
+    // (needs = caps: the demand level reaches the caps, so there is no buffer level: one-level water-filling.)
     // Floors 512 each, caps 3000 each, weights 7500/2500 on 4096: 3072 split 3:1 -> 2816, 1280.
-    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [7500, 2500], 4096)]).toEqual([2816, 1280])
+    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [3000, 3000], [7500, 2500], 4096)]).toEqual([2816, 1280])
     // Weight 0 gets nothing while the other can grow: b reaches its cap 3000 (takes 2488 of 3072),
     // then the 584 left go to a: 512 + 584 = 1096.
-    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [0, 5000], 4096)]).toEqual([1096, 3000])
+    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [3000, 3000], [0, 5000], 4096)]).toEqual([1096, 3000])
     // All weights 0: the 3072 above the minimums go equally, 1536 each: 2048 and 2048.
-    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [0, 0], 4096)]).toEqual([2048, 2048])
+    expect([...weightShare([0, 1], [512, 512], [3000, 3000], [3000, 3000], [0, 0], 4096)]).toEqual([2048, 2048])
     // Non-members get 0.
-    expect([...weightShare([1], [512, 512], [3000, 3000], [5000, 5000], 2000)]).toEqual([0, 2000])
+    expect([...weightShare([1], [512, 512], [3000, 3000], [3000, 3000], [5000, 5000], 2000)]).toEqual([0, 2000])
+  })
+
+  it('weightShare: every demand before any buffer', () => {
+    // Floors 512, demands (needs) 2000 and 1000, targets (caps) 2400 and 1200, weights 7500/2500.
+    // Host 3400: the demands (3000) fit, the targets (3600) do not. Floors 1024; to demands 1976 more
+    // (1488 + 488, each within its need); the 400 left go to buffers 3:1: 300 and 100 -> 2300, 1100.
+    expect([...weightShare([0, 1], [512, 512], [2000, 1000], [2400, 1200], [7500, 2500], 3400)]).toEqual([2300, 1100])
+    // Same with b's buffer at its cap: targets 2400 and 5000 (b's buffer 400%): buffers still 3:1 by
+    // weight, a is not squeezed below its demand by b's larger buffer: 2300 and 1100 again.
+    expect([...weightShare([0, 1], [512, 512], [2000, 1000], [2400, 5000], [7500, 2500], 3400)]).toEqual([2300, 1100])
+    // Host 2500: the demands do not fit. 1476 above the floors split 3:1 toward the demands: a 1107,
+    // b 369, both below their needs (1488, 488): a 1619, b 881; no buffer.
+    expect([...weightShare([0, 1], [512, 512], [2000, 1000], [2400, 1200], [7500, 2500], 2500)]).toEqual([1619, 881])
+    // Host 2800: 1776 split 3:1 is 1332 + 444, within the needs: a 1844, b 956. Host 3100: 2076 split
+    // 3:1 would give b 519 > its need 488: b stops at 1000, the other 1588 go to a, which needs 1488:
+    // a stops at 2000, and the 100 left go to the buffers 3:1: a 2075, b 1025.
+    expect([...weightShare([0, 1], [512, 512], [2000, 1000], [2400, 1200], [7500, 2500], 2800)]).toEqual([1844, 956])
+    expect([...weightShare([0, 1], [512, 512], [2000, 1000], [2400, 1200], [7500, 2500], 3100)]).toEqual([2075, 1025])
   })
 
   it('pressureShare: equal demand / assigned among VMs within their bounds', () => {

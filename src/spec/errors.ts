@@ -11,6 +11,7 @@
 import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
+import { forbiddenKeyReason, forbiddenKeys, isForbiddenKey } from './keys.js'
 
 /** The path of a failure: `vms[2].content.image`; io-ts's union/intersection branches are left out. */
 export const formatPath = (context: t.Context): string => {
@@ -76,7 +77,7 @@ export const strictObject = <R extends t.Props, O extends t.Props>(name: string,
         .map((k) => ({
           value: record[k],
           context: c,
-          message: `unknown key "${k}" (${suggest(k, known)})`,
+          message: isForbiddenKey(k) ? forbiddenKeyReason(k) : `unknown key "${k}" (${suggest(k, known)})`,
         }))
       // An empty-keyed entry for the intersection, so its branch indices stay out of paths.
       const result = inner.validate(u, t.appendContext(c, '', inner, u))
@@ -105,7 +106,10 @@ const editDistance = (a: string, b: string): number => {
   return prev[b.length]
 }
 
-/** JSON text decoded by `decode`; text that is not JSON is a sentence naming the source. */
+/**
+ * JSON text decoded by `decode`; text that is not JSON is a sentence naming the source, and so is a
+ * key such as "__proto__" anywhere in it (keys.ts).
+ */
 export const parseJsonText =
   <A>(decode: (json: unknown, source: string) => E.Either<ReadonlyArray<string>, A>) =>
   (text: string, source: string): E.Either<ReadonlyArray<string>, A> =>
@@ -114,5 +118,9 @@ export const parseJsonText =
         () => JSON.parse(text) as unknown,
         (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
       ),
-      E.chain((json) => decode(json, source)),
+      E.chain((json) => {
+        // Before decoding: a codec that reads a free-form record (sweep params) must never see them.
+        const forbidden = forbiddenKeys(json, source)
+        return forbidden.length > 0 ? E.left(forbidden) : decode(json, source)
+      }),
     )

@@ -26,6 +26,8 @@
  * `match`: a glob ("web-*", "vm-0?", "6[0-6]") or a regular expression ("55|57|6[0-6]", or written as
  * "/.../" to be explicit), always matched against the whole VM id. A pattern is read as a regular
  * expression when it holds a character globs do not use: | ( ) ^ $ + { } \ or ".*" / ".+".
+ * Regular expressions are RE2's (re2js): matched in linear time whatever the pattern, so they have no
+ * backreferences or lookarounds.
  *
  * Strictness: unknown keys are rejected (a typo must not silently leave the default in place); a rule
  * that matches no VM is an error from `resolveFleet` (the same reason) and a warning from
@@ -35,11 +37,12 @@ import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { readFileSync } from 'node:fs'
+import { RE2JS } from 're2js'
 import type { ContentModel, VmSettings } from './settings.js'
 import { peakConfigured, type OsFamily, type Trace, type VmTrace } from '../trace/trace.js'
 import { formatSize, type MiB } from '../units.js'
 import { decodeWith, formatFound, parseJsonText, strictObject } from './errors.js'
-import { boundedNumber, Fraction, Label, Size } from './size.js'
+import { boundedNumber, Fraction, Label, VmSize } from './size.js'
 
 // ---------------------------------------------------------------------------------------------
 // Defaults. Modelling choices, not vendor facts, except where a comment cites one.
@@ -81,10 +84,10 @@ export const DEFAULT_OS: OsFamily = 'linux'
 
 const SharesCodec = new t.Type<number | SharesPreset, number | SharesPreset, unknown>(
   'shares: a non-negative number or "low" | "normal" | "high"',
-  (u): u is number | SharesPreset => (typeof u === 'number' && u >= 0) || (typeof u === 'string' && u in SHARES_PER_MIB),
+  (u): u is number | SharesPreset => (typeof u === 'number' && u >= 0) || (typeof u === 'string' && Object.hasOwn(SHARES_PER_MIB, u)),
   (u, c) => {
     if (typeof u === 'number' && Number.isFinite(u) && u >= 0) return t.success(u)
-    if (typeof u === 'string' && Object.prototype.hasOwnProperty.call(SHARES_PER_MIB, u.toLowerCase()))
+    if (typeof u === 'string' && Object.hasOwn(SHARES_PER_MIB, u.toLowerCase()))
       return t.success(u.toLowerCase() as SharesPreset)
     return t.failure(u, c)
   },
@@ -106,16 +109,17 @@ const Pattern = new t.Type<string, string, unknown>(
   (s) => s,
 )
 
+// VM sizes are bounded by MAX_VM_MIB (units.ts): a larger one is a typo or a unit slip.
 const settingProps = {
-  static: Size,
-  startup: Size,
-  minimum: Size,
-  maximum: Size,
+  static: VmSize,
+  startup: VmSize,
+  minimum: VmSize,
+  maximum: VmSize,
   buffer: boundedNumber(5, 2000, 'a buffer percent'),
   weight: boundedNumber(0, 10000, 'a memory weight (WMI scale)'),
   priority: boundedNumber(0, 100, 'a memory priority'),
-  reservation: Size,
-  limit: Size,
+  reservation: VmSize,
+  limit: VmSize,
   shares: SharesCodec,
   image: Label,
   os: OsCodec,
@@ -211,13 +215,28 @@ export const loadFleetSpec = (path: string): E.Either<ReadonlyArray<string>, Fle
 
 const REGEX_ONLY = /[|()^$+{}\\]|\.\*|\.\+/
 
-/** A pattern as an anchored regular expression (see the module comment for how it is read). */
-export const compilePattern = (pattern: string): E.Either<string, RegExp> => {
+/** A compiled `match` pattern: does it fit the whole of a VM id? */
+export interface IdPattern {
+  readonly test: (id: string) => boolean
+}
+
+/**
+ * A pattern as an anchored regular expression (see the module comment for how it is read), compiled
+ * by RE2 (re2js) rather than JavaScript's RegExp: RE2 matches in time linear in the id, so a pattern
+ * such as "(a+)+$" cannot hang a run on a long id as a backtracking engine does. RE2 has no
+ * backreferences or lookarounds (they are what make linear time impossible); a pattern using them
+ * is refused with a sentence that says so.
+ */
+export const compilePattern = (pattern: string): E.Either<string, IdPattern> => {
   const explicit = /^\/(.*)\/$/.exec(pattern)
   const source = explicit !== null ? explicit[1] : REGEX_ONLY.test(pattern) ? pattern : globToRegex(pattern)
   return E.tryCatch(
-    () => new RegExp(`^(?:${source})$`),
-    (err) => `"${pattern}" is not a valid pattern (${err instanceof Error ? err.message : String(err)})`,
+    () => {
+      const re = RE2JS.compile(`^(?:${source})$`)
+      return { test: (id: string) => re.matches(id) }
+    },
+    (err) =>
+      `"${pattern}" is not a valid pattern (${err instanceof Error ? err.message : String(err)}; patterns are matched by RE2, which takes linear time and so has no backreferences or lookarounds)`,
   )
 }
 
@@ -306,7 +325,7 @@ export const resolveFleetDetailed = (
   }))
   const patternErrors = compiled.flatMap((c) => (E.isLeft(c.re) ? [`${c.from}: ${c.re.left}`] : []))
   if (patternErrors.length > 0) return E.left(patternErrors)
-  const rules = compiled.map((c) => ({ ...c, re: (c.re as E.Right<RegExp>).right }))
+  const rules = compiled.map((c) => ({ ...c, re: (c.re as E.Right<IdPattern>).right }))
 
   const unmatched = rules.filter((r) => !trace.vms.some((vm) => r.re.test(vm.id)))
   const unmatchedMessages = unmatched.map(

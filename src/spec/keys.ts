@@ -10,9 +10,12 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 export const isForbiddenKey = (key: string): boolean => FORBIDDEN_KEYS.has(key)
 
+/** Why a forbidden key is refused, for a message that says where. */
+export const forbiddenKeyReason = (key: string): string =>
+  `the key "${key}" is refused (it names JavaScript's object machinery, not a setting; memreplay has no setting called that)`
+
 /** The sentence for a forbidden key found at `where` (a path, or the source alone). */
-export const forbiddenKeyMessage = (where: string, key: string): string =>
-  `${where}: the key "${key}" is refused (it names JavaScript's object machinery, not a setting; memreplay has no setting called that)`
+export const forbiddenKeyMessage = (where: string, key: string): string => `${where}: ${forbiddenKeyReason(key)}`
 
 /**
  * Every forbidden key in a parsed JSON value, as sentences prefixed with `source` and the key's path

@@ -5,28 +5,34 @@
  */
 import * as t from 'io-ts'
 import * as E from 'fp-ts/lib/Either.js'
-import { formatSize, parseSize, type MiB } from '../units.js'
+import { formatSize, MAX_HOST_MIB, MAX_VM_MIB, parseSize, type MiB } from '../units.js'
 
 const SIZE_EXPECTED = 'a size such as "64GiB" or "512MiB", or a number of MiB'
 
-/** A size in MiB: decodes "64GiB", "512 MiB", "1.5GB" (decimal units read as binary, see units.ts) or a number of MiB. */
-export const Size = new t.Type<MiB, string, unknown>(
-  SIZE_EXPECTED,
-  (u): u is MiB => typeof u === 'number' && Number.isFinite(u) && u >= 0,
-  (u, c) => {
-    if (typeof u === 'number') {
-      if (!Number.isFinite(u)) return t.failure(u, c, `expected ${SIZE_EXPECTED}, found ${u}`)
-      if (u < 0) return t.failure(u, c, `a size cannot be negative, found ${u}`)
-      return t.success(u)
-    }
-    if (typeof u !== 'string') return t.failure(u, c)
-    // parseSize's pattern has no sign; catch the minus first so the sentence says what is wrong.
-    if (/^\s*-/.test(u)) return t.failure(u, c, `a size cannot be negative, found "${u}"`)
-    const parsed = parseSize(u)
-    return E.isRight(parsed) ? t.success(parsed.right) : t.failure(u, c, parsed.left)
-  },
-  (mib) => formatSize(mib).replace(' ', ''),
-)
+/**
+ * A size in MiB of at most `max`: decodes "64GiB", "512 MiB", "1.5GB" (decimal units read as binary,
+ * see units.ts) or a number of MiB.
+ */
+export const boundedSize = (max: MiB): t.Type<MiB, string, unknown> =>
+  new t.Type<MiB, string, unknown>(
+    SIZE_EXPECTED,
+    (u): u is MiB => typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= max,
+    (u, c) => {
+      if (typeof u === 'number') {
+        if (!Number.isFinite(u)) return t.failure(u, c, `expected ${SIZE_EXPECTED}, found ${u}`)
+        if (u < 0) return t.failure(u, c, `a size cannot be negative, found ${u}`)
+      } else if (typeof u !== 'string') return t.failure(u, c)
+      const parsed = parseSize(u, 'MiB', max)
+      return E.isRight(parsed) ? t.success(parsed.right) : t.failure(u, c, parsed.left)
+    },
+    (mib) => formatSize(mib).replace(' ', ''),
+  )
+
+/** Any size in a spec: at most MAX_HOST_MIB (no machine has more). */
+export const Size = boundedSize(MAX_HOST_MIB)
+
+/** A VM's size (its settings in a fleet spec): at most MAX_VM_MIB. */
+export const VmSize = boundedSize(MAX_VM_MIB)
 
 /** A finite number in [lo, hi]; `what` names it in the failure ("a buffer percent"). */
 export const boundedNumber = (lo: number, hi: number, what: string): t.Type<number, number, unknown> =>

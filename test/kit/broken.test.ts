@@ -34,7 +34,9 @@ describe('a broken policy', () => {
     const stat = metrics.runs.find((x) => x.label === 'static')
     const bad = metrics.runs.find((x) => x.label === 'broken-admit-all')
     expect(stat?.error).toBeUndefined()
-    expect(stat?.metrics).toMatchObject({ vmsTotal: 36, vmsAdmitted: 9 })
+    // 12, not the 9 of a bare host with no reserve: with 2 GiB reserve and 64 MiB per VM (the host
+    // defaults) an early large VM is refused, which leaves room for smaller ones that start later.
+    expect(stat?.metrics).toMatchObject({ vmsTotal: 36, vmsAdmitted: 12 })
     expect(stat?.metrics.durationHours).toBeCloseTo(720, 0)
     expect(bad?.error).toMatch(/broke rule "host-memory"/)
   })

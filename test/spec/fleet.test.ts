@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
+import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, parseFleetSpecText, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
 import { left, right, tinyTrace } from './helpers.js'
 
 
@@ -137,7 +137,7 @@ describe('rejected values, each with a sentence naming the field and the VM', ()
 
   it('an unknown unit', () => {
     expect(left(decodeFleetSpec({ vms: [{ match: '*', maximum: '4 GX' }] }, 'fleet.json'))).toEqual([
-      'fleet.json: vms[0].maximum: unknown unit "GX" in "4 GX" (known: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)',
+      'fleet.json: vms[0].maximum: unknown unit "GX" in "4 GX" (known: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB, in any case; did you mean "4GiB"?)',
     ])
   })
 
@@ -216,5 +216,47 @@ describe('rejected values, each with a sentence naming the field and the VM', ()
     )
     expect(capped).toHaveLength(3)
     expect(capped[2]).toBe('... and 3 more errors')
+  })
+})
+
+describe('fleet specs from hostile or careless users', () => {
+  it('a pattern that backtracks catastrophically, (a+)+$, answers fast against a long id', () => {
+    const long = 'a'.repeat(50_000) + '!'
+    const started = performance.now()
+    const p = right(compilePattern('(a+)+$'))
+    expect(p.test(long)).toBe(false)
+    expect(p.test('aaaa')).toBe(true)
+    expect(performance.now() - started).toBeLessThan(2000)
+    const hostile = tinyTrace([{ id: long, configured: 1024 }, { id: 'aaa', configured: 1024 }])
+    const spec = right(decodeFleetSpec({ vms: [{ match: '(a+)+$', buffer: 30 }] }, 'fleet.json'))
+    expect(right(resolveFleet(hostile, spec)).map((v) => v.bufferPercent)).toEqual([20, 30])
+  })
+
+  it('a backreference or a lookaround is refused, naming the rule', () => {
+    expect(left(decodeFleetSpec({ vms: [{ match: '(a)\\1', buffer: 30 }] }, 'fleet.json'))).toEqual([
+      'fleet.json: vms[0].match: "(a)\\1" is not a valid pattern (error parsing regexp: invalid escape sequence: `\\1`; patterns are matched by RE2, which takes linear time and so has no backreferences or lookarounds)',
+    ])
+    expect(left(decodeFleetSpec({ vms: [{ match: '(?=web)w.*' }] }, 'fleet.json'))[0]).toMatch(/^fleet\.json: vms\[0\]\.match: "\(\?=web\)w\.\*" is not a valid pattern/)
+  })
+
+  it('"__proto__", "constructor" and "prototype" are refused by name, wherever they are', () => {
+    const reason = (k: string) => `the key "${k}" is refused (it names JavaScript's object machinery, not a setting; memreplay has no setting called that)`
+    expect(left(parseFleetSpecText('{"vms": [{"match": "*", "__proto__": {"buffer": 30}}]}', 'fleet.json'))).toEqual([`fleet.json: vms[0]: ${reason('__proto__')}`])
+    expect(left(decodeFleetSpec({ defaults: { constructor: 1 } }, 'fleet.json'))).toEqual([`fleet.json: defaults: ${reason('constructor')}`])
+    expect(left(parseFleetSpecText('{"defaults": {"content": {"prototype": 1}}}', 'f.json'))).toEqual([`f.json: defaults.content: ${reason('prototype')}`])
+    expect(({} as Record<string, unknown>).buffer).toBeUndefined()
+  })
+
+  it('shares presets are own keys only', () => {
+    expect(left(decodeFleetSpec({ defaults: { shares: 'constructor' } }, 'f.json'))[0]).toMatch(/^f\.json: defaults\.shares: expected shares/)
+    expect(left(decodeFleetSpec({ defaults: { shares: 'toString' } }, 'f.json'))[0]).toMatch(/^f\.json: defaults\.shares: expected shares/)
+  })
+
+  it('a VM size above 24 TiB is refused, as is Infinity from JSON', () => {
+    expect(left(decodeFleetSpec({ vms: [{ match: '*', maximum: '25TiB' }] }, 'fleet.json'))).toEqual([
+      'fleet.json: vms[0].maximum: a size must be at most 24 TiB, found "25TiB"',
+    ])
+    expect(left(parseFleetSpecText('{"defaults": {"static": 1e400}}', 'fleet.json'))[0]).toMatch(/^fleet\.json: defaults\.static: expected a size .*, found Infinity$/)
+    expect(right(decodeFleetSpec({ defaults: { maximum: '24TiB' } }, 'f')).defaults.maximum).toBe(24 * 1024 * 1024)
   })
 })

@@ -12,6 +12,7 @@ import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPol
 import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
+import { guardOut } from './out-guard.js'
 import { formatTable, terminalTable } from './table.js'
 import { formatSize } from '../units.js'
 
@@ -44,7 +45,15 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
   if (!Number.isInteger(seed)) throw new Error(`--seed: expected a whole number, found "${flags.seed}"`)
   const names = policyNames(flags)
-  // Everything is read and checked before the first replay.
+  // Everything is read and checked before the first replay, the output path first.
+  guardOut(outDir, [
+    { what: 'trace', path: tracePath },
+    { what: 'host spec', path: hostArg },
+    { what: 'fleet spec', path: fleetPath },
+    { what: '--params file', path: flags.params },
+    { what: '--world file', path: flags.world },
+    ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
+  ])
   const host = readHost(hostArg)
   const policies = await readPolicies(names, readParamsArg(flags.params))
   const world = readWorldArg(flags.world)
@@ -58,7 +67,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   bar.stop()
   const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
   const input = comparisonReport(title, trace, host, runs, world)
-  const written = await writeReportFiles(outDir, input)
+  const written = await writeReportFiles(outDir, input, {}, `--out ${outDir}`)
   void written
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
   const errors = runs.filter((r) => r.result.error !== undefined).map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)

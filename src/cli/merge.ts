@@ -10,6 +10,7 @@ import { InputError } from './inputs.js'
 import { expandExperiment, type Experiment } from '../plan/experiment.js'
 import { mergeShards, sweepFiles, type ScenarioResult, type ShardOutput } from '../plan/sweep.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
+import { guardOut } from './out-guard.js'
 
 const readJson = (file: string): unknown => {
   try {
@@ -36,13 +37,14 @@ const decodeStored = (experiment: unknown): Experiment => experiment as Experime
 
 export const runMerge = async (dirs: ReadonlyArray<string>, out: string | undefined): Promise<{ out: string; dir: string }> => {
   if (out === undefined) throw new InputError(['--out <dir> is required'])
+  guardOut(out, dirs.map((d) => ({ what: 'shard folder', path: d })))
   const shards = dirs.map(readShard)
   const merged = mergeShards(shards, (x) => expandExperiment(decodeStored(x)).map((s) => s.id))
   if (!merged.ok) throw new InputError(merged.errors)
   // The stored experiment is the decoded one; check it still reads as an experiment.
   const x = decodeStored(merged.experiment)
   if (!Array.isArray(x.traces)) throw new InputError([`${dirs[0]}: results.json holds no experiment`])
-  const dir = await writeFolderAtomically(out, sweepFiles(x, merged.scenarioCount, merged.results))
+  const dir = await writeFolderAtomically(out, sweepFiles(x, merged.scenarioCount, merged.results), `--out ${out}`)
   return { out: `Merged ${dirs.length} shard folders: ${merged.results.length} scenarios.\nResults: ${path.join(out, 'results.csv')}`, dir }
 }
 

@@ -22,6 +22,7 @@ import { policyParams } from '../engine/validate-policy.js'
 import { parseSize } from '../units.js'
 import { fleetJson, loadPolicyCached, policyRef, resolveRef, runTask, type WorkerTask } from './workers/scenario-worker.js'
 import { combinations } from '../plan/experiment.js'
+import { guardOut } from './out-guard.js'
 
 export interface SweepFlags {
   readonly out?: string
@@ -134,13 +135,19 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
   const workers =
     flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
+  const stem = path.basename(experimentFile).replace(/\.json$/i, '')
+  const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
+  guardOut(outDir, [
+    { what: 'experiment', path: experimentFile },
+    ...x.traces.map((t) => ({ what: 'trace', path: resolveRef(baseDir, t) })),
+    ...(x.fleet === null ? [] : [{ what: 'fleet spec', path: resolveRef(baseDir, x.fleet) }]),
+    ...x.policies.filter((p) => /[./\\]/.test(p)).map((p) => ({ what: 'policy module', path: policyRef(baseDir, p) })),
+  ])
   await checkExperiment(x, baseDir)
   const bar = progressBar('sweep', mine.length, flags.quiet ? false : undefined)
   const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick())
   bar.stop()
-  const stem = path.basename(experimentFile).replace(/\.json$/i, '')
-  const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
-  const dir = await writeFolderAtomically(outDir, sweepFiles(x, all.length, results, shard))
+  const dir = await writeFolderAtomically(outDir, sweepFiles(x, all.length, results, shard), `--out ${outDir}`)
   const met = results.filter((r) => r.meets).length
   const lines = [
     `${mine.length} of ${all.length} scenarios run${shard === undefined ? '' : ` (shard ${shard.k}/${shard.n})`} on ${Math.min(workers, mine.length)} worker${workers === 1 ? '' : 's'}; ${met} meet the service level.`,

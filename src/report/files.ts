@@ -4,8 +4,8 @@
  *
  * buildReportFiles renders everything in memory first; writeReportFiles then writes it into a
  * temporary sibling folder and renames that into place, so a failed run never leaves a folder that
- * looks complete. If the target exists it is renamed away, the new folder renamed in, and the old
- * one deleted (if the second rename fails the old folder is put back).
+ * looks complete. It replaces only an empty folder or a report memreplay wrote, unchanged (its
+ * manifest, .memreplay-report.json: see write-folder.ts); anything else is refused.
  */
 import { METRICS_SCHEMA_VERSION } from '../metrics/run-metrics.js'
 import { reportCharts, type ChartOptions } from './charts.js'
@@ -116,10 +116,11 @@ export interface WrittenReport {
 }
 
 /**
- * Write the report into `dir` (created, or replaced as a whole). Everything is rendered first, then
- * written to a temporary sibling `.<name>.tmp-*` and renamed into place.
+ * Write the report into `dir` (created, or replaced as a whole if memreplay wrote it). Everything is
+ * rendered first, then written to a temporary sibling `.<name>.tmp-*` and renamed into place.
+ * `label` names the target in a refusal (e.g. "--out reports/x").
  */
-export const writeReportFiles = async (dir: string, input: ReportInput, options: ReportOptions = {}): Promise<WrittenReport> => {
+export const writeReportFiles = async (dir: string, input: ReportInput, options: ReportOptions = {}, label: string = dir): Promise<WrittenReport> => {
   const files = await buildReportFiles(input, options)
-  return { dir: await writeFolderAtomically(dir, files), files: [...files.keys()] }
+  return { dir: await writeFolderAtomically(dir, files, label), files: [...files.keys()] }
 }

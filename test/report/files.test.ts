@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METRICS_SCHEMA_VERSION } from '../../src/metrics/run-metrics.js'
 import { writeReportFiles } from '../../src/report/files.js'
+import { MANIFEST } from '../../src/report/write-folder.js'
 import type { ReportInput } from '../../src/report/model.js'
 import { EVIL_VM, fixtureInput, SCRIPT_VM } from './fixture.js'
 
@@ -36,7 +37,11 @@ describe('writeReportFiles', () => {
       'host-series.csv',
       ...CHARTS.flatMap((c) => [`${c}.vl.json`, `${c}.svg`, `${c}.png`]),
     ].sort()
-    expect(readdirSync(dirA).sort()).toEqual(expected)
+    expect(readdirSync(dirA).sort()).toEqual([MANIFEST, ...expected])
+    // the manifest marks the folder as memreplay's and lists every file's SHA-256
+    const manifest = JSON.parse(readFileSync(path.join(dirA, MANIFEST), 'utf8'))
+    expect(manifest.writtenBy).toBe('memreplay')
+    expect(Object.keys(manifest.files).sort()).toEqual(expected)
     for (const f of expected) expect(statSync(path.join(dirA, f)).size).toBeGreaterThan(0)
     expect(readFileSync(path.join(dirA, 'host-series.csv'), 'utf8')).toBe('run,time,free\nstatic,0,30\n')
     // no temporary or old folders left beside it
@@ -133,14 +138,14 @@ describe('writeReportFiles', () => {
 })
 
 describe('writeReportFiles replaces a folder as a whole', () => {
-  it('replaces an existing report and leaves nothing beside it', async () => {
+  it('replaces an existing report (with files the new one lacks) and leaves nothing beside it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-replace-'))
     try {
       const target = path.join(dir, 'report')
-      mkdirSync(target)
-      writeFileSync(path.join(target, 'stale.txt'), 'old')
+      await writeReportFiles(target, { ...fixtureInput(), seriesCsv: [{ fileName: 'stale.csv', csv: 'old' }] })
+      expect(existsSync(path.join(target, 'stale.csv'))).toBe(true)
       await writeReportFiles(target, fixtureInput())
-      expect(existsSync(path.join(target, 'stale.txt'))).toBe(false)
+      expect(existsSync(path.join(target, 'stale.csv'))).toBe(false)
       expect(existsSync(path.join(target, 'index.html'))).toBe(true)
       expect(readdirSync(dir)).toEqual(['report'])
     } finally {
@@ -155,12 +160,35 @@ describe('writeReportFiles replaces a folder as a whole', () => {
       await expect(writeReportFiles(path.join(dir, 'new'), bad)).rejects.toThrow(/not a plain file name/)
       expect(readdirSync(dir)).toEqual([])
       const target = path.join(dir, 'old')
-      mkdirSync(target)
-      writeFileSync(path.join(target, 'keep.txt'), 'kept')
-      const hidden: ReportInput = { ...fixtureInput(), seriesCsv: [{ fileName: '.hidden.csv', csv: 'x' }] }
+      await writeReportFiles(target, fixtureInput())
+      const before = readFileSync(path.join(target, 'index.html'))
+      const hidden: ReportInput = { ...fixtureInput(), title: 'new', seriesCsv: [{ fileName: '.hidden.csv', csv: 'x' }] }
       await expect(writeReportFiles(target, hidden)).rejects.toThrow(/not a plain file name/)
       expect(readdirSync(dir)).toEqual(['old'])
-      expect(readFileSync(path.join(target, 'keep.txt'), 'utf8')).toBe('kept')
+      expect(readFileSync(path.join(target, 'index.html')).equals(before)).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a file, a folder of the user\'s, and a report the user added to, touching nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-refuse-'))
+    try {
+      const file = path.join(dir, 'file')
+      writeFileSync(file, 'mine')
+      await expect(writeReportFiles(file, fixtureInput())).rejects.toThrow(/is a file; memreplay writes a report folder and never replaces a file/)
+      expect(readFileSync(file, 'utf8')).toBe('mine')
+      const mine = path.join(dir, 'mine')
+      mkdirSync(mine)
+      writeFileSync(path.join(mine, 'notes.txt'), 'mine')
+      await expect(writeReportFiles(mine, fixtureInput())).rejects.toThrow(/is a folder memreplay did not write \(no \.memreplay-report\.json; it holds "notes\.txt"\)/)
+      expect(readdirSync(mine)).toEqual(['notes.txt'])
+      const report = path.join(dir, 'report')
+      await writeReportFiles(report, fixtureInput())
+      writeFileSync(path.join(report, 'notes.txt'), 'mine')
+      await expect(writeReportFiles(report, fixtureInput())).rejects.toThrow(/holds files memreplay did not write there: "notes\.txt"/)
+      expect(readFileSync(path.join(report, 'notes.txt'), 'utf8')).toBe('mine')
+      expect(readdirSync(dir).sort()).toEqual(['file', 'mine', 'report'])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -8,6 +8,9 @@ import type { ColumnMap } from './column-map.js'
 export const BITBRAINS_TIME = 'Timestamp [ms]'
 export const BITBRAINS_DEMAND = 'Memory usage [KB]'
 export const BITBRAINS_CONFIGURED = 'Memory capacity provisioned [KB]'
+/** KB/s meaning KiB/s, as the memory columns' KB are KiB. */
+export const BITBRAINS_DISK_READ = 'Disk read throughput [KB/s]'
+export const BITBRAINS_DISK_WRITE = 'Disk write throughput [KB/s]'
 
 /**
  * A header is Bitbrains' when it names any of its three columns we read: a file missing one of them is
@@ -22,6 +25,17 @@ export const BITBRAINS_MAP: ColumnMap = {
   demand: { column: BITBRAINS_DEMAND, unit: 'KiB' },
   configured: { column: BITBRAINS_CONFIGURED, unit: 'KiB' },
 }
+
+/**
+ * The map for one Bitbrains header: the memory columns, and the disk columns when the header has them.
+ * Every published file has them; a file cut down to the memory columns is still read (with no disk
+ * throughput for its VM) rather than refused, as the disk columns are optional in the other formats too.
+ */
+export const bitbrainsColumnMap = (names: ReadonlyArray<string>): ColumnMap => ({
+  ...BITBRAINS_MAP,
+  ...(names.includes(BITBRAINS_DISK_READ) ? { disk_read: { column: BITBRAINS_DISK_READ, unit: 'KiB' } } : {}),
+  ...(names.includes(BITBRAINS_DISK_WRITE) ? { disk_write: { column: BITBRAINS_DISK_WRITE, unit: 'KiB' } } : {}),
+})
 
 /** The VM id of a per-VM file: its name without .csv / .csv.gz (or any other extension). */
 export const vmIdFromFile = (fileName: string): string =>

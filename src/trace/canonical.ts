@@ -1,9 +1,10 @@
 /**
  * memreplay's canonical trace CSV (documented in traces/README.md):
  *
- *     time,vm,demand_mib,configured_mib[,touched_mib][,image][,os]
+ *     time,vm,demand_mib,configured_mib[,touched_mib][,image][,os][,disk_read_mibps][,disk_write_mibps]
  *
- * One row per VM per sample, time in Unix seconds, sizes in MiB, os `windows` or `linux`.
+ * One row per VM per sample, time in Unix seconds, sizes in MiB, disk throughput in MiB/s, os
+ * `windows` or `linux`.
  * This module knows the format (header, column map) and writes it; reading goes through import.ts.
  */
 import { createWriteStream } from 'node:fs'
@@ -14,7 +15,10 @@ import type { Trace, VmTrace } from './trace.js'
 import type { ColumnMap } from './column-map.js'
 
 export const CANONICAL_REQUIRED = ['time', 'vm', 'demand_mib', 'configured_mib'] as const
-export const CANONICAL_OPTIONAL = ['touched_mib', 'image', 'os'] as const
+export const CANONICAL_OPTIONAL = ['touched_mib', 'image', 'os', 'disk_read_mibps', 'disk_write_mibps'] as const
+/** Disk read / write throughput, MiB per second (1 MiB = 1024 KiB), the sample's average. */
+export const CANONICAL_DISK_READ = 'disk_read_mibps'
+export const CANONICAL_DISK_WRITE = 'disk_write_mibps'
 
 /**
  * True when a header (already split into names) is canonical: columns in any order, recognised by a
@@ -32,6 +36,8 @@ export const canonicalColumnMap = (names: ReadonlyArray<string>): ColumnMap => (
   ...(names.includes('touched_mib') ? { touched: { column: 'touched_mib', unit: 'MiB' } } : {}),
   ...(names.includes('image') ? { image: { column: 'image' } } : {}),
   ...(names.includes('os') ? { os: { column: 'os' } } : {}),
+  ...(names.includes(CANONICAL_DISK_READ) ? { disk_read: { column: CANONICAL_DISK_READ, unit: 'MiB' } } : {}),
+  ...(names.includes(CANONICAL_DISK_WRITE) ? { disk_write: { column: CANONICAL_DISK_WRITE, unit: 'MiB' } } : {}),
 })
 
 /**
@@ -64,12 +70,19 @@ export function* canonicalRows(trace: Trace): Iterable<string> {
   const hasTouched = trace.vms.some((vm) => vm.touched !== undefined)
   const hasImage = trace.vms.some((vm) => vm.image !== undefined)
   const hasOs = trace.vms.some((vm) => vm.os !== undefined)
+  const hasRead = trace.vms.some((vm) => vm.diskRead !== undefined)
+  const hasWrite = trace.vms.some((vm) => vm.diskWrite !== undefined)
   yield [
     ...CANONICAL_REQUIRED,
     ...(hasTouched ? ['touched_mib'] : []),
     ...(hasImage ? ['image'] : []),
     ...(hasOs ? ['os'] : []),
+    ...(hasRead ? [CANONICAL_DISK_READ] : []),
+    ...(hasWrite ? [CANONICAL_DISK_WRITE] : []),
   ].join(',')
+  // empty for a VM whose column is not recorded, 0 where off
+  const optional = (on: boolean, col: Float32Array | undefined, t: number): string =>
+    `,${col === undefined ? '' : on ? float32String(col[t]) : '0'}`
   const ids = trace.vms.map((vm) => csvText(vm.id))
   const tails = trace.vms.map(
     (vm) => `${hasImage ? `,${csvText(vm.image)}` : ''}${hasOs ? `,${vm.os ?? ''}` : ''}`,
@@ -81,9 +94,10 @@ export function* canonicalRows(trace: Trace): Iterable<string> {
       const on = vm.on[t] === 1
       const demand = on ? float32String(vm.demand[t]) : '0'
       const configured = on ? float32String(vm.configured[t]) : '0'
-      // empty for a VM whose touched memory is not recorded (it is modelled), 0 where off
-      const touched = hasTouched ? `,${vm.touched === undefined ? '' : on ? float32String(vm.touched[t]) : '0'}` : ''
-      yield `${time},${ids[i]},${demand},${configured}${touched}${tails[i]}`
+      const touched = hasTouched ? optional(on, vm.touched, t) : ''
+      const read = hasRead ? optional(on, vm.diskRead, t) : ''
+      const write = hasWrite ? optional(on, vm.diskWrite, t) : ''
+      yield `${time},${ids[i]},${demand},${configured}${touched}${tails[i]}${read}${write}`
     }
   }
 }

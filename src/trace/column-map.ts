@@ -27,6 +27,12 @@ export interface SizeField {
 export interface TextField {
   readonly column: string
 }
+/** A throughput column: `unit` is a size unit per second ("KiB" or "KiB/s" mean KiB/s). */
+export interface RateField {
+  readonly column: string
+  /** A size unit that units.ts knows, meaning that much per second. */
+  readonly unit: string
+}
 
 export interface ColumnMap {
   readonly time: TimeField
@@ -37,12 +43,35 @@ export interface ColumnMap {
   readonly touched?: SizeField
   readonly image?: TextField
   readonly os?: TextField
+  /** Disk read / write throughput (per second); named as the user writes them in a map. */
+  readonly disk_read?: RateField
+  readonly disk_write?: RateField
 }
 
-export const MAP_KEYS = ['time', 'vm', 'demand', 'configured', 'touched', 'image', 'os'] as const
+export const MAP_KEYS = ['time', 'vm', 'demand', 'configured', 'touched', 'image', 'os', 'disk_read', 'disk_write'] as const
 type MapKey = (typeof MAP_KEYS)[number]
 const SIZE_KEYS: ReadonlyArray<MapKey> = ['demand', 'configured', 'touched']
 const TEXT_KEYS: ReadonlyArray<MapKey> = ['vm', 'image', 'os']
+const RATE_KEYS: ReadonlyArray<MapKey> = ['disk_read', 'disk_write']
+
+/**
+ * MiB per unit, for a unit that units.ts knows; undefined otherwise. units.ts looks units up in a plain
+ * object, so "constructor" or "__proto__" would find Object.prototype's members: only numbers count.
+ */
+export const sizeUnitToMiB = (unit: string): number | undefined => {
+  const m: unknown = unitToMiB(unit)
+  return typeof m === 'number' ? m : undefined
+}
+
+/**
+ * MiB/s per unit of a throughput column: a size unit, per second, written "KiB", "KiB/s" or "KBps"
+ * (vCenter's spelling). Undefined for anything else (per minute is not a unit exports use).
+ */
+export const rateUnitToMiB = (unit: string): number | undefined => {
+  const u = unit.trim()
+  const m = /^(.*?)(?:\/s|\/sec|ps)$/i.exec(u)
+  return sizeUnitToMiB(m === null ? u : m[1])
+}
 
 /** The columns a map reads, with the names used in messages. */
 export const mappedColumns = (map: ColumnMap): ReadonlyArray<readonly [MapKey, string]> =>
@@ -87,8 +116,10 @@ const fieldSpec = (
   if (unit === undefined) return E.right({ column, unit })
   if (key === 'time' && !(TIME_UNITS as ReadonlyArray<string>).includes(unit))
     return E.left(traceError(source, undefined, key, `a time unit (${TIME_UNITS.join(', ')})`, quote(unit)))
-  if (SIZE_KEYS.includes(key) && unitToMiB(unit) === undefined)
+  if (SIZE_KEYS.includes(key) && sizeUnitToMiB(unit) === undefined)
     return E.left(traceError(source, undefined, key, `a size unit (${UNITS.join(', ')})`, quote(unit)))
+  if (RATE_KEYS.includes(key) && rateUnitToMiB(unit) === undefined)
+    return E.left(traceError(source, undefined, key, `a size unit per second (${UNITS.map((u) => `${u}/s`).join(', ')})`, quote(unit)))
   if (TEXT_KEYS.includes(key)) return E.left(traceError(source, undefined, key, 'a column without a unit', quote(spec)))
   return E.right({ column, unit })
 }
@@ -112,7 +143,15 @@ const fromSpecs = (
     return f === undefined ? undefined : { column: f.column }
   }
   const time = got.get('time')!
-  const optional = { vm: text('vm'), touched: size('touched'), image: text('image'), os: text('os') }
+  const optional = {
+    vm: text('vm'),
+    touched: size('touched'),
+    image: text('image'),
+    os: text('os'),
+    // MiB/s unless a unit is given, as sizes are MiB
+    disk_read: size('disk_read'),
+    disk_write: size('disk_write'),
+  }
   return E.right({
     time: { column: time.column, unit: (time.unit ?? 'auto') as TimeUnit },
     demand: size('demand')!,
@@ -164,9 +203,11 @@ export const ColumnMapJson = t.type(
     touched: OptionalFieldJson,
     image: OptionalFieldJson,
     os: OptionalFieldJson,
+    disk_read: OptionalFieldJson,
+    disk_write: OptionalFieldJson,
     separator: t.union([t.string, t.undefined], 'a separator such as "," ";" or "\\t"'),
   },
-  'an object with "time", "demand" and "configured" (and optionally "vm", "touched", "image", "os", "separator")',
+  'an object with "time", "demand" and "configured" (and optionally "vm", "touched", "image", "os", "disk_read", "disk_write", "separator")',
 )
 export type ColumnMapJson = t.TypeOf<typeof ColumnMapJson>
 

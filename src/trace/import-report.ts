@@ -23,6 +23,22 @@ export type RepairKind = (typeof REPAIR_KINDS)[number]
 
 export type RepairCounts = Readonly<Record<RepairKind, number>>
 
+/** VMs with each optional column recorded. */
+export interface RecordedCounts {
+  readonly touched: number
+  readonly diskRead: number
+  readonly diskWrite: number
+}
+
+/** Count the VMs that have each optional column. */
+export const recordedCounts = (
+  vms: ReadonlyArray<{ readonly touched: unknown; readonly diskRead: unknown; readonly diskWrite: unknown }>,
+): RecordedCounts => ({
+  touched: vms.filter((v) => v.touched !== undefined).length,
+  diskRead: vms.filter((v) => v.diskRead !== undefined).length,
+  diskWrite: vms.filter((v) => v.diskWrite !== undefined).length,
+})
+
 export const emptyRepairCounts = (): Record<RepairKind, number> =>
   Object.fromEntries(REPAIR_KINDS.map((k) => [k, 0])) as Record<RepairKind, number>
 
@@ -51,6 +67,12 @@ export interface ImportReport {
   readonly maxGapSeconds: number
   readonly repairs: RepairCounts
   readonly perVm: ReadonlyArray<VmImportReport>
+  /**
+   * How many VMs have each optional column recorded (touched memory, disk read and write throughput):
+   * a reader sees that a column was read, not only that the format can carry it. Absent on a report
+   * made in memory without counting them.
+   */
+  readonly recorded?: RecordedCounts
   /** Named accounts of lines skipped, e.g. "x.csv line 120: a repeated header line, skipped" (importers only). */
   readonly notes?: ReadonlyArray<string>
 }

@@ -22,6 +22,12 @@ export const formatImportReport = (report: ImportReport): string => {
     `  time: ${iso(report.firstTime)} to ${iso(report.lastTime)}`,
     `  grid: step ${report.step} s, ${report.ticks} ticks`,
     `  rows read: ${report.rows}`,
+    ...(report.recorded === undefined
+      ? []
+      : [
+          `  columns recorded (VMs): touched ${report.recorded.touched} of ${report.vms}, ` +
+            `disk read ${report.recorded.diskRead} of ${report.vms}, disk write ${report.recorded.diskWrite} of ${report.vms}`,
+        ]),
     `  gaps held up to ${duration(report.maxGapSeconds)} of missing samples; longer gaps count as off`,
     '  repairs in total:',
     ...REPAIR_KINDS.map((k) => `    ${k.padEnd(20)} ${report.repairs[k]}`),

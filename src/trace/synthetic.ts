@@ -29,13 +29,21 @@
  * (arrival, departure, off spells, a capacity change) fall on whole hours, so any step dividing an
  * hour sees them exactly; with a longer step a tick is on when the VM runs for at least half of it.
  *
+ * Disk throughput (read and write, MiB/s per tick) comes from its own random streams, so adding it
+ * left demand as it was. Calibrated to the 36-VM Bitbrains Rnd extract in ../shared/traces (August
+ * 2013; per-VM mean KiB/s, p10 / p25 / p50 / p75 / p90): read 0.7 / 1.8 / 3.2 / 22 / 1000, write
+ * 2.1 / 2.2 / 10.6 / 60 / 1800; reads are zero in most 5-minute samples of most VMs (median 85%),
+ * writes almost never. Reads come in bursts (a two-state Markov chain, minutes long) over nothing;
+ * writes are a steady trickle plus bursts; both follow the VM's activity (daily and weekly cycles and
+ * busy spells) loosely, and a VM busy on disk for reads is usually busy for writes (a copula, 0.7).
+ *
  * Fleet structure: groups of VMs of one image (near-identical: same size, similar workload, own
  * noise), by default 'win2012-web' (Windows, 4 GiB) and 'ubuntu-db' (Linux, 16 GiB); the rest are
  * unrelated VMs with no image label and a Windows or Linux guest. A few VMs arrive part-way, leave
  * early, are off for a spell, or change capacity once.
  */
 import { mutableRng, seedRng, shuffledIndices, type MutableRng } from '../engine/random.js'
-import { emptyRepairCounts, type ImportReport, type VmImportReport } from './import-report.js'
+import { emptyRepairCounts, recordedCounts, type ImportReport, type VmImportReport } from './import-report.js'
 import type { OsFamily, Trace, VmTrace } from './trace.js'
 
 /** A group of VMs cloned from one image. */
@@ -182,6 +190,44 @@ const cumulative = (table: Quantiles, value: number): number => {
     }
   }
   return 1
+}
+
+/** Per-VM mean disk throughput, KiB/s (see the module comment); the ends are modelling choices. */
+const READ_KIBPS: Quantiles = [[0, 0.05], [0.1, 0.7], [0.25, 1.8], [0.5, 3.2], [0.75, 22], [0.9, 1000], [1, 8500]]
+const WRITE_KIBPS: Quantiles = [[0, 0.2], [0.1, 2.1], [0.25, 2.2], [0.5, 10.6], [0.75, 60], [0.9, 1800], [1, 8000]]
+/** Share of base intervals (minutes) in a read burst, by where the VM's read mean sits: busier VMs read more often. */
+const READ_BUSY_SHARE: Quantiles = [[0, 0.01], [0.25, 0.03], [0.5, 0.05], [0.75, 0.15], [0.9, 0.6], [1, 0.95]]
+/** How strongly a VM's read and write means go together (a Gaussian copula); a modelling choice. */
+const READ_WRITE_CORRELATION = 0.7
+
+/** A VM's disk profile: mean rates (MiB/s) and how they come. */
+interface DiskProfile {
+  readonly readMean: number
+  readonly writeMean: number
+  /** Share of minutes in a read burst, and the bursts' mean length (minutes). */
+  readonly readShare: number
+  readonly readBurstMinutes: number
+  /** Share of the write mean that is a steady trickle (the rest comes in bursts of 2% of the time). */
+  readonly writeSteady: number
+}
+
+const WRITE_BURST_SHARE = 0.02
+const WRITE_BURST_MINUTES = 3
+/** Log-normal spread of a minute's rate around its level. */
+const DISK_SIGMA = 0.8
+
+/** Its own stream per VM: drawing it takes nothing from the workload's streams. */
+const drawDisk = (seed: number, id: string): DiskProfile => {
+  const rng = mutableRng(seedRng(seed, 'disk-profile', id))
+  const uRead = rng.float()
+  const z = READ_WRITE_CORRELATION * normalQuantile(uRead) + Math.sqrt(1 - READ_WRITE_CORRELATION ** 2) * rng.normal()
+  return {
+    readMean: quantile(READ_KIBPS, uRead) / 1024,
+    writeMean: quantile(WRITE_KIBPS, normalCdf(z)) / 1024,
+    readShare: quantile(READ_BUSY_SHARE, uRead),
+    readBurstMinutes: rng.uniform(1, 6),
+    writeSteady: rng.uniform(0.3, 0.9),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,12 +444,24 @@ const DEMAND_CAP = 0.97
  * One VM's base process: demand and configured per base interval (0 where off). Its random numbers
  * come from the VM's own stream, one draw sequence per base interval, whatever the step.
  */
-const baseProcess = (plan: VmPlan, o: SyntheticOptions, start: number, base: number): { demand: Float64Array; configured: Float64Array } => {
+const baseProcess = (plan: VmPlan, o: SyntheticOptions, start: number, base: number): BaseSeries => {
   const w = plan.workload
   const L = plan.lifecycle
   const demand = new Float64Array(base)
   const configured = new Float64Array(base)
+  const diskRead = new Float64Array(base)
+  const diskWrite = new Float64Array(base)
   const rng = mutableRng(seedRng(o.seed, 'process', plan.id))
+  // disk from a stream of its own: the workload's draws are what they were before disk was added
+  const disk = drawDisk(o.seed, plan.id)
+  const diskRng = mutableRng(seedRng(o.seed, 'disk-process', plan.id))
+  const diskShift = (DISK_SIGMA * DISK_SIGMA) / 2
+  const readEnter = disk.readShare < 1 ? disk.readShare / ((1 - disk.readShare) * disk.readBurstMinutes) : 1
+  const readLeave = 1 / disk.readBurstMinutes
+  const writeEnter = WRITE_BURST_SHARE / ((1 - WRITE_BURST_SHARE) * WRITE_BURST_MINUTES)
+  const writeLeave = 1 / WRITE_BURST_MINUTES
+  let reading = diskRng.chance(disk.readShare)
+  let writing = diskRng.chance(WRITE_BURST_SHARE)
   const fastA = Math.exp(-1 / w.noiseTau)
   const fastB = Math.sqrt(1 - fastA * fastA)
   const slowA = Math.exp(-1 / (3 * 24)) // drift: correlation time of 3 days, updated hourly
@@ -424,6 +482,10 @@ const baseProcess = (plan: VmPlan, o: SyntheticOptions, start: number, base: num
     fast = fastA * fast + fastB * rng.normal()
     if (i % perHour === 0) slow = slowA * slow + slowB * rng.normal()
     busy = busy ? !rng.chance(leaveBusy) : rng.chance(enterBusy)
+    reading = reading ? !diskRng.chance(readLeave) : diskRng.chance(readEnter)
+    writing = writing ? !diskRng.chance(writeLeave) : diskRng.chance(writeEnter)
+    const readNoise = Math.exp(DISK_SIGMA * diskRng.normal() - diskShift)
+    const writeNoise = Math.exp(DISK_SIGMA * diskRng.normal() - diskShift)
     const hour = Math.floor(i / perHour)
     const running = hour >= L.arriveHour && hour < L.leaveHour && !(hour >= L.offFrom && hour < L.offTo)
     if (!running) continue
@@ -435,10 +497,27 @@ const baseProcess = (plan: VmPlan, o: SyntheticOptions, start: number, base: num
     const noise = Math.exp(w.noiseSigma * fast - noiseShift) * Math.exp(w.driftSigma * slow - driftShift)
     const cap = hour >= L.changeHour ? L.changedMiB : plan.configuredMiB
     configured[i] = cap
+    const activity = (diurnal * weekly * (busy ? w.busyHeight : 1)) / normaliser
     demand[i] = Math.min(DEMAND_CAP * cap, level * diurnal * weekly * noise * (busy ? w.busyHeight : 1))
+    // Disk follows activity loosely (its square root): a busy hour reads more, an idle one still writes logs.
+    const loose = Math.sqrt(activity)
+    if (reading) diskRead[i] = (disk.readMean / disk.readShare) * loose * readNoise
+    diskWrite[i] =
+      disk.writeMean * loose * writeNoise * (disk.writeSteady + (writing ? (1 - disk.writeSteady) / WRITE_BURST_SHARE : 0))
   }
-  return { demand, configured }
+  return { demand, configured, diskRead, diskWrite }
 }
+
+interface BaseSeries {
+  readonly demand: Float64Array
+  readonly configured: Float64Array
+  /** MiB/s. */
+  readonly diskRead: Float64Array
+  readonly diskWrite: Float64Array
+}
+
+/** Disk rates are rounded to 0.001 MiB/s (about 1 KiB/s), which keeps the written trace small. */
+const roundRate = (mibps: number): number => Math.round(mibps * 1000) / 1000
 
 /** Prefix sums, for exact integrals of a piecewise-constant base series. */
 const prefix = (xs: Float64Array): Float64Array => {
@@ -454,17 +533,21 @@ const integral = (p: Float64Array, xs: ArrayLike<number>, x: number): number => 
 }
 
 const toTicks = (
-  process: { demand: Float64Array; configured: Float64Array },
+  process: BaseSeries,
   ticks: number,
   step: number,
-): { demand: Float32Array; configured: Float32Array; on: Uint8Array } => {
+): { demand: Float32Array; configured: Float32Array; diskRead: Float32Array; diskWrite: Float32Array; on: Uint8Array } => {
   const base = process.demand.length
   const onBase = new Float64Array(base)
   for (let i = 0; i < base; i++) onBase[i] = process.configured[i] > 0 ? 1 : 0
   const pDemand = prefix(process.demand)
   const pOn = prefix(onBase)
+  const pRead = prefix(process.diskRead)
+  const pWrite = prefix(process.diskWrite)
   const demand = new Float32Array(ticks)
   const configured = new Float32Array(ticks)
+  const diskRead = new Float32Array(ticks)
+  const diskWrite = new Float32Array(ticks)
   const on = new Uint8Array(ticks)
   for (let t = 0; t < ticks; t++) {
     const x0 = (t * step) / BASE_SECONDS
@@ -474,11 +557,13 @@ const toTicks = (
     on[t] = 1
     // Rounded to 0.1 MiB: finer is noise, and it keeps the written trace small.
     demand[t] = Math.round(((integral(pDemand, process.demand, x1) - integral(pDemand, process.demand, x0)) / onTime) * 10) / 10
+    diskRead[t] = roundRate((integral(pRead, process.diskRead, x1) - integral(pRead, process.diskRead, x0)) / onTime)
+    diskWrite[t] = roundRate((integral(pWrite, process.diskWrite, x1) - integral(pWrite, process.diskWrite, x0)) / onTime)
     let cap = 0
     for (let i = Math.floor(x0); i < Math.ceil(x1); i++) if (process.configured[i] > cap) cap = process.configured[i]
     configured[t] = cap
   }
-  return { demand, configured, on }
+  return { demand, configured, diskRead, diskWrite, on }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,7 +584,19 @@ export const generateFleet = (options: SyntheticOptions): Trace => {
     for (let t = 0; t < ticks; t++) if (cols.on[t] === 1) { firstTick = t; break }
     for (let t = ticks - 1; t >= 0; t--) if (cols.on[t] === 1) { endTick = t + 1; break }
     if (firstTick === ticks) endTick = ticks
-    return { id: plan.id, image: plan.image, os: plan.os, demand: cols.demand, configured: cols.configured, touched: undefined, on: cols.on, firstTick, endTick }
+    return {
+      id: plan.id,
+      image: plan.image,
+      os: plan.os,
+      demand: cols.demand,
+      configured: cols.configured,
+      touched: undefined,
+      diskRead: cols.diskRead,
+      diskWrite: cols.diskWrite,
+      on: cols.on,
+      firstTick,
+      endTick,
+    }
   })
 
   const name = `synthetic(seed=${options.seed}, vms=${options.vms}, days=${options.days}, step=${step})`
@@ -533,5 +630,6 @@ const syntheticReport = (source: string, start: number, step: number, ticks: num
     maxGapSeconds: 0,
     repairs: emptyRepairCounts(),
     perVm,
+    recorded: recordedCounts(vms),
   }
 }

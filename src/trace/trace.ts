@@ -26,6 +26,14 @@ export interface VmTrace {
   readonly configured: Float32Array
   /** Touched memory, MiB, per tick, when the trace records it (rare); otherwise undefined and modelled. */
   readonly touched: Float32Array | undefined
+  /**
+   * Disk read and write throughput, MiB per second (1 MiB = 1024 KiB), the tick's average, per tick,
+   * when the trace records it (Bitbrains does, in every file: "Disk read/write throughput [KB/s]");
+   * otherwise undefined. 0 where off. What the guest read from / wrote to its virtual disks, so the
+   * rate its page cache can grow at (DOMAIN.md section 6).
+   */
+  readonly diskRead: Float32Array | undefined
+  readonly diskWrite: Float32Array | undefined
   /** 1 where the VM is running at tick t, 0 where it is off (before its start, after its stop, in off periods). */
   readonly on: Uint8Array
   /** First tick the VM is on (inclusive) and last tick + 1; firstTick === endTick for a VM never on. */

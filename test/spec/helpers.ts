@@ -19,6 +19,8 @@ export const tinyTrace = (
       demand: new Float32Array(ticks).fill(v.on === false ? 0 : v.configured / 10),
       configured: new Float32Array(ticks).fill(v.on === false ? 0 : v.configured),
       touched: undefined,
+      diskRead: undefined,
+      diskWrite: undefined,
       on: new Uint8Array(ticks).fill(v.on === false ? 0 : 1),
       firstTick: v.on === false ? 0 : 0,
       endTick: v.on === false ? 0 : ticks,

@@ -87,6 +87,41 @@ describe('generateFleet: structure', () => {
     expect(weekend).toBeLessThan(weekday)
   })
 
+  it('has disk read and write throughput (MiB/s) for every VM: 0 where off, reads mostly zero and bursty, writes a trickle', () => {
+    expect(trace.report.recorded).toEqual({ touched: 0, diskRead: 60, diskWrite: 60 })
+    const zeroReadShare: number[] = []
+    for (const vm of trace.vms) {
+      let on = 0
+      let zeros = 0
+      for (let t = 0; t < trace.ticks; t++) {
+        const r = vm.diskRead![t]
+        const w = vm.diskWrite![t]
+        if (!(r >= 0 && w >= 0 && (vm.on[t] === 1 || (r === 0 && w === 0)))) throw new Error(`${vm.id}@${t}: read ${r} write ${w}`)
+        if (vm.on[t] === 1) {
+          on++
+          if (r === 0) zeros++
+        }
+      }
+      zeroReadShare.push(zeros / on)
+    }
+    zeroReadShare.sort((a, b) => a - b)
+    expect(zeroReadShare[30]).toBeGreaterThan(0.5) // Bitbrains: median 85% of samples without a read
+    expect(zeroReadShare[3]).toBeLessThan(0.5) // a few VMs read all the time
+  })
+
+  it('disk throughput is deterministic and loosely follows activity (more at the busiest ticks)', () => {
+    const again = generateFleet({ seed: 5, vms: 60, days: 7, stepSeconds: 300 })
+    expect(again.vms.every((vm, i) => vm.diskWrite!.every((w, t) => w === trace.vms[i].diskWrite![t]))).toBe(true)
+    let followers = 0
+    for (const vm of trace.vms) {
+      const ticks = [...vm.on.keys()].filter((t) => vm.on[t] === 1).sort((a, b) => vm.demand[a] - vm.demand[b])
+      const half = ticks.length >> 1
+      const mean = (ts: number[]) => ts.reduce((s, t) => s + vm.diskWrite![t], 0) / ts.length
+      if (mean(ticks.slice(half)) > mean(ticks.slice(0, half))) followers++
+    }
+    expect(followers).toBeGreaterThan(40) // of 60: loosely, not always
+  })
+
   it('rounds to realistic sizes', () => {
     expect(roundToRealisticSize(164)).toBe(128)
     expect(roundToRealisticSize(3.9 * 1024)).toBe(4096)
@@ -125,6 +160,26 @@ describe('generateFleet: calibration against the Bitbrains figures (200 VMs, 30 
   const got = fleetPercentiles(trace)
   // Loose by design: a factor of 1.5 either way on every percentile (2 on the provisioned p10,
   // where round sizes make 128 MiB and 256 MiB the only candidates near 0.16 GiB).
+  it('per-VM mean disk throughput is near the Bitbrains extract: median read 1-10 KiB/s, write 4-30 KiB/s, heavy tails', () => {
+    const means = (pick: (v: Trace['vms'][number]) => Float32Array) =>
+      trace.vms
+        .map((vm) => {
+          let s = 0
+          let n = 0
+          for (let t = 0; t < trace.ticks; t++) if (vm.on[t] === 1) (s += pick(vm)[t]), n++
+          return (s / n) * 1024
+        })
+        .sort((a, b) => a - b)
+    const read = means((v) => v.diskRead!)
+    const write = means((v) => v.diskWrite!)
+    expect(read[100]).toBeGreaterThan(1)
+    expect(read[100]).toBeLessThan(10)
+    expect(read[180]).toBeGreaterThan(100)
+    expect(write[100]).toBeGreaterThan(4)
+    expect(write[100]).toBeLessThan(30)
+    expect(write[180]).toBeGreaterThan(100)
+  })
+
   for (const key of Object.keys(CALIBRATION) as Array<keyof typeof CALIBRATION>) {
     it(`${key} percentiles p10..p90 within a factor of 1.5 of ${CALIBRATION[key].join(' / ')}`, () => {
       PERCENTILES.forEach((p, i) => {

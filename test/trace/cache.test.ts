@@ -37,7 +37,15 @@ const cached = async (p: string, dir: string, o = {}): Promise<{ trace: Trace; c
 /** Typed arrays compared as plain arrays of values (a cached column is a view into the file's bytes). */
 const plain = (t: Trace) => ({
   ...t,
-  vms: t.vms.map((v) => ({ ...v, demand: [...v.demand], configured: [...v.configured], on: [...v.on], touched: v.touched === undefined ? undefined : [...v.touched] })),
+  vms: t.vms.map((v) => ({
+    ...v,
+    demand: [...v.demand],
+    configured: [...v.configured],
+    on: [...v.on],
+    touched: v.touched === undefined ? undefined : [...v.touched],
+    diskRead: v.diskRead === undefined ? undefined : [...v.diskRead],
+    diskWrite: v.diskWrite === undefined ? undefined : [...v.diskWrite],
+  })),
 })
 
 const entries = (dir: string): string[] => readdirSync(dir).sort()
@@ -84,14 +92,14 @@ describe('trace cache', () => {
     writeFileSync(
       file,
       [
-        'time,vm,demand_mib,configured_mib,touched_mib,image,os',
-        '1000,a,10,100,20,img,linux',
-        '1300,a,11,100,21,img,linux',
-        '1300,b,5,50,,,windows',
-        '1000,b,4,50,,,windows',
-        'time,vm,demand_mib,configured_mib,touched_mib,image,os',
-        '1600,a,120,100,22,img,linux',
-        '1600,b,0,0,,,windows',
+        'time,vm,demand_mib,configured_mib,touched_mib,image,os,disk_read_mibps,disk_write_mibps',
+        '1000,a,10,100,20,img,linux,0.5,',
+        '1300,a,11,100,21,img,linux,0,',
+        '1300,b,5,50,,,windows,,2',
+        '1000,b,4,50,,,windows,,1.25',
+        'time,vm,demand_mib,configured_mib,touched_mib,image,os,disk_read_mibps,disk_write_mibps',
+        '1600,a,120,100,22,img,linux,3,',
+        '1600,b,0,0,,,windows,,0',
       ].join('\n') + '\n',
     )
     await cached(file, dir)
@@ -99,7 +107,10 @@ describe('trace cache', () => {
     expect(again.cache.kind).toBe('hit')
     const truth = await parsed(file)
     expect(truth.vms.some((v) => v.touched !== undefined) && truth.vms.some((v) => v.touched === undefined)).toBe(true)
+    // disk read for a only, disk write for b only: each VM keeps exactly the columns it had
+    expect(truth.vms.map((v) => [v.id, v.diskRead !== undefined, v.diskWrite !== undefined])).toEqual([['a', true, false], ['b', false, true]])
     expect(again.trace).toStrictEqual(truth)
+    expect([...again.trace.vms[1].diskWrite!]).toEqual([1.25, 2, 0])
   })
 
   it.runIf(existsSync(BITBRAINS))('round-trips the real Bitbrains sample (a folder of gzipped files)', async () => {

@@ -36,7 +36,7 @@ describe('parseColumnMap', () => {
     expect(messages(parseColumnMap('time=ts:hours, demand=used:KX, configured=total, colour=red'))).toEqual([
       '--map, column "time": expected a time unit (s, ms, us, ns, iso, auto), found "hours"',
       '--map, column "demand": expected a size unit (B, KiB, MiB, GiB, TiB, KB, MB, GB, TB), found "KX"',
-      '--map: expected a field among time, vm, demand, configured, touched, image, os, found "colour"',
+      '--map: expected a field among time, vm, demand, configured, touched, image, os, disk_read, disk_write, found "colour"',
     ])
     expect(messages(parseColumnMap('time=ts'))).toEqual([
       '--map, column "demand": expected a mapping for "demand" (e.g. demand=column), found none',
@@ -74,7 +74,7 @@ describe('decodeColumnMapJson', () => {
     for (const m of got) expect(m).not.toMatch(/Invalid value|\bat \d/)
     expect(messages(decodeColumnMapJson([1, 2], 'map.json'))[0]).toMatch(/^map\.json: expected an object with "time", "demand" and "configured"/)
     expect(messages(decodeColumnMapJson({ time: 't', demand: 'd', configured: 'c', demnd: 'x' }, 'map.json'))).toEqual([
-      'map.json: expected a field among time, vm, demand, configured, touched, image, os, separator, found "demnd"',
+      'map.json: expected a field among time, vm, demand, configured, touched, image, os, disk_read, disk_write, separator, found "demnd"',
     ])
   })
 })

@@ -221,6 +221,20 @@ describe('importTrace on the real Bitbrains sample', () => {
     }
   })
 
+  it('reads disk read and write throughput (KB/s = KiB/s) as MiB/s for every VM, 0 where off', () => {
+    expect(trace.report.recorded).toEqual({ touched: 0, diskRead: 36, diskWrite: 36 })
+    // 10.csv.gz's first row: "Disk read throughput [KB/s]" 4.866666666666666, write 15.066666666666666
+    const { v } = vm('10')
+    expect(v.firstTick).toBe(0)
+    expect(v.diskRead![0]).toBe(Math.fround(4.866666666666666 / 1024))
+    expect(v.diskWrite![0]).toBe(Math.fround(15.066666666666666 / 1024))
+    for (const x of trace.vms)
+      for (let t = 0; t < trace.ticks; t++) {
+        const ok = x.diskRead![t] >= 0 && x.diskWrite![t] >= 0 && (x.on[t] === 1 || (x.diskRead![t] === 0 && x.diskWrite![t] === 0))
+        if (!ok) throw new Error(`VM ${x.id} tick ${t}: read ${x.diskRead![t]} write ${x.diskWrite![t]} on ${x.on[t]}`)
+      }
+  })
+
   it('totals are the sums over VMs', () => {
     const sum = (k: keyof Trace['report']['repairs']) => trace.report.perVm.reduce((s, r) => s + r.repairs[k], 0)
     for (const k of Object.keys(trace.report.repairs) as Array<keyof Trace['report']['repairs']>)

@@ -24,6 +24,8 @@ interface VmSpec {
   demand: number[]
   configured: number[]
   touched?: number[]
+  diskRead?: number[]
+  diskWrite?: number[]
 }
 
 const lifetime = (on: ArrayLike<number>): [number, number] => {
@@ -48,6 +50,8 @@ const makeTrace = (start: number, step: number, specs: VmSpec[]): Trace => {
       demand: zeroOff(s.demand),
       configured: zeroOff(s.configured),
       touched: s.touched === undefined ? undefined : zeroOff(s.touched),
+      diskRead: s.diskRead === undefined ? undefined : zeroOff(s.diskRead),
+      diskWrite: s.diskWrite === undefined ? undefined : zeroOff(s.diskWrite),
       firstTick,
       endTick,
     }
@@ -74,6 +78,8 @@ const columnsOf = (trace: Trace) => ({
     demand: [...v.demand],
     configured: [...v.configured],
     touched: v.touched === undefined ? undefined : [...v.touched],
+    diskRead: v.diskRead === undefined ? undefined : [...v.diskRead],
+    diskWrite: v.diskWrite === undefined ? undefined : [...v.diskWrite],
     firstTick: v.firstTick,
     endTick: v.endTick,
   })),
@@ -88,7 +94,7 @@ const reimport = async (trace: Trace, file: string): Promise<Trace> => {
 
 const sample = makeTrace(1_700_000_000, 300, [
   // on from the start, off for two ticks in the middle, a capacity change
-  { id: 'web-1', image: 'win2019', os: 'windows', on: [1, 1, 0, 0, 1, 1, 1, 1], demand: [100.25, 120.5, 0, 0, 130, 140.125, 150.3, 99.9], configured: [2048, 2048, 0, 0, 4096, 4096, 4096, 4096], touched: [1000, 1100, 0, 0, 1200, 1300, 1400, 1500] },
+  { id: 'web-1', image: 'win2019', os: 'windows', on: [1, 1, 0, 0, 1, 1, 1, 1], demand: [100.25, 120.5, 0, 0, 130, 140.125, 150.3, 99.9], configured: [2048, 2048, 0, 0, 4096, 4096, 4096, 4096], touched: [1000, 1100, 0, 0, 1200, 1300, 1400, 1500], diskRead: [0, 0.5, 0, 0, 12.25, 0, 0.0048, 3], diskWrite: [0.01, 0.02, 0, 0, 1, 2, 0, 0.3] },
   // a late start and an early stop, no touched column recorded, a name needing quotes
   { id: 'db, "primary"', image: 'ubuntu-22', os: 'linux', on: [0, 0, 1, 1, 1, 0, 0, 0], demand: [0, 0, 1.5, 2.75, 3.1, 0, 0, 0], configured: [0, 0, 512, 512, 512, 0, 0, 0] },
   // never on
@@ -98,11 +104,11 @@ const sample = makeTrace(1_700_000_000, 300, [
 describe('canonical CSV', () => {
   it('has the documented header and one row per VM per tick', () => {
     const rows = [...canonicalRows(sample)]
-    expect(rows[0]).toBe('time,vm,demand_mib,configured_mib,touched_mib,image,os')
+    expect(rows[0]).toBe('time,vm,demand_mib,configured_mib,touched_mib,image,os,disk_read_mibps,disk_write_mibps')
     expect(rows).toHaveLength(1 + 3 * 8)
-    expect(rows[1]).toBe('1700000000,web-1,100.25,2048,1000,win2019,windows')
-    expect(rows[2]).toBe('1700000000,"db, ""primary""",0,0,,ubuntu-22,linux')
-    expect(rows[3]).toBe('1700000000,idle,0,0,,,')
+    expect(rows[1]).toBe('1700000000,web-1,100.25,2048,1000,win2019,windows,0,0.01')
+    expect(rows[2]).toBe('1700000000,"db, ""primary""",0,0,,ubuntu-22,linux,,')
+    expect(rows[3]).toBe('1700000000,idle,0,0,,,,,')
   })
 
   it('prints float32 values in their shortest exact form', () => {
@@ -120,6 +126,7 @@ describe('canonical CSV', () => {
     expect(back.report.repairs.lateStart).toBe(1)
     expect(back.report.repairs.earlyStop).toBe(1)
     expect(back.report.repairs.capacityChange).toBe(1)
+    expect(back.report.recorded).toEqual({ touched: 1, diskRead: 1, diskWrite: 1 })
   })
 
   it('round-trips through gzip', async () => {
@@ -201,6 +208,51 @@ describe('column-mapped import', () => {
     expect(trace.step).toBe(300)
     expect(trace.vms[0].id).toBe('node-a')
     expect([...trace.vms[0].demand]).toEqual([1, 2, 3])
+  })
+
+  it('disk throughput in KiB/s (or KBps, MiB/s) comes back as MiB/s; a gap holds it like the other columns', async () => {
+    const file = path.join(tmp, 'disk.csv')
+    // 1200 s is missing: held from 900 s
+    writeFileSync(file, 'ts,name,used,total,rd,wr\n0,a,1,4,1024,0\n300,a,1,4,0,2048\n600,a,1,4,512,10\n900,a,1,4,0,3072\n1500,a,1,4,0,0\n')
+    const map = parseColumnMap('time=ts, vm=name, demand=used:GiB, configured=total:GiB, disk_read=rd:KiB/s, disk_write=wr:KBps')
+    if (E.isLeft(map)) throw new Error('bad map')
+    const result = await importTrace(file, { map: map.right })
+    if (E.isLeft(result)) throw new Error(result.left.map(formatTraceError).join('\n'))
+    const vm = result.right.vms[0]
+    expect([...vm.diskRead!]).toEqual([1, 0, 0.5, 0, 0, 0])
+    expect([...vm.diskWrite!]).toEqual([0, 2, Math.fround(10 / 1024), 3, 3, 0])
+    expect(result.right.report.repairs.gapHeld).toBe(1)
+    expect(result.right.report.recorded).toEqual({ touched: 0, diskRead: 1, diskWrite: 1 })
+    const plain = parseColumnMap('time=ts, vm=name, demand=used, configured=total, disk_read=rd')
+    if (E.isLeft(plain)) throw new Error('bad map')
+    const mib = await importTrace(file, { map: plain.right })
+    expect(E.isRight(mib) && mib.right.vms[0].diskRead![0]).toBe(1024) // no unit: MiB/s, as sizes are MiB
+  })
+
+  it('a bad throughput value or unit is an error naming file, line and column', async () => {
+    const file = path.join(tmp, 'bad-disk.csv')
+    writeFileSync(file, 'ts,name,used,total,rd\n0,a,1,4,1\n300,a,1,4,-3\n600,a,1,4,NaN\n900,a,1,4,fast\n')
+    const map = parseColumnMap('time=ts, vm=name, demand=used, configured=total, disk_read=rd:KiB')
+    if (E.isLeft(map)) throw new Error('bad map')
+    const result = await importTrace(file, { map: map.right })
+    expect(E.isLeft(result) && result.left.map(formatTraceError)).toEqual([
+      `${file} line 3, column "rd": expected a non-negative throughput, found "-3"`,
+      `${file} line 4, column "rd": expected a non-negative throughput, found "NaN"`,
+      `${file} line 5, column "rd": expected a non-negative throughput, found "fast"`,
+    ])
+    expect(parseColumnMap('time=ts, demand=a, configured=b, disk_read=rd:KiB/min')).toEqual(
+      E.left([expect.objectContaining({ column: 'disk_read', expected: expect.stringMatching(/size unit per second/) })]),
+    )
+    expect(E.isLeft(parseColumnMap('time=ts, demand=a:constructor, configured=b'))).toBe(true)
+  })
+
+  it('disk throughput on some rows of a VM only is an error naming the VM', async () => {
+    const file = path.join(tmp, 'some-disk.csv')
+    writeFileSync(file, 'time,vm,demand_mib,configured_mib,disk_read_mibps\n0,a,1,4,1\n300,a,1,4,\n')
+    const result = await importTrace(file)
+    expect(E.isLeft(result) && result.left.map(formatTraceError)).toEqual([
+      `${file}, column "disk_read": expected disk read throughput on every row of VM "a" or on none, found it on 1 of 2 rows`,
+    ])
   })
 
   it('names the mapped column in errors', async () => {

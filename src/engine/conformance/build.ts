@@ -33,7 +33,7 @@ export const buildTrace = (vms: ReadonlyArray<VmSpecLite>, step = 300, name = 't
       first = Math.min(first, t)
       end = t + 1
     }
-    return { id: v.id, image: v.image, os: v.os, demand, configured, touched: undefined, on, firstTick: Math.min(first, end), endTick: end }
+    return { id: v.id, image: v.image, os: v.os, demand, configured, touched: undefined, diskRead: undefined, diskWrite: undefined, on, firstTick: Math.min(first, end), endTick: end }
   })
   return {
     name,

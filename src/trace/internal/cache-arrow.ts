@@ -3,11 +3,14 @@
  * indexing the record batches), and back, with every check that keeps a bad entry from being trusted.
  *
  * Layout: one record batch per VM, `ticks` rows each, columns
- *   demand float32, configured float32, on uint8 [, touched float32 (0s for a VM without it)]
+ *   demand float32, configured float32, on uint8 [, touched float32] [, disk_read float32]
+ *   [, disk_write float32]
+ * (each optional column there when any VM has it, 0s for a VM without it; disk in MiB/s)
  * so that on load each VM's columns are views into the file's bytes (no copy, no per-value work).
  * Schema metadata (readable by any Arrow tool):
  *   memreplay.cache   JSON: format name and version, the entry's key, the source digest, the trace's
- *                     scalars, per-VM id / image / os / firstTick / endTick / touched, and a SHA-256
+ *                     scalars, per-VM id / image / os / firstTick / endTick / which optional columns
+ *                     it has (touched, diskRead, diskWrite), and a SHA-256
  *                     of the column bytes (Arrow itself checks structure, not values)
  *   memreplay.report  JSON: the ImportReport (non-finite numbers encoded as {"$nonFinite": "NaN"})
  */
@@ -30,7 +33,17 @@ interface VmMeta {
   readonly firstTick: number
   readonly endTick: number
   readonly touched: boolean
+  readonly diskRead: boolean
+  readonly diskWrite: boolean
 }
+
+/** Optional columns: the VmTrace field, and its Arrow column name, in column order. */
+const OPTIONAL = [
+  ['touched', 'touched'],
+  ['diskRead', 'disk_read'],
+  ['diskWrite', 'disk_write'],
+] as const
+const BASE = ['demand', 'configured', 'on'] as const
 
 export interface CacheMeta {
   readonly format: typeof CACHE_FORMAT_NAME
@@ -69,16 +82,23 @@ const columnsHash = (columns: ReadonlyArray<ReadonlyArray<Float32Array | Uint8Ar
   return h.digest('hex')
 }
 
-const columnsOf = (vm: VmTrace, withTouched: boolean, ticks: number): ReadonlyArray<Float32Array | Uint8Array> =>
-  withTouched ? [vm.demand, vm.configured, vm.on, vm.touched ?? new Float32Array(ticks)] : [vm.demand, vm.configured, vm.on]
+type OptionalKey = (typeof OPTIONAL)[number][0]
+
+const columnsOf = (vm: VmTrace, present: ReadonlyArray<OptionalKey>, zeros: Float32Array): ReadonlyArray<Float32Array | Uint8Array> => [
+  vm.demand,
+  vm.configured,
+  vm.on,
+  ...present.map((k) => vm[k] ?? zeros),
+]
 
 /** Encode a trace (with its report) as an Arrow IPC file. */
 export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
-  const withTouched = trace.vms.some((v) => v.touched !== undefined)
-  const names = withTouched ? ['demand', 'configured', 'on', 'touched'] : ['demand', 'configured', 'on']
+  const present = OPTIONAL.filter(([k]) => trace.vms.some((v) => v[k] !== undefined))
+  const names = [...BASE, ...present.map(([, n]) => n)]
   const types = names.map((n) => (n === 'on' ? new Uint8() : new Float32()))
   const fields = names.map((n, i) => new Field(n, types[i], false))
-  const columns = trace.vms.map((vm) => columnsOf(vm, withTouched, trace.ticks))
+  const zeros = new Float32Array(trace.ticks)
+  const columns = trace.vms.map((vm) => columnsOf(vm, present.map(([k]) => k), zeros))
   const meta: CacheMeta = {
     format: CACHE_FORMAT_NAME,
     version: CACHE_FORMAT_VERSION,
@@ -96,6 +116,8 @@ export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
       firstTick: v.firstTick,
       endTick: v.endTick,
       touched: v.touched !== undefined,
+      diskRead: v.diskRead !== undefined,
+      diskWrite: v.diskWrite !== undefined,
     })),
     columnsSha256: columnsHash(columns),
   }
@@ -148,8 +170,9 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
   if (meta.sourceDigest !== expected.sourceDigest) return E.left('stale: the source files changed (content hash differs)')
   const { ticks } = meta
   const names = meta.columns
-  const wantNames = names.length === 4 ? ['demand', 'configured', 'on', 'touched'] : ['demand', 'configured', 'on']
-  if (!Number.isInteger(ticks) || ticks < 0 || !Array.isArray(meta.vms) || names.join() !== wantNames.join())
+  // the base columns, then the optional ones that are there, in their fixed order
+  const wantNames = Array.isArray(names) ? [...BASE, ...OPTIONAL.map(([, n]) => n).filter((n) => names.includes(n))] : []
+  if (!Number.isInteger(ticks) || ticks < 0 || !Array.isArray(meta.vms) || !Array.isArray(names) || names.join() !== wantNames.join())
     return E.left('corrupt: inconsistent metadata')
   if (table.schema.fields.map((f) => f.name).join() !== names.join()) return E.left('corrupt: columns differ from the metadata')
   if (table.batches.length !== meta.vms.length) return E.left(`corrupt: ${table.batches.length} record batches for ${meta.vms.length} VMs`)
@@ -172,22 +195,31 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
     columns.push(cols)
   }
   if (columnsHash(columns) !== meta.columnsSha256) return E.left('corrupt: column bytes do not match their checksum')
+  const columnOf = (i: number, name: string): Float32Array | undefined => {
+    const c = names.indexOf(name)
+    return c < 0 ? undefined : (columns[i][c] as Float32Array)
+  }
+  for (const v of meta.vms)
+    if (
+      !(Number.isInteger(v.firstTick) && Number.isInteger(v.endTick) && v.firstTick >= 0 && v.firstTick <= v.endTick && v.endTick <= ticks) ||
+      OPTIONAL.some(([k, n]) => v[k] === true && !names.includes(n))
+    )
+      return E.left(`corrupt: VM ${v.id} has an impossible lifetime or optional column`)
   const vms: VmTrace[] = meta.vms.map((m, i) => {
-    const [demand, configured, on, touched] = columns[i] as [Float32Array, Float32Array, Uint8Array, Float32Array | undefined]
+    const [demand, configured, on] = columns[i] as [Float32Array, Float32Array, Uint8Array]
     return {
       id: m.id,
       image: m.image ?? undefined,
       os: m.os ?? undefined,
       demand,
       configured,
-      touched: m.touched ? touched : undefined,
+      touched: m.touched ? columnOf(i, 'touched') : undefined,
+      diskRead: m.diskRead ? columnOf(i, 'disk_read') : undefined,
+      diskWrite: m.diskWrite ? columnOf(i, 'disk_write') : undefined,
       on,
       firstTick: m.firstTick,
       endTick: m.endTick,
     }
   })
-  for (const v of meta.vms)
-    if (!(Number.isInteger(v.firstTick) && Number.isInteger(v.endTick) && v.firstTick >= 0 && v.firstTick <= v.endTick && v.endTick <= ticks) || (v.touched && names.length !== 4))
-      return E.left(`corrupt: VM ${v.id} has an impossible lifetime or touched column`)
   return E.right({ name: meta.name, start: meta.start, step: meta.step, ticks, vms, report })
 }

@@ -16,7 +16,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 /** Bump when the entry's layout or the importer's output changes meaning. */
-export const CACHE_FORMAT_VERSION = 1
+export const CACHE_FORMAT_VERSION = 2 // 2: disk read / write columns
 
 /** The import options that decide what a successful import gives (maxErrors does not: only successes are cached). */
 export interface KeyedOptions {

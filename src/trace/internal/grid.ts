@@ -9,10 +9,19 @@
  * between samples: held up to maxGap seconds of missing ticks, off beyond, (6) lifetimes.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { type ImportReport, type RepairKind, type VmImportReport, emptyRepairCounts, REPAIR_KINDS } from '../import-report.js'
+import { type ImportReport, type RepairKind, type VmImportReport, emptyRepairCounts, recordedCounts, REPAIR_KINDS } from '../import-report.js'
 import type { Trace, VmTrace } from '../trace.js'
 import { type TraceError, traceError } from '../errors.js'
-import type { VmRows } from './read-file.js'
+import type { OptionalColumn, VmRows } from './read-file.js'
+
+const OPTIONAL: ReadonlyArray<OptionalColumn> = ['touched', 'diskRead', 'diskWrite']
+/** How a column is named in messages (the canonical names; a mapped file's own names are on its rows). */
+const OPTIONAL_NAME: Readonly<Record<OptionalColumn, string>> = { touched: 'touched', diskRead: 'disk_read', diskWrite: 'disk_write' }
+const OPTIONAL_WHAT: Readonly<Record<OptionalColumn, string>> = {
+  touched: 'touched memory',
+  diskRead: 'disk read throughput',
+  diskWrite: 'disk write throughput',
+}
 
 /** Step used when no VM has two samples to measure it from (Bitbrains' and vCenter's 5 minutes). */
 export const FALLBACK_STEP = 300
@@ -23,6 +32,8 @@ interface Sorted {
   readonly demand: Float64Array
   readonly configured: Float64Array
   readonly touched: Float64Array | undefined
+  readonly diskRead: Float64Array | undefined
+  readonly diskWrite: Float64Array | undefined
   readonly repeated: number
 }
 
@@ -39,17 +50,21 @@ const sortAndDedupe = (rows: VmRows): Sorted => {
   const d0 = rows.demand.view()
   const c0 = rows.configured.view()
   const u0 = rows.touched?.view()
+  const r0 = rows.diskRead?.view()
+  const w0 = rows.diskWrite?.view()
   if (order === undefined) {
     // In order (the usual case): no repeated timestamp means nothing to drop, and the rows as read are
     // the sorted rows; views, not copies, so the import holds one copy of its rows.
     let repeats = false
     for (let i = 1; i < n && !repeats; i++) repeats = t0[i] === t0[i - 1]
-    if (!repeats) return { rows, time: t0, demand: d0, configured: c0, touched: u0, repeated: 0 }
+    if (!repeats) return { rows, time: t0, demand: d0, configured: c0, touched: u0, diskRead: r0, diskWrite: w0, repeated: 0 }
   }
   const time = new Float64Array(n)
   const demand = new Float64Array(n)
   const configured = new Float64Array(n)
   const touched = u0 === undefined ? undefined : new Float64Array(n)
+  const diskRead = r0 === undefined ? undefined : new Float64Array(n)
+  const diskWrite = w0 === undefined ? undefined : new Float64Array(n)
   let m = 0
   let repeated = 0
   for (let j = 0; j < n; j++) {
@@ -62,6 +77,8 @@ const sortAndDedupe = (rows: VmRows): Sorted => {
     demand[m] = d0[i]
     configured[m] = c0[i]
     if (touched !== undefined) touched[m] = u0![i]
+    if (diskRead !== undefined) diskRead[m] = r0![i]
+    if (diskWrite !== undefined) diskWrite[m] = w0![i]
     m++
   }
   return {
@@ -70,6 +87,8 @@ const sortAndDedupe = (rows: VmRows): Sorted => {
     demand: demand.subarray(0, m),
     configured: configured.subarray(0, m),
     touched: touched?.subarray(0, m),
+    diskRead: diskRead?.subarray(0, m),
+    diskWrite: diskWrite?.subarray(0, m),
     repeated,
   }
 }
@@ -130,14 +149,25 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
   repairs.repeatedHeader = s.rows.repeatedHeader
   const { start, step, ticks } = grid
   const n = s.time.length
-  // touched is recorded on every row of a VM or on none (then it is modelled downstream)
-  let recorded = 0
-  if (s.touched !== undefined) for (let i = 0; i < n; i++) if (!Number.isNaN(s.touched[i])) recorded++
-  if (recorded > 0 && recorded < n)
-    return E.left(
-      traceError(s.rows.source, undefined, 'touched', `touched memory on every row of VM "${s.rows.id}" or on none`, `it on ${recorded} of ${n} rows`),
-    )
-  const sTouched = recorded > 0 ? s.touched : undefined
+  // An optional column is recorded on every row of a VM or on none (touched is then modelled
+  // downstream; disk throughput is then unknown): a column on some rows only is a defect of the file.
+  const recordedOf = (key: OptionalColumn): E.Either<TraceError, Float64Array | undefined> => {
+    const col = s[key]
+    let recorded = 0
+    if (col !== undefined) for (let i = 0; i < n; i++) if (!Number.isNaN(col[i])) recorded++
+    if (recorded > 0 && recorded < n)
+      return E.left(
+        traceError(s.rows.source, undefined, OPTIONAL_NAME[key], `${OPTIONAL_WHAT[key]} on every row of VM "${s.rows.id}" or on none`, `it on ${recorded} of ${n} rows`),
+      )
+    return E.right(recorded > 0 ? col : undefined)
+  }
+  const recorded: Array<Float64Array | undefined> = []
+  for (const key of OPTIONAL) {
+    const r = recordedOf(key)
+    if (E.isLeft(r)) return r
+    recorded.push(r.right)
+  }
+  const [sTouched, sRead, sWrite] = recorded
 
   // (3) snap; keep[j] = index of the sample kept at the j-th occupied tick
   const keep = new Int32Array(n)
@@ -166,6 +196,8 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
   const demand = new Float32Array(ticks)
   const configured = new Float32Array(ticks)
   const touched = sTouched === undefined ? undefined : new Float32Array(ticks)
+  const diskRead = sRead === undefined ? undefined : new Float32Array(ticks)
+  const diskWrite = sWrite === undefined ? undefined : new Float32Array(ticks)
   const on = new Uint8Array(ticks)
   let lastGood = firstGood
   let prevTick = -1
@@ -180,6 +212,8 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
           demand.fill(demand[prevTick], prevTick + 1, tick)
           configured.fill(configured[prevTick], prevTick + 1, tick)
           touched?.fill(touched[prevTick], prevTick + 1, tick)
+          diskRead?.fill(diskRead[prevTick], prevTick + 1, tick)
+          diskWrite?.fill(diskWrite[prevTick], prevTick + 1, tick)
           on.fill(1, prevTick + 1, tick)
           repairs.gapHeld += missing
         } else repairs.gapOff += missing
@@ -210,6 +244,8 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
     demand[tick] = use
     configured[tick] = cap
     if (touched !== undefined) touched[tick] = sTouched![i]
+    if (diskRead !== undefined) diskRead[tick] = sRead![i]
+    if (diskWrite !== undefined) diskWrite[tick] = sWrite![i]
     on[tick] = 1
   }
 
@@ -225,7 +261,7 @@ const placeVm = (s: Sorted, grid: Grid, maxGapSeconds: number): E.Either<TraceEr
   }
 
   return E.right({
-    vm: { id: s.rows.id, image: s.rows.image, os: s.rows.os, demand, configured, touched, on, firstTick, endTick },
+    vm: { id: s.rows.id, image: s.rows.image, os: s.rows.os, demand, configured, touched, diskRead, diskWrite, on, firstTick, endTick },
     report: {
       id: s.rows.id,
       source: s.rows.source,
@@ -288,6 +324,7 @@ export const toTrace = (input: GridInput): E.Either<ReadonlyArray<TraceError>, T
     maxGapSeconds: input.maxGapSeconds,
     repairs,
     perVm,
+    recorded: recordedCounts(vms),
     notes: input.notes,
   }
   return E.right({ name: input.name, start: first, step, ticks: grid.ticks, vms, report })

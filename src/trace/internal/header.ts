@@ -2,7 +2,7 @@
  * What a file's first line tells us: its separator, its format, and where each mapped column is.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { BITBRAINS_MAP, isBitbrainsHeader } from '../bitbrains.js'
+import { bitbrainsColumnMap, isBitbrainsHeader } from '../bitbrains.js'
 import { canonicalColumnMap, isCanonicalHeader } from '../canonical.js'
 import { type ColumnMap, mappedColumns } from '../column-map.js'
 import { type TraceError, quote, traceError } from '../errors.js'
@@ -74,6 +74,8 @@ export interface Layout {
   readonly vm: number
   readonly image: number
   readonly os: number
+  readonly diskRead: number
+  readonly diskWrite: number
 }
 
 /** Decide the format from the header (or the caller's choice) and find each mapped column. */
@@ -96,7 +98,7 @@ export const resolveLayout = (
     ])
   if (chosen === 'mapped' && options.map === undefined)
     return E.left([traceError(file, undefined, undefined, 'a column map (--map) for format "mapped"', 'none')])
-  const map = chosen === 'bitbrains' ? BITBRAINS_MAP : chosen === 'canonical' ? canonicalColumnMap(names) : options.map!
+  const map = chosen === 'bitbrains' ? bitbrainsColumnMap(names) : chosen === 'canonical' ? canonicalColumnMap(names) : options.map!
   const errors: TraceError[] = []
   const index = new Map<string, number>()
   for (const [field, column] of mappedColumns(map)) {
@@ -126,5 +128,7 @@ export const resolveLayout = (
     vm: at('vm'),
     image: at('image'),
     os: at('os'),
+    diskRead: at('disk_read'),
+    diskWrite: at('disk_write'),
   })
 }

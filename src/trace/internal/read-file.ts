@@ -19,7 +19,26 @@ import { vmIdFromFile } from '../bitbrains.js'
 import { GrowableF64 } from './growable.js'
 import { type FileFormat, type Layout, checkSeparator, detectSeparator, firstLine, resolveLayout, separatorName } from './header.js'
 import { describeTimeUnit, nonNegative, osFamily, timeSeconds } from './values.js'
-import { unitToMiB } from '../../units.js'
+import { rateUnitToMiB, sizeUnitToMiB } from '../column-map.js'
+
+/** The columns a VM may or may not have (NaN on a row without one; per VM "all rows or none", grid.ts). */
+export type OptionalColumn = 'touched' | 'diskRead' | 'diskWrite'
+
+/**
+ * Append an optional column's value for the row just pushed (`present`: the file has the column). A
+ * VM whose earlier rows came from a file without it gets NaN for them, so rows stay aligned.
+ */
+const pushOptional = (vm: VmRows, key: OptionalColumn, present: boolean, value: number): void => {
+  let col = vm[key]
+  if (present) {
+    if (col === undefined) {
+      col = new GrowableF64()
+      for (let i = 1; i < vm.time.length; i++) col.push(NaN)
+      vm[key] = col
+    }
+    col.push(value)
+  } else if (col !== undefined) col.push(NaN)
+}
 
 /** The rows of one VM as read, in file order (sorting and repairs come later, in grid.ts). */
 export interface VmRows {
@@ -30,6 +49,9 @@ export interface VmRows {
   readonly demand: GrowableF64
   readonly configured: GrowableF64
   touched: GrowableF64 | undefined
+  /** MiB/s. */
+  diskRead: GrowableF64 | undefined
+  diskWrite: GrowableF64 | undefined
   image: string | undefined
   os: OsFamily | undefined
   /** The os field as last read for this VM: a row repeating it is not parsed again. */
@@ -78,6 +100,8 @@ const vmRows = (id: string, source: string): VmRows => ({
   demand: new GrowableF64(),
   configured: new GrowableF64(),
   touched: undefined,
+  diskRead: undefined,
+  diskWrite: undefined,
   image: undefined,
   os: undefined,
   osText: undefined,
@@ -154,6 +178,8 @@ export const readFile = async (path: string, display: string, options: ReadOptio
   let demandMul = 1
   let configuredMul = 1
   let touchedMul = 1
+  let readMul = 1
+  let writeMul = 1
   let fieldCount = 0
   let current: VmRows | undefined // the VM of the previous row: consecutive rows are usually the same VM
 
@@ -172,9 +198,11 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     layout = resolved.right
     state.formats.add(layout.format)
     fieldCount = names.length
-    demandMul = unitToMiB(layout.map.demand.unit) ?? 1
-    configuredMul = unitToMiB(layout.map.configured.unit) ?? 1
-    touchedMul = layout.map.touched === undefined ? 1 : (unitToMiB(layout.map.touched.unit) ?? 1)
+    demandMul = sizeUnitToMiB(layout.map.demand.unit) ?? 1
+    configuredMul = sizeUnitToMiB(layout.map.configured.unit) ?? 1
+    touchedMul = layout.map.touched === undefined ? 1 : (sizeUnitToMiB(layout.map.touched.unit) ?? 1)
+    readMul = layout.map.disk_read === undefined ? 1 : (rateUnitToMiB(layout.map.disk_read.unit) ?? 1)
+    writeMul = layout.map.disk_write === undefined ? 1 : (rateUnitToMiB(layout.map.disk_write.unit) ?? 1)
     if (layout.vm < 0) {
       current = state.vms.get(fileVmId)
       if (current === undefined) {
@@ -222,13 +250,31 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       fail(traceError(display, line, L.map.configured.column, 'a non-negative number', quote(record[L.configured])))
       return
     }
+    // optional columns: empty means not recorded for this VM (NaN, checked per VM in grid.ts)
     let touched = NaN
     if (L.touched >= 0) {
       const text = record[L.touched]
       touched = nonNegative(text)
-      // empty: not recorded for this VM (NaN, checked per VM in grid.ts)
       if (Number.isNaN(touched) && text.trim() !== '') {
-        fail(traceError(display, line, L.map.touched!.column, 'a non-negative number', quote(record[L.touched])))
+        fail(traceError(display, line, L.map.touched!.column, 'a non-negative number', quote(text)))
+        return
+      }
+    }
+    let diskRead = NaN
+    if (L.diskRead >= 0) {
+      const text = record[L.diskRead]
+      diskRead = nonNegative(text)
+      if (Number.isNaN(diskRead) && text.trim() !== '') {
+        fail(traceError(display, line, L.map.disk_read!.column, 'a non-negative throughput', quote(text)))
+        return
+      }
+    }
+    let diskWrite = NaN
+    if (L.diskWrite >= 0) {
+      const text = record[L.diskWrite]
+      diskWrite = nonNegative(text)
+      if (Number.isNaN(diskWrite) && text.trim() !== '') {
+        fail(traceError(display, line, L.map.disk_write!.column, 'a non-negative throughput', quote(text)))
         return
       }
     }
@@ -266,14 +312,9 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     vm.time.push(time)
     vm.demand.push(demand * demandMul)
     vm.configured.push(configured * configuredMul)
-    if (L.touched >= 0) {
-      if (vm.touched === undefined) {
-        // rows before this one (from a file without touched) had none recorded
-        vm.touched = new GrowableF64()
-        for (let i = 1; i < vm.time.length; i++) vm.touched.push(NaN)
-      }
-      vm.touched.push(touched * touchedMul)
-    } else if (vm.touched !== undefined) vm.touched.push(NaN)
+    pushOptional(vm, 'touched', L.touched >= 0, touched * touchedMul)
+    pushOptional(vm, 'diskRead', L.diskRead >= 0, diskRead * readMul)
+    pushOptional(vm, 'diskWrite', L.diskWrite >= 0, diskWrite * writeMul)
     vm.rows++
     dataRows++
   }

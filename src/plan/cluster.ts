@@ -5,10 +5,19 @@
  * merge into cluster metrics (metrics/cluster.ts: VM figures as they are, host memory summed,
  * stateShare as the share of host-time in each state). VMs placement refused count as refused.
  *
- * Seeds: host 0 replays with the run's seed (so a one-host cluster is exactly the comparison's run),
- * host h > 0 with deriveSeed(seed, 'host', h).
+ * Seeds: a host's seed is derived from the run's seed and the VMs it holds (their trace indices),
+ * not from its index, so a host holding the same VMs replays the same way whatever the cluster's
+ * size or the host's place in it: that is what lets a plan reuse it (ReplayCache). A host holding
+ * every VM of the fleet replays with the run's own seed, so a one-host cluster is exactly the
+ * comparison's run.
  *
- * Pure at its interface: same inputs, same result.
+ * Reuse: identical host subsets (same host settings, same VMs) give identical partials, so a plan
+ * keeps them in a ReplayCache (bounded in bytes, least recently used out first) and replays only
+ * the hosts whose placement changed. The hosts' partials are merged as they come (a running merge,
+ * the same additions in the same order as merging them all at the end), so a cluster of hundreds of
+ * hosts never holds hundreds of per-tick series at once.
+ *
+ * Pure at its interface: same inputs, same result (the cache changes only the time taken).
  */
 import type { Trace } from '../trace/trace.js'
 import { selectVms } from '../trace/trace.js'
@@ -17,8 +26,9 @@ import type { RunHeader } from '../engine/account.js'
 import { deriveSeed } from '../engine/random.js'
 import { DEFAULT_WORLD, type WorldParams } from '../engine/world.js'
 import { runPolicy, type PolicyRun } from '../report/comparison.js'
-import { finishCluster, refusedPartial } from '../metrics/cluster.js'
-import type { RunPartial } from '../metrics/partial.js'
+import { concatHostPartials, hostTimeStateShare, refusedPartial } from '../metrics/cluster.js'
+import { emptyPartial, type RunPartial } from '../metrics/partial.js'
+import { finishRun } from '../metrics/finish.js'
 import type { RunMetrics } from '../metrics/run-metrics.js'
 import { admissionModel, placementVms, type AdmissionModel } from './admission.js'
 import { PLACEMENT_RULES, hostsUsed, type PlacementInput, type PlacementName, type PlacementRule } from './placement.js'
@@ -31,6 +41,72 @@ export interface ClusterOptions {
   readonly world?: WorldParams
   /** Called per replayed tick (progress). */
   readonly onTick?: () => void
+  /** Host replays to reuse (see the module note); none by default. */
+  readonly cache?: ReplayCache
+}
+
+/** Yielded before each host of a cluster replay: which host, how many VMs, and whether it is reused. */
+export interface HostEvent {
+  readonly kind: 'host'
+  /** 0-based host index. */
+  readonly host: number
+  readonly hosts: number
+  readonly vms: number
+  readonly cached: boolean
+}
+
+interface HostRun {
+  readonly partial: RunPartial
+  readonly error: string | undefined
+}
+
+/** Replays of single hosts by (host settings, VMs held), bounded in bytes; least recently used out first. */
+export interface ReplayCache {
+  readonly get: (key: string) => HostRun | undefined
+  readonly set: (key: string, run: HostRun) => void
+  readonly stats: () => { readonly hits: number; readonly misses: number; readonly bytes: number; readonly entries: number }
+}
+
+const partialBytes = (p: RunPartial): number => {
+  let b = p.vms.stats.byteLength + p.vms.hist.byteLength + p.vms.flags.byteLength + p.heat.cells.byteLength + p.vms.ids.length * 64
+  const s = p.series
+  b += s.tick.byteLength + s.time.byteLength + s.seconds.byteLength + s.physical.byteLength + s.reserve.byteLength + s.free.byteLength + s.state.byteLength
+  for (const k of Object.keys(s.sums)) b += (s.sums as Record<string, Float64Array>)[k].byteLength
+  return b
+}
+
+/** A cache of host replays holding at most `maxBytes` of partials (default 512 MiB). */
+export const replayCache = (maxBytes = 512 * 1024 * 1024): ReplayCache => {
+  // A Map iterates in insertion order: re-inserting on use makes its first key the least recently used.
+  const entries = new Map<string, { readonly run: HostRun; readonly bytes: number }>()
+  let bytes = 0
+  let hits = 0
+  let misses = 0
+  return {
+    get: (key) => {
+      const e = entries.get(key)
+      if (e === undefined) {
+        misses++
+        return undefined
+      }
+      hits++
+      entries.delete(key)
+      entries.set(key, e)
+      return e.run
+    },
+    set: (key, run) => {
+      const size = partialBytes(run.partial)
+      if (size > maxBytes || entries.has(key)) return
+      entries.set(key, { run, bytes: size })
+      bytes += size
+      for (const [k, e] of entries) {
+        if (bytes <= maxBytes) break
+        entries.delete(k)
+        bytes -= e.bytes
+      }
+    },
+    stats: () => ({ hits, misses, bytes, entries: entries.size }),
+  }
 }
 
 export interface ClusterSetup {
@@ -85,8 +161,74 @@ export const clusterHeader = (trace: Trace, host: HostSettings, run: PolicyRun, 
   hasStates: run.policy.traits.states,
 })
 
-/** The seed of host h (see the module note). */
-export const hostSeed = (seed: number, h: number): number => (h === 0 ? seed : deriveSeed(seed, 'host', h))
+/** The seed of a host holding the VMs `on` (trace indices, ascending) of a fleet of `fleetSize` (see the module note). */
+export const hostSeed = (seed: number, on: ReadonlyArray<number>, fleetSize: number): number =>
+  on.length === fleetSize ? seed : deriveSeed(seed, 'vms', on.join(','))
+
+/**
+ * Replay the fleet on N hosts, as a generator: yields a HostEvent before each host, returns the
+ * cluster's result. runCluster drains it; a command line can pause between hosts.
+ */
+export function* clusterSteps(
+  trace: Trace,
+  host: HostSettings,
+  vms: ReadonlyArray<VmSettings>,
+  run: PolicyRun,
+  seed: number,
+  hosts: number,
+  options: ClusterOptions = {},
+): Generator<HostEvent, ClusterResult, void> {
+  if (!(Number.isInteger(hosts) && hosts >= 1)) throw new RangeError(`runCluster: host count must be a whole number >= 1, found ${hosts}`)
+  const setup = clusterSetup(run, options)
+  const input = placementInput(setup, trace, host, vms, hosts)
+  const { assignment } = setup.rule(input)
+  const world = options.world ?? DEFAULT_WORLD
+  const onHost: number[][] = Array.from({ length: hosts }, () => [])
+  assignment.forEach((a, k) => {
+    if (a !== null) onHost[a].push(k)
+  })
+  let merged: RunPartial = emptyPartial
+  const states: RunPartial[] = []
+  const errors: string[] = []
+  const hostKey = `${host.physicalMiB}/${host.reserveMiB}/${host.vmOverheadMiB}|`
+  for (let h = 0; h < hosts; h++) {
+    const on = onHost[h]
+    const key = hostKey + on.join(',')
+    const known = options.cache?.get(key)
+    yield { kind: 'host', host: h, hosts, vms: on.length, cached: known !== undefined }
+    let r = known
+    if (r === undefined) {
+      const keep = new Set(on)
+      const sub = selectVms(trace, (_vm, i) => keep.has(i))
+      const subVms = on.map((i) => vms[i])
+      const onTick = options.onTick
+      const res = runPolicy(sub, host, subVms, run, hostSeed(seed, on, trace.vms.length), world, onTick === undefined ? undefined : () => onTick())
+      r = { partial: res.partial, error: res.error }
+      options.cache?.set(key, r)
+    }
+    merged = h === 0 ? concatHostPartials([r.partial]) : concatHostPartials([merged, r.partial])
+    // Only the state band of each host is kept for the share of host-time in each state.
+    states.push({ ...emptyPartial, series: { ...emptyPartial.series, length: r.partial.series.length, seconds: r.partial.series.seconds, state: r.partial.series.state } })
+    if (r.error !== undefined) errors.push(`host ${h + 1}: ${r.error}`)
+  }
+  const refusedIds = assignment.flatMap((a, k) => (a === null ? [trace.vms[k].id] : []))
+  const header = clusterHeader(trace, host, run, hosts)
+  const partial = concatHostPartials([merged], refusedPartial(refusedIds))
+  const m = finishRun(header, partial, errors.length === 0 ? undefined : errors.join('; '))
+  const metrics: RunMetrics = { ...m, stateShare: header.hasStates ? hostTimeStateShare(states) : {} }
+  return {
+    hosts,
+    placement: setup.placementName,
+    overAllocationCap: setup.overAllocationCap,
+    assignment,
+    placementRefused: refusedIds,
+    hostsUsed: hostsUsed(input, { assignment }),
+    vmsPerHost: onHost.map((on) => on.length),
+    header,
+    partial,
+    metrics,
+  }
+}
 
 /** Replay the fleet on N hosts. */
 export const runCluster = (
@@ -98,40 +240,8 @@ export const runCluster = (
   hosts: number,
   options: ClusterOptions = {},
 ): ClusterResult => {
-  if (!(Number.isInteger(hosts) && hosts >= 1)) throw new RangeError(`runCluster: host count must be a whole number >= 1, found ${hosts}`)
-  const setup = clusterSetup(run, options)
-  const input = placementInput(setup, trace, host, vms, hosts)
-  const { assignment } = setup.rule(input)
-  const world = options.world ?? DEFAULT_WORLD
-  const partials: RunPartial[] = []
-  const errors: string[] = []
-  const vmsPerHost: number[] = []
-  for (let h = 0; h < hosts; h++) {
-    const on = new Set<number>()
-    assignment.forEach((a, k) => {
-      if (a === h) on.add(k)
-    })
-    vmsPerHost.push(on.size)
-    const sub = selectVms(trace, (_vm, i) => on.has(i))
-    const subVms = vms.filter((_vm, i) => on.has(i))
-    const onTick = options.onTick
-    const r = runPolicy(sub, host, subVms, run, hostSeed(seed, h), world, onTick === undefined ? undefined : () => onTick())
-    partials.push(r.partial)
-    if (r.error !== undefined) errors.push(`host ${h + 1}: ${r.error}`)
-  }
-  const refusedIds = assignment.flatMap((a, k) => (a === null ? [trace.vms[k].id] : []))
-  const header = clusterHeader(trace, host, run, hosts)
-  const { partial, metrics } = finishCluster(header, partials, refusedPartial(refusedIds), errors.length === 0 ? undefined : errors.join('; '))
-  return {
-    hosts,
-    placement: setup.placementName,
-    overAllocationCap: setup.overAllocationCap,
-    assignment,
-    placementRefused: refusedIds,
-    hostsUsed: hostsUsed(input, { assignment }),
-    vmsPerHost,
-    header,
-    partial,
-    metrics,
-  }
+  const g = clusterSteps(trace, host, vms, run, seed, hosts, options)
+  let step = g.next()
+  while (!step.done) step = g.next()
+  return step.value
 }

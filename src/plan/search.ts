@@ -1,17 +1,21 @@
 /**
  * The searches of a plan, as pure functions over an evaluation (a cluster replay, or anything else
- * in tests):
+ * in tests).
  *
- *   smallestHosts   the fewest hosts N in [from, to] whose evaluation meets the service level: a
- *                   scan upward from `from`, so it is exactly the smallest N >= from that meets,
- *                   whether or not more hosts always help (no monotonicity is assumed). Each N is
- *                   first screened by placement alone (cheap): if placement already refuses more VMs
- *                   than the level allows, N fails without a replay (a refused VM stays refused).
- *   smallestSize    the smallest host size (a multiple of `granularity`) meeting the level with N
- *                   hosts: a placement-only scan finds the first size at which placement no longer
- *                   refuses too many VMs (exact); from there a doubling search and a bisection with
- *                   replays, which ASSUMES that more memory per host never makes things worse past
- *                   that point (it checks that the answer meets and one step below fails, and says so).
+ * Both rely on MONOTONICITY: more memory (more hosts, or larger hosts) never makes the service-level
+ * figures worse (the world model's law). A replay of a month costs seconds to minutes, so a plan
+ * cannot try every host count; with the law it need not:
+ *
+ *   gallop   a generator over whole points k in [from, to]: it yields a point to evaluate and is sent
+ *            whether it met. It gallops (from, from+1, from+3, from+7, ...: 1, 2, 4, 8 hosts from 1)
+ *            until a point meets, then bisects between the largest failing and the smallest meeting
+ *            point. About 2 log2(answer) evaluations instead of answer. Whatever the figures do, the
+ *            answer meets and the point below it was seen to fail (or is below `from`): it is a local
+ *            minimum, the global one when the law holds.
+ *   smallestHosts  the fewest hosts N in [from, to]: placement alone (cheap, no replay) is galloped
+ *            first to the first N at which placement no longer refuses too many VMs (a refused VM
+ *            stays refused), then replays gallop from there.
+ *   smallestSize   the same over host sizes (multiples of `granularity`) with N hosts.
  */
 
 export interface Probe<R> {
@@ -24,7 +28,7 @@ export interface Probe<R> {
 }
 
 export interface ScanResult<R> {
-  /** The smallest point that meets, or null if none in range. */
+  /** The smallest point found to meet (see the module note), or null if none in range. */
   readonly found: number | null
   /** Every point evaluated, ascending. */
   readonly probes: ReadonlyArray<Probe<R>>
@@ -38,63 +42,113 @@ export interface Evaluator<R> {
   readonly meets: (r: R) => boolean
 }
 
-const probe = <R>(ev: Evaluator<R>, at: number): Probe<R> => {
-  const s = ev.screen(at)
-  if (s !== undefined) return { at, screened: true, result: s, meets: false }
-  const r = ev.evaluate(at)
-  return { at, screened: false, result: r, meets: ev.meets(r) }
+/** The next point of a gallop-then-bisect over [from, to], given the largest failing (lo) and smallest meeting (hi) points so far; null when settled. */
+export const nextPoint = (from: number, to: number, lo: number, hi: number | null): number | null => {
+  if (hi === null) return lo >= to ? null : Math.min(to, Math.max(lo + 1, 2 * lo - from + 1))
+  return hi - lo <= 1 ? null : Math.floor((lo + hi) / 2)
 }
 
-/** The smallest whole N in [from, to] that meets (a scan upward). */
-export const smallestHosts = <R>(ev: Evaluator<R>, from: number, to: number): ScanResult<R> => {
-  const probes: Probe<R>[] = []
-  for (let n = Math.max(1, from); n <= to; n++) {
-    const p = probe(ev, n)
-    probes.push(p)
-    if (p.meets) return { found: n, probes }
+/** Gallop then bisect (see the module note): yields points, is sent whether each met, returns the answer. */
+export function* gallop(from: number, to: number): Generator<number, number | null, boolean> {
+  let lo = from - 1
+  let hi: number | null = from > to ? from - 1 : null
+  if (from > to) return null
+  for (let at = nextPoint(from, to, lo, hi); at !== null; at = nextPoint(from, to, lo, hi)) {
+    const meets: boolean = yield at
+    if (meets) hi = hi === null ? at : Math.min(hi, at)
+    else lo = Math.max(lo, at)
   }
-  return { found: null, probes }
+  return hi
 }
+
+/** Run a gallop to its end with a synchronous test. */
+export const runGallop = (from: number, to: number, test: (at: number) => boolean): number | null => {
+  const g = gallop(from, to)
+  let step = g.next()
+  while (!step.done) step = g.next(test(step.value))
+  return step.value
+}
+
+/** An evaluation whose replay is a generator of progress events E (a cluster yields one per host replayed). */
+export interface SteppedEvaluator<R, E> {
+  readonly screen: (at: number) => R | undefined
+  readonly evaluate: (at: number) => Generator<E, R, void>
+  readonly meets: (r: R) => boolean
+}
+
+/** Yielded after each point is evaluated: the point, and every point so far (ascending). */
+export interface ProbeEvent<R> {
+  readonly kind: 'probe'
+  readonly probe: Probe<R>
+  readonly probes: ReadonlyArray<Probe<R>>
+}
+
+const sortedProbes = <R>(tried: ReadonlyMap<number, Probe<R>>): ReadonlyArray<Probe<R>> => [...tried.values()].sort((a, b) => a.at - b.at)
+
+/**
+ * The search of the module note as a generator: yields the evaluator's events and a ProbeEvent
+ * after each point, returns the result. Drive it synchronously (drain) or with pauses between
+ * events (the command line, so that an interrupt is heard between host replays).
+ */
+export function* searchSteps<R, E>(ev: SteppedEvaluator<R, E>, from: number, to: number): Generator<E | ProbeEvent<R>, ScanResult<R>, void> {
+  const tried = new Map<number, Probe<R>>()
+  function* at(k: number): Generator<E | ProbeEvent<R>, Probe<R>, void> {
+    const known = tried.get(k)
+    if (known !== undefined) return known
+    const s = ev.screen(k)
+    let p: Probe<R>
+    if (s !== undefined) p = { at: k, screened: true, result: s, meets: false }
+    else {
+      const r = yield* ev.evaluate(k)
+      p = { at: k, screened: false, result: r, meets: ev.meets(r) }
+    }
+    tried.set(k, p)
+    yield { kind: 'probe', probe: p, probes: sortedProbes(tried) }
+    return p
+  }
+  // Placement alone first: no replay below the first point placement accepts.
+  const placed = runGallop(from, to, (k) => ev.screen(k) === undefined)
+  if (placed === null) {
+    yield* at(to) // recorded: placement refuses even at the largest point
+    return { found: null, probes: sortedProbes(tried) }
+  }
+  if (placed > from) yield* at(placed - 1) // recorded: the largest point placement refuses
+  const g = gallop(placed, to)
+  let step = g.next()
+  while (!step.done) step = g.next((yield* at(step.value)).meets)
+  return { found: step.value, probes: sortedProbes(tried) }
+}
+
+/** Run a generator to its end, ignoring what it yields. */
+export const drain = <T>(g: Generator<unknown, T, void>): T => {
+  let step = g.next()
+  while (!step.done) step = g.next()
+  return step.value
+}
+
+const stepped = <R>(ev: Evaluator<R>): SteppedEvaluator<R, never> => ({
+  screen: ev.screen,
+  // eslint-disable-next-line require-yield
+  evaluate: function* (at) {
+    return ev.evaluate(at)
+  },
+  meets: ev.meets,
+})
+
+/** The fewest hosts N in [from, to] that meet (see the module note). */
+export const smallestHosts = <R>(ev: Evaluator<R>, from: number, to: number): ScanResult<R> => drain(searchSteps(stepped(ev), Math.max(1, from), to))
 
 /**
  * The smallest size k x granularity (k >= 1, size <= max) that meets; see the module note.
- * `screenFrom`: a size from which to start the placement-only scan (a multiple of granularity).
+ * `screenFrom`: a size from which to start the placement-only search (a multiple of granularity).
  */
 export const smallestSize = <R>(ev: Evaluator<R>, granularity: number, max: number, screenFrom = granularity): ScanResult<R> & { readonly assumedMonotone: boolean } => {
-  const tried = new Map<number, Probe<R>>()
-  const at = (size: number): Probe<R> => {
-    const known = tried.get(size)
-    if (known !== undefined) return known
-    const p = probe(ev, size)
-    tried.set(size, p)
-    return p
-  }
-  const sorted = (): ReadonlyArray<Probe<R>> => [...tried.values()].sort((a, b) => a.at - b.at)
   const g = granularity
-  // 1. placement-only scan (no replays): the first size placement accepts.
-  const kMax = Math.floor(max / g)
-  let k = Math.max(1, Math.round(screenFrom / g))
-  while (k <= kMax && ev.screen(k * g) !== undefined) k++
-  if (k > 1) at((k - 1) * g) // recorded: the largest size placement refuses
-  if (k > kMax) return { found: null, probes: sorted(), assumedMonotone: false }
-  // 2. doubling from there until a size meets.
-  let lo = k - 1 // largest known failing multiple (0: none)
-  let step = 1
-  let hi = k
-  for (;;) {
-    const p = at(hi * g)
-    if (p.meets) break
-    lo = hi
-    if (hi >= kMax) return { found: null, probes: sorted(), assumedMonotone: true }
-    hi = Math.min(kMax, hi + step)
-    step *= 2
+  const scaled: Evaluator<R> = { screen: (k) => ev.screen(k * g), evaluate: (k) => ev.evaluate(k * g), meets: ev.meets }
+  const r = smallestHosts(scaled, Math.max(1, Math.round(screenFrom / g)), Math.floor(max / g))
+  return {
+    found: r.found === null ? null : r.found * g,
+    probes: r.probes.map((p) => ({ ...p, at: p.at * g })),
+    assumedMonotone: r.probes.some((p) => !p.screened),
   }
-  // 3. bisection between lo (fails or 0) and hi (meets).
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2)
-    if (at(mid * g).meets) hi = mid
-    else lo = mid
-  }
-  if (lo >= 1) at(lo * g) // one step below is known to fail (evaluated during the search or now)
-  return { found: hi * g, probes: sorted(), assumedMonotone: true }
 }

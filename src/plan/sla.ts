@@ -16,6 +16,18 @@
  *                            working set blindly (double paging) and is what a planner wants to avoid.
  * Any bound may be null to drop it. A run that stopped on a rule violation never meets the level.
  *
+ * The same JSON may carry the constraints a planner sizes for (PlanSpecCodec; plans only, a sweep's
+ * fixed host counts take the bounds alone), with defaults:
+ *
+ *     { "spareHosts": 0, "growth": 1.0, "headroom": 0 }
+ *
+ *   spareHosts   k hosts added to the count found, for HA (N+k: the fleet still meets the level
+ *                with k hosts down). Default 0.
+ *   growth       factor over the trace's memory: the plan replays every VM's demand, touched and
+ *                configured memory times it (1.2 = 20% growth). Default 1.0.
+ *   headroom     share of each host's memory for VMs (physical - reserve) kept free: the plan
+ *                replays hosts with that much less (0.1 = plan to 90% utilisation). Default 0.
+ *
  * Pure: evaluate(metrics) lists the violations, each with its figure and bound; margin() says how
  * far the binding figure is from its bound.
  */
@@ -124,6 +136,8 @@ export interface Violation {
   readonly bound: number
   /** One sentence. */
   readonly text: string
+  /** The VMs concerned, most concerned first (why.ts), when known. */
+  readonly vms?: ReadonlyArray<string>
 }
 
 const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : Math.abs(x) < 0.01 ? x.toPrecision(3) : String(Math.round(x * 1e4) / 1e4))
@@ -204,3 +218,89 @@ export const worstUse = (sla: ServiceLevel, m: RunMetrics): number => {
 /** The service level as lines for people. */
 export const describeServiceLevel = (sla: ServiceLevel): ReadonlyArray<string> =>
   SLA_KEYS.map((k) => `${SLA_TERMS[k].label} <= ${sla[k] === null ? 'no bound' : fmt(sla[k] as number)}`)
+
+// ---------------------------------------------------------------------------------------------
+// Constraints (see the module note)
+
+export interface Constraints {
+  readonly spareHosts: number
+  readonly growth: number
+  readonly headroom: number
+}
+
+export const DEFAULT_CONSTRAINTS: Constraints = { spareHosts: 0, growth: 1, headroom: 0 }
+
+const growthFactor = new t.Type<number, number, unknown>(
+  'a growth factor above 0',
+  (u): u is number => typeof u === 'number' && u > 0,
+  (u, c) => (typeof u === 'number' && Number.isFinite(u) && u > 0 && u <= 100 ? t.success(u) : t.failure(u, c, `expected a growth factor above 0 and at most 100 (1.2 = 20% growth), found ${JSON.stringify(u)}`)),
+  (n) => n,
+)
+const headroomShare = new t.Type<number, number, unknown>(
+  'a headroom share in 0..0.95',
+  (u): u is number => typeof u === 'number' && u >= 0 && u <= 0.95,
+  (u, c) => (typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= 0.95 ? t.success(u) : t.failure(u, c, `expected a share of host memory to keep free in 0..0.95 (0.1 = 10%), found ${JSON.stringify(u)}`)),
+  (n) => n,
+)
+const spareCount = new t.Type<number, number, unknown>(
+  'a whole number of spare hosts >= 0',
+  (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0,
+  (u, c) => (typeof u === 'number' && Number.isInteger(u) && u >= 0 ? t.success(u) : t.failure(u, c, `expected a whole number of spare hosts >= 0 (1 = N+1), found ${JSON.stringify(u)}`)),
+  (n) => n,
+)
+
+export const PlanSpecCodec = strictObject(
+  'a service level { maxVmsRefused, maxPressureOver100Share, maxSlowdownP99, maxHostSwapOutGiB, spareHosts, growth, headroom }',
+  {},
+  {
+    maxVmsRefused: nullable(wholeCount),
+    maxPressureOver100Share: nullable(share),
+    maxSlowdownP99: nullable(factor),
+    maxHostSwapOutGiB: nullable(gib),
+    spareHosts: spareCount,
+    growth: growthFactor,
+    headroom: headroomShare,
+  },
+)
+
+export interface PlanSpec {
+  readonly sla: ServiceLevel
+  readonly constraints: Constraints
+}
+
+export const DEFAULT_PLAN_SPEC: PlanSpec = { sla: DEFAULT_SLA, constraints: DEFAULT_CONSTRAINTS }
+
+/** Decode a (partial) plan spec over `base`; `source` names it in sentences. */
+export const decodePlanSpec = (json: unknown, source: string, base: PlanSpec = DEFAULT_PLAN_SPEC): E.Either<ReadonlyArray<string>, PlanSpec> =>
+  pipe(
+    decodeWith(PlanSpecCodec, json, source),
+    E.map((given) => {
+      const sla: Record<string, number | null> = { ...base.sla }
+      for (const k of SLA_KEYS) if (given[k] !== undefined) sla[k] = given[k] as number | null
+      return {
+        sla: sla as unknown as ServiceLevel,
+        constraints: {
+          spareHosts: given.spareHosts ?? base.constraints.spareHosts,
+          growth: given.growth ?? base.constraints.growth,
+          headroom: given.headroom ?? base.constraints.headroom,
+        },
+      }
+    }),
+  )
+
+/** Parse the JSON text of a plan spec. */
+export const parsePlanSpecText = (text: string, source: string, base: PlanSpec = DEFAULT_PLAN_SPEC): E.Either<ReadonlyArray<string>, PlanSpec> =>
+  pipe(
+    E.tryCatch(
+      () => JSON.parse(text) as unknown,
+      (err) => [`${source}: not valid JSON (${err instanceof Error ? err.message : String(err)})`],
+    ),
+    E.chain((json) => decodePlanSpec(json, source, base)),
+  )
+
+/** "+1 for HA; growth x1.2; headroom 10%": the constraints that are not their defaults, for people. */
+export const describeConstraints = (c: Constraints): ReadonlyArray<string> => [
+  `spare hosts for HA: ${c.spareHosts}${c.spareHosts === 0 ? '' : ` (N+${c.spareHosts})`}`,
+  `growth over the trace: x${fmt(c.growth)}`,
+  `headroom: ${fmt(c.headroom * 100)}% of each host's memory for VMs kept free`,
+]

@@ -12,9 +12,20 @@ export const formatFixed = (x: number, decimals: number): string => {
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s
 }
 
-/** Quote a CSV field (RFC 4180) if it holds a comma, quote, CR or LF, or leading/trailing spaces. */
-export const csvField = (s: string): string =>
-  /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+/** A number as a spreadsheet reads it: sign, digits, decimals, exponent. */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/
+
+/**
+ * A text field for a CSV that people open in spreadsheets. Names come from the user's traces and
+ * specs, and a spreadsheet runs a field that starts with =, +, -, @, tab or CR as a formula
+ * (`=cmd|' /C calc'!A0`): such a field is prefixed with a single quote and quoted, as OWASP advises
+ * for CSV exports, unless it is a plain number ("-5" is a number, not a formula). Otherwise quoted
+ * (RFC 4180) if it holds a comma, quote, CR or LF, or leading/trailing spaces.
+ */
+export const csvField = (s: string): string => {
+  if (/^[=+\-@\t\r]/.test(s) && !NUMBER.test(s)) return `"'${s.replace(/"/g, '""')}"`
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+}
 
 /** Lines joined with '\n', ending with one. */
 export const csvText = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>

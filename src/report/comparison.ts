@@ -23,7 +23,7 @@ import {
   type RunPartial,
 } from '../metrics/index.js'
 import type { RunMetrics } from '../metrics/run-metrics.js'
-import type { ReportInput, ReportRun } from './model.js'
+import type { FleetFacts, ReportInput, ReportRun } from './model.js'
 import { toGiB } from '../units.js'
 
 export interface PolicyRun {
@@ -68,6 +68,19 @@ export const runPolicy = (
   return { label: run.label ?? run.policy.name, header, partial, metrics: finishRun(header, partial, error), error }
 }
 
+/** The whole fleet's figures from the trace (what every VM wanted while on), whatever a policy admits. */
+export const fleetFacts = (trace: Trace): FleetFacts => {
+  let onTicks = 0
+  let demandMiBTicks = 0
+  for (const vm of trace.vms)
+    for (let t = vm.firstTick; t < vm.endTick; t++)
+      if (vm.on[t] === 1) {
+        onTicks++
+        demandMiBTicks += vm.demand[t]
+      }
+  return { vms: trace.vms.length, vmHours: (onTicks * trace.step) / 3600, demandGiBh: (demandMiBTicks * trace.step) / 1024 / 3600 }
+}
+
 const fileSafe = (label: string): string => label.replace(/[^A-Za-z0-9._-]+/g, '_')
 
 /** The report's input for a set of finished runs. */
@@ -103,6 +116,7 @@ export const comparisonReport = (
     importReport: trace.report,
     host: { physicalGiB: toGiB(host.physicalMiB), reserveGiB: toGiB(host.reserveMiB), vmOverheadGiB: toGiB(host.vmOverheadMiB) },
     runs: reportRuns,
+    fleet: fleetFacts(trace),
     heatmapMeasure: 'slowdown',
     slowdownModel: { name: 'slowdown', description: SLOWDOWN_MODEL_DESCRIPTION, params: world.slowdown },
     worldModel: {

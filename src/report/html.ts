@@ -17,6 +17,7 @@ import type { Chart } from './charts.js'
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.js'
 import type { ReportInput, VmSummaryRow } from './model.js'
 import { comparisonRows, formatNumber, formatTime, prettyJson, resolveRuns, type ResolvedRun } from './prepare.js'
+import { verdictHtml, verdictOfReport } from './verdict.js'
 
 /** The browser builds inlined into the page: [package, file under the package's build/]. */
 export const BROWSER_BUILDS: ReadonlyArray<readonly [string, string]> = [
@@ -73,7 +74,9 @@ th:first-child,td:first-child{text-align:left}thead th{background:#f4f4f4}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5rem;overflow:auto;font-size:.8rem;white-space:pre-wrap;word-break:break-all}
 figure{margin:1rem 0 2rem}figcaption{font-size:.85rem;color:#555;max-width:900px}
 .chart{min-height:60px;overflow-x:auto}.error{color:#a00;font-weight:bold}.muted{color:#666}
-.facts td,.repairs td:last-child{text-align:left}
+.facts td,.repairs td:last-child{text-align:left}.refused td:last-child{text-align:left}
+tr.group th{text-align:left;background:#fafafa;font-weight:normal;font-style:italic}
+.verdict{font-size:1rem;background:#f4f8fc;border-left:4px solid #4c78a8;padding:.6rem .8rem;max-width:1000px}
 `
 
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, cls = ''): string =>
@@ -82,50 +85,84 @@ const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<st
 
 const section = (id: string, title: string, body: string): string => `<section id="${id}"><h2>${h(title)}</h2>\n${body}\n</section>`
 
-const comparisonTable = (runs: ReadonlyArray<ResolvedRun>): string =>
-  table(
-    ['Figure', ...runs.map((r) => r.label)],
-    comparisonRows(runs).map((row) => [row.label, ...row.values]),
-    'comparison',
-  )
+/** The comparison table; a group's heading spans the row. */
+const comparisonTable = (runs: ReadonlyArray<ResolvedRun>, fleet: ReportInput['fleet']): string =>
+  `<table class="comparison"><thead><tr>${['Figure', ...runs.map((r) => r.label)].map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>` +
+  comparisonRows(runs, fleet)
+    .map((row) =>
+      row.key === 'group'
+        ? `<tr class="group"><th colspan="${runs.length + 1}">${h(row.label)}</th></tr>`
+        : `<tr>${[row.label, ...row.values].map((c) => `<td>${h(c)}</td>`).join('')}</tr>`,
+    )
+    .join('') +
+  '</tbody></table>'
 
-/** The VMs of a run shown in the per-VM table: largest shortfall first, then refused, by name. */
+const byName = (a: VmSummaryRow, b: VmSummaryRow): number => (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0)
+const finite = (x: number): number => (Number.isFinite(x) ? x : 0)
+
+/**
+ * The served VMs of a run (ran, never refused) shown in the per-VM table: most VM-time short of
+ * memory first, then largest shortfall, then by name. Refused VMs are listed apart (refusedVms):
+ * their figures would be zeros that read as "no problem".
+ */
 export const worstVms = (rows: ReadonlyArray<VmSummaryRow>, limit: number): VmSummaryRow[] =>
-  [...rows]
+  rows
+    .filter((v) => !v.refused && v.runningHours > 0)
     .sort(
       (a, b) =>
-        (Number.isFinite(b.shortfallGiBh) ? b.shortfallGiBh : 0) - (Number.isFinite(a.shortfallGiBh) ? a.shortfallGiBh : 0) ||
-        Number(b.refused) - Number(a.refused) ||
-        (a.vm < b.vm ? -1 : a.vm > b.vm ? 1 : 0),
+        finite(b.shortOfMemoryShare) - finite(a.shortOfMemoryShare) || finite(b.shortfallGiBh) - finite(a.shortfallGiBh) || byName(a, b),
     )
     .slice(0, limit)
+
+/** The refused VMs of a run (refused at any time), largest configured first, then by name. */
+export const refusedVms = (rows: ReadonlyArray<VmSummaryRow>): VmSummaryRow[] =>
+  rows.filter((v) => v.refused).sort((a, b) => finite(b.configuredGiB) - finite(a.configuredGiB) || byName(a, b))
 
 const vmTables = (runs: ReadonlyArray<ResolvedRun>, limit: number): string =>
   runs
     .map((r) => {
+      const served = r.run.vmSummaries.filter((v) => !v.refused && v.runningHours > 0).length
       const rows = worstVms(r.run.vmSummaries, limit)
-      const head = `<h3>${h(r.label)}</h3><p class="muted">${rows.length} of ${r.run.vmSummaries.length} VMs, largest shortfall first.</p>`
-      if (rows.length === 0) return `${head}<p class="muted">No VM summaries.</p>`
-      return (
-        head +
-        table(
-          ['VM', 'Refused', 'Running h', 'Configured GiB', 'Peak demand GiB', 'Short of memory', 'Shortfall GiBh', 'Host swap GiBh', 'Pressure > 100', 'Slowdown p95', 'Slowdown max'],
-          rows.map((v) => [
-            v.vm,
-            v.refused ? 'yes' : 'no',
-            formatNumber(v.runningHours, 1),
-            formatNumber(v.configuredGiB, 1),
-            formatNumber(v.peakDemandGiB, 1),
-            `${formatNumber(v.shortOfMemoryShare * 100, 2)} %`,
-            formatNumber(v.shortfallGiBh, 2),
-            formatNumber(v.hostSwapGiBh, 2),
-            `${formatNumber(v.pressureOver100Share * 100, 1)} %`,
-            formatNumber(v.slowdownP95, 3),
-            formatNumber(v.slowdownMax, 3),
-          ]),
-          'vms',
-        )
-      )
+      const refused = refusedVms(r.run.vmSummaries)
+      const head =
+        `<h3>${h(r.label)}</h3><p class="muted">${served} VMs served (ran, never refused), ${refused.length} refused. ` +
+        `${rows.length} of the served shown, most VM-time short of memory first.</p>`
+      const servedTable =
+        r.run.vmSummaries.length === 0
+          ? '<p class="muted">No VM summaries.</p>'
+          : rows.length === 0
+          ? '<p class="muted">No VM served.</p>'
+          : table(
+              ['VM', 'Running h', 'Configured GiB', 'Peak demand GiB', 'Short of memory', 'Shortfall GiBh', 'Host swap GiBh', 'Pressure > 100', 'Slowdown p95', 'Slowdown max'],
+              rows.map((v) => [
+                v.vm,
+                formatNumber(v.runningHours, 1),
+                formatNumber(v.configuredGiB, 1),
+                formatNumber(v.peakDemandGiB, 1),
+                `${formatNumber(v.shortOfMemoryShare * 100, 2)} %`,
+                formatNumber(v.shortfallGiBh, 2),
+                formatNumber(v.hostSwapGiBh, 2),
+                `${formatNumber(v.pressureOver100Share * 100, 1)} %`,
+                formatNumber(v.slowdownP95, 3),
+                formatNumber(v.slowdownMax, 3),
+              ]),
+              'vms',
+            )
+      const shownRefused = refused.slice(0, limit)
+      const refusedTable =
+        refused.length === 0
+          ? ''
+          : `<p class="muted">Refused VMs, largest first${shownRefused.length < refused.length ? ` (${shownRefused.length} of ${refused.length}; all in the vm-summary CSV)` : ''}:</p>` +
+            table(
+              ['VM', 'Configured GiB', 'Status'],
+              shownRefused.map((v) => [
+                v.vm,
+                formatNumber(v.configuredGiB, 1),
+                v.runningHours > 0 ? `refused after running ${formatNumber(v.runningHours, 1)} h` : 'refused',
+              ]),
+              'vms refused',
+            )
+      return head + servedTable + refusedTable
     })
     .join('\n')
 
@@ -234,9 +271,10 @@ export const renderHtml = (input: ReportInput, charts: ReadonlyArray<Chart>, opt
 <body>
 <header>${header}</header>
 ${errorList}
-${section('comparison', 'Comparison', comparisonTable(runs))}
+${section('verdict', 'Verdict', verdictHtml(verdictOfReport(input)))}
+${section('comparison', 'Comparison', comparisonTable(runs, input.fleet))}
 ${section('charts', 'Charts', figures)}
-${section('vms', 'VMs with the largest shortfall', vmTables(runs, options.maxVmRows ?? 15))}
+${section('vms', 'VMs most short of memory, and VMs refused', vmTables(runs, options.maxVmRows ?? 15))}
 ${section('import', 'Trace import', importSection(input))}
 ${section('parameters', 'Parameters', paramsSection(input, runs))}
 ${section('notes', 'Modelling notes', notes)}

@@ -22,4 +22,20 @@ export { renderHtml } from './html.js'
 export { renderMarkdown } from './markdown.js'
 export { escapeHtml, escapeMarkdown, jsonForScript } from './escape.js'
 export { buildReportFiles, writeReportFiles, metricsJson, type ReportOptions, type ReportFiles, type WrittenReport } from './files.js'
-export { resolveRuns, comparisonRows } from './prepare.js'
+export { resolveRuns, comparisonRows, vmCounts } from './prepare.js'
+export {
+  verdictOf,
+  verdictOfReport,
+  verdictSpans,
+  verdictText,
+  verdictMarkdown,
+  verdictHtml,
+  VERDICT_RULE,
+  VERDICT_CRITERIA,
+  type Verdict,
+  type VerdictInput,
+  type VerdictRun,
+  type Standing,
+  type Loss,
+  type Span,
+} from './verdict.js'

@@ -1,5 +1,5 @@
 /**
- * summary.md: the comparison table, the charts as PNG links (relative paths) and the key notes,
+ * summary.md: the verdict (verdict.ts), the comparison table, the charts as PNG links (relative paths) and the key notes,
  * for pasting into a planning document. Untrusted text is Markdown-escaped (escapeMarkdown), so a
  * VM or policy name cannot inject HTML or break the table.
  */
@@ -8,6 +8,7 @@ import type { Chart } from './charts.js'
 import { escapeMarkdown as md } from './escape.js'
 import type { ReportInput } from './model.js'
 import { comparisonRows, formatNumber, formatTime, resolveRuns } from './prepare.js'
+import { verdictMarkdown, verdictOfReport } from './verdict.js'
 
 /** Markdown for a report whose chart PNGs sit beside it as `<chart id>.png`. */
 export const renderMarkdown = (input: ReportInput, charts: ReadonlyArray<Chart>): string => {
@@ -21,10 +22,12 @@ export const renderMarkdown = (input: ReportInput, charts: ReadonlyArray<Chart>)
       `${formatNumber(input.host.reserveGiB, 1)} GiB reserve, ${formatNumber(input.host.vmOverheadGiB, 3)} GiB overhead per VM.`,
   )
   if (input.generatedNote !== undefined) lines.push('', md(input.generatedNote))
+  lines.push('', '## Verdict', '', verdictMarkdown(verdictOfReport(input)))
   lines.push('', '## Comparison', '')
   lines.push(`| Figure | ${runs.map((r) => md(r.label)).join(' | ')} |`)
   lines.push(`| --- | ${runs.map(() => '---:').join(' | ')} |`)
-  for (const row of comparisonRows(runs)) lines.push(`| ${md(row.label)} | ${row.values.map(md).join(' | ')} |`)
+  for (const row of comparisonRows(runs, input.fleet))
+    lines.push(row.key === 'group' ? `| *${md(row.label)}* | ${row.values.join(' | ')} |` : `| ${md(row.label)} | ${row.values.map(md).join(' | ')} |`)
   const errors = runs.filter((r) => r.error !== undefined)
   if (errors.length > 0) {
     lines.push('', 'Runs that stopped early (figures cover the ticks before the stop):', '')

@@ -131,6 +131,17 @@ export interface SeriesCsv {
 
 export type HeatmapMeasure = 'slowdown' | 'pressure'
 
+/** What the whole fleet wanted, from the trace: the same for every policy (a run's own figures
+ *  cover only the VMs it admitted). */
+export interface FleetFacts {
+  /** VMs in the trace. */
+  readonly vms: number
+  /** VM-hours the VMs were on in the trace (wanted to run). */
+  readonly vmHours: number
+  /** Demand (working set) of every VM while on, GiBh. */
+  readonly demandGiBh: number
+}
+
 export interface ReportInput {
   /** Title of the report (free text). */
   readonly title: string
@@ -146,6 +157,8 @@ export interface ReportInput {
   }
   /** The runs to compare, in display order. */
   readonly runs: ReadonlyArray<ReportRun>
+  /** The whole fleet's figures from the trace, shown beside each run's admitted-VM figures. */
+  readonly fleet?: FleetFacts
   /** What HeatmapCell.value measures: 'slowdown' (factor >= 1) or 'pressure' (demand / assigned x 100).
    *  Default 'slowdown'. */
   readonly heatmapMeasure?: HeatmapMeasure

@@ -3,7 +3,7 @@
  * the comparison table's rows, number and time formatting.
  */
 import type { RunMetrics } from '../metrics/run-metrics.js'
-import type { ReportInput, ReportRun } from './model.js'
+import type { FleetFacts, ReportInput, ReportRun } from './model.js'
 
 export interface ResolvedRun {
   /** Unique label in this report. */
@@ -42,7 +42,7 @@ export const runColours = (labels: ReadonlyArray<string>): string[] =>
 
 /** One row of the comparison table. */
 export interface ComparisonRow {
-  readonly key: keyof RunMetrics | 'status'
+  readonly key: keyof RunMetrics | 'status' | 'fleetDemandGiBh' | 'group'
   readonly label: string
   /** One value per run, formatted for people. */
   readonly values: ReadonlyArray<string>
@@ -64,25 +64,40 @@ const opt = (x: number | undefined, f: (x: number) => string): string => (x === 
 /** Formats a number with `digits` decimals (n/a for NaN, ∞ for Infinity). */
 export const formatNumber = num
 
-const METRIC_ROWS: ReadonlyArray<readonly [keyof RunMetrics, string, (m: RunMetrics) => string]> = [
-  ['vmsAdmitted', 'VMs admitted / total', (m) => `${m.vmsAdmitted} / ${m.vmsTotal}`],
-  ['vmsRefused', 'VMs refused', (m) => `${m.vmsRefused}`],
-  ['shortOfMemoryShare', 'VM-time short of memory (any cause)', (m) => opt(m.shortOfMemoryShare, pct2)],
-  ['overAllocationRatio', 'Over-allocation (peak configured / physical)', (m) => num(m.overAllocationRatio, 2)],
-  ['overCommitRatio', 'Over-commit (peak (touched - shared) / physical)', (m) => num(m.overCommitRatio, 2)],
-  ['overCommitTimeShare', 'Time over-committed (ratio above 1)', (m) => opt(m.overCommitTimeShare, pct)],
-  ['peakResidentGiB', 'Peak resident, GiB', (m) => num(m.peakResidentGiB, 1)],
-  ['meanResidentGiB', 'Mean resident, GiB', (m) => num(m.meanResidentGiB, 1)],
-  ['demandGiBh', 'Demand, GiBh', (m) => num(m.demandGiBh, 1)],
+/**
+ * A run's VMs counted once each: served = ran and never refused; refused = refused at least once
+ * (a VM that ran and was later refused counts here, once); never on = never wanted to run.
+ * served + refused + neverOn = total.
+ */
+export const vmCounts = (
+  m: RunMetrics,
+): { readonly total: number; readonly served: number; readonly refused: number; readonly refusedAfterRunning: number; readonly neverOn: number } => {
+  const refusedAfterRunning = Math.max(0, m.vmsRefused - (m.vmsRefusedNeverAdmitted ?? m.vmsRefused))
+  const served = Math.max(0, m.vmsAdmitted - refusedAfterRunning)
+  return { total: m.vmsTotal, served, refused: m.vmsRefused, refusedAfterRunning, neverOn: Math.max(0, m.vmsTotal - served - m.vmsRefused) }
+}
+
+type MetricRow = readonly [keyof RunMetrics, string, (m: RunMetrics) => string]
+
+/** Every VM of the trace counted once: the same fleet for every policy. */
+const FLEET_ROWS: ReadonlyArray<MetricRow> = [
+  ['vmsAdmitted', 'VMs served (ran, never refused) / total', (m) => `${vmCounts(m).served} / ${m.vmsTotal}`],
+  ['vmsRefused', 'VMs refused (at any time)', (m) => {
+    const c = vmCounts(m)
+    return c.refusedAfterRunning > 0 ? `${c.refused} (${c.refusedAfterRunning} after running)` : `${c.refused}`
+  }],
+  ['shortOrRefusedShare', 'VM-time refused or short of memory (all VMs)', (m) => opt(m.shortOrRefusedShare, pct2)],
+]
+
+/** Figures over a policy's admitted VMs: refused VMs drop out of them (the group's heading says so). */
+const ADMITTED_ROWS: ReadonlyArray<MetricRow> = [
+  ['shortOfMemoryShare', 'VM-time short of memory, any cause (admitted VMs)', (m) => opt(m.shortOfMemoryShare, pct2)],
+  ['demandGiBh', 'Demand, GiBh (admitted VMs)', (m) => num(m.demandGiBh, 1)],
   ['shortfallGiBh', 'Working-set shortfall, GiBh', (m) => num(m.shortfallGiBh, 2)],
   ['guestPagingGiBh', '… guest paging, GiBh', (m) => num(m.guestPagingGiBh, 2)],
   ['hostSwapGiBh', '… in host swap, GiBh', (m) => num(m.hostSwapGiBh, 2)],
   ['blockedGiBh', '… blocked, GiBh', (m) => num(m.blockedGiBh, 2)],
-  ['hostSwapOutGiB', 'Host swap-out, GiB', (m) => num(m.hostSwapOutGiB, 2)],
-  ['compressedGiBh', 'Compressed, GiBh', (m) => num(m.compressedGiBh, 2)],
-  ['balloonedGiBh', 'Ballooned, GiBh', (m) => num(m.balloonedGiBh, 2)],
-  ['sharedSavedGiBh', 'Saved by sharing, GiBh', (m) => num(m.sharedSavedGiBh, 2)],
-  ['pressureOver100Share', 'VM-time with pressure > 100 (Hyper-V; blind to host swap)', (m) => pct2(m.pressureOver100Share)],
+  ['pressureOver100Share', 'VM-time with pressure > 100 (Hyper-V\u2019s figure; blind to host swap)', (m) => pct2(m.pressureOver100Share)],
   ['slowdownP50', 'Slowdown p50', (m) => num(m.slowdownP50, 3)],
   ['slowdownP95', 'Slowdown p95', (m) => num(m.slowdownP95, 3)],
   ['slowdownP99', 'Slowdown p99', (m) => num(m.slowdownP99, 3)],
@@ -90,12 +105,46 @@ const METRIC_ROWS: ReadonlyArray<readonly [keyof RunMetrics, string, (m: RunMetr
   ['fairness', 'Fairness (Jain, 1 = fair)', (m) => num(m.fairness, 3)],
 ]
 
-/** The comparison table: one row per figure, one column per run. */
-export const comparisonRows = (runs: ReadonlyArray<ResolvedRun>): ReadonlyArray<ComparisonRow> => {
-  const rows: ComparisonRow[] = [
-    { key: 'status', label: 'Status', values: runs.map((r) => (r.error === undefined ? 'completed' : 'stopped')) },
-    ...METRIC_ROWS.map(([key, label, f]) => ({ key, label, values: runs.map((r) => f(r.metrics)) })),
-  ]
+/** The host's memory. */
+const HOST_ROWS: ReadonlyArray<MetricRow> = [
+  ['overAllocationRatio', 'Over-allocation (peak configured / physical)', (m) => num(m.overAllocationRatio, 2)],
+  ['overCommitRatio', 'Over-commit (peak (touched - shared) / physical)', (m) => num(m.overCommitRatio, 2)],
+  ['overCommitTimeShare', 'Time over-committed (ratio above 1)', (m) => opt(m.overCommitTimeShare, pct)],
+  ['peakResidentGiB', 'Peak resident, GiB', (m) => num(m.peakResidentGiB, 1)],
+  ['meanResidentGiB', 'Mean resident, GiB', (m) => num(m.meanResidentGiB, 1)],
+  ['hostSwapOutGiB', 'Host swap-out, GiB', (m) => num(m.hostSwapOutGiB, 2)],
+  ['compressedGiBh', 'Compressed, GiBh', (m) => num(m.compressedGiBh, 2)],
+  ['balloonedGiBh', 'Ballooned, GiBh', (m) => num(m.balloonedGiBh, 2)],
+  ['sharedSavedGiBh', 'Saved by sharing, GiBh', (m) => num(m.sharedSavedGiBh, 2)],
+]
+
+/** Headings of the table's groups (rows with key 'group' and empty values). */
+export const COMPARISON_GROUPS = {
+  fleet: 'The fleet: every VM of the trace counted once',
+  admitted: 'Over each policy\u2019s admitted VMs (refused VMs drop out: compare with the fleet rows)',
+  host: 'Host memory',
+} as const
+
+/**
+ * The comparison table: one row per figure, one column per run, in three groups (each opened by a
+ * row with key 'group'). With `fleet` (from the trace), the whole fleet's demand is a row of the
+ * fleet group, the same in every column, beside which the admitted VMs' demand reads.
+ */
+export const comparisonRows = (runs: ReadonlyArray<ResolvedRun>, fleet?: FleetFacts): ReadonlyArray<ComparisonRow> => {
+  const rows: ComparisonRow[] = []
+  const group = (label: string): void => void rows.push({ key: 'group', label, values: runs.map(() => '') })
+  const figures = (list: ReadonlyArray<MetricRow>): void => {
+    for (const [key, label, f] of list) rows.push({ key, label, values: runs.map((r) => f(r.metrics)) })
+  }
+  group(COMPARISON_GROUPS.fleet)
+  rows.push({ key: 'status', label: 'Status', values: runs.map((r) => (r.error === undefined ? 'completed' : 'stopped')) })
+  figures(FLEET_ROWS)
+  if (fleet !== undefined)
+    rows.push({ key: 'fleetDemandGiBh', label: 'Demand, GiBh (all VMs, from the trace)', values: runs.map(() => num(fleet.demandGiBh, 1)) })
+  group(COMPARISON_GROUPS.admitted)
+  figures(ADMITTED_ROWS)
+  group(COMPARISON_GROUPS.host)
+  figures(HOST_ROWS)
   const states = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.stateShare ?? {})))].sort()
   for (const s of states)
     rows.push({

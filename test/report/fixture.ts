@@ -69,6 +69,10 @@ const metrics = (policy: string, k: number, error?: string): RunMetrics => ({
   slowdownP99: 1 + 0.3 * k,
   slowdownMax: 1 + k,
   fairness: 1 - 0.05 * k,
+  overCommitTimeShare: 0.1 * k,
+  shortOfMemoryShare: 0.02 * k,
+  refusedVmHours: k === 0 ? 50 : 0,
+  shortOrRefusedShare: k === 0 ? 0.25 : 0.02 * k,
   ...(error === undefined ? {} : { error }),
 })
 

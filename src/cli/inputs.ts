@@ -12,6 +12,7 @@ import { loadColumnMap, separatorArg } from './trace-options.js'
 import type { Trace } from '../trace/trace.js'
 import { parseHostArg, resolveHost } from '../spec/host.js'
 import { loadFleetSpec, resolveFleet } from '../spec/fleet.js'
+import { forbiddenKeys } from '../spec/keys.js'
 import type { HostSettings, VmSettings } from '../spec/settings.js'
 import type { AnyPolicy } from '../engine/policy.js'
 import { policyParams } from '../engine/validate-policy.js'
@@ -75,11 +76,16 @@ const readJsonArg = (option: string, arg: string): unknown => {
       throw new InputError([`${option}: cannot read "${arg}": ${(err as Error).message}`])
     }
   }
+  let json: unknown
   try {
-    return JSON.parse(text) as unknown
+    json = JSON.parse(text) as unknown
   } catch (err) {
     throw new InputError([`${option}: not valid JSON (${(err as Error).message})`])
   }
+  // "__proto__" and its kin, at any depth, refused by name before anything indexes with them.
+  const forbidden = forbiddenKeys(json, option)
+  if (forbidden.length > 0) throw new InputError(forbidden)
+  return json
 }
 
 /** `--world`: the world model's params (rates, touched memory, slowdown weights and swap device). */

@@ -7,6 +7,7 @@ import * as path from 'node:path'
 import type { Command } from 'commander'
 import { comparisonReport, runPolicy, type PolicyRun } from '../report/comparison.js'
 import { writeReportFiles } from '../report/files.js'
+import { verdictOfReport, verdictText } from '../report/verdict.js'
 import { summarizeComparison } from '../metrics/compare.js'
 import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg } from './inputs.js'
 import { traceOptions } from './trace-options.js'
@@ -71,7 +72,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   void written
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
   const errors = runs.filter((r) => r.result.error !== undefined).map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
-  const out = [formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped on a rule violation:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
+  const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped on a rule violation:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
   return { out, dir: outDir }
 }
 

@@ -39,6 +39,11 @@
  *     guests touch more than the host has within a tick.
  *   - When KSM stops, merged pages stay merged (ksm_run = 0 stops ksmd, keeps its merges): the
  *     sharing scope stays 'interVm' with a scan rate of 0.
+ *   - Warm start (PolicyContext.warmStart): a guest's boot state (full size, balloon empty) is MoM's
+ *     steady state on a roomy host, so guests powered on at tick 0 are admitted as at boot; but MoM
+ *     has watched them before the recording, so its tick-0 sample of host free memory counts what
+ *     they hold (touched, at least the working set the agent reports) instead of the empty host, and
+ *     they take part in tick 0's intervals: on a short host they are ballooned from the first tick.
  * Left out: MoM's grow rule that jumps a guest straight to used + 20% (the 5% bound is kept), the
  * guest's own swap, NUMA, KSM's CPU cost, THP re-collapse by khugepaged after KSM stops.
  */
@@ -129,6 +134,8 @@ interface MomSettings {
   readonly zeros: Float64Array // the decision's compress column
   readonly noCap: Float64Array // the decision's cap column
   readonly noAdmissions: Uint8Array // the decision's admit column when no VM asks to start
+  readonly warmStart: boolean // PolicyContext.warmStart
+  readonly overheadMiB: number // the host's per-VM overhead
 }
 
 interface MomState {
@@ -171,6 +178,8 @@ const init = (context: PolicyContext, params: KvmMomParams): MomState => {
     zeros: new Float64Array(vms.length),
     noCap: new Float64Array(vms.length).fill(Infinity),
     noAdmissions: new Uint8Array(vms.length),
+    warmStart: context.warmStart,
+    overheadMiB: host.vmOverheadMiB,
   }
   return {
     settings,
@@ -248,9 +257,24 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
     if (admitted) shareable = sumOf(target)
   }
 
-  // 2. MoM's view: host free averaged over its sample window.
+  // 2. MoM's view: host free averaged over its sample window. On a warm start's first tick the
+  // guests powered on were running under MoM before the recording: MoM has watched them, so its
+  // sample is not the empty host the world shows before they run but the host less what each holds
+  // (what it touched, or at least the working set its agent reports: a warm start's guests report at
+  // tick 0) and its overhead; and they take part in this tick's intervals like running guests.
+  let sampledFree = obs.host.freeMiB
+  let warmHeld: Float64Array | undefined
+  if (settings.warmStart && obs.tick === 0 && runningCount === 0 && starting > 0) {
+    warmHeld = new Float64Array(n)
+    for (let v = 0; v < n; v++) {
+      if (admit[v] !== 1) continue
+      running[runningCount++] = v // ascending, as the list must be
+      warmHeld[v] = Math.min(Math.max(touched[v], committed[v]), target[v])
+      sampledFree -= warmHeld[v] + settings.overheadMiB
+    }
+  }
   const windowTicks = Math.max(1, Math.ceil((p.samples * p.sampleSeconds) / obs.stepSeconds))
-  const freeHistory = [...state.freeHistory, obs.host.freeMiB].slice(-windowTicks)
+  const freeHistory = [...state.freeHistory, sampledFree].slice(-windowTicks)
   let free = freeHistory.reduce((a, b) => a + b, 0) / freeHistory.length
 
   // 3. The MoM intervals that fall in this tick, each on the projected free memory. A shrink frees the
@@ -259,7 +283,7 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   // host there are few or none: those intervals visit just that list, made when first needed and
   // again after a shrink. Shareable is summed again only after a target moved.
   const rules = settings.balloon
-  let held: Float64Array | undefined // projected touched memory per running guest, made before the first move
+  let held: Float64Array | undefined = warmHeld // projected touched memory per running guest, made before the first move
   let growing: Int32Array | undefined = growable > 0 ? undefined : NO_VMS
   let growingCount = 0
   const phase = state.phase + obs.stepSeconds / p.intervalSeconds
@@ -418,6 +442,7 @@ export const kvmMomPolicy = definePolicy<KvmMomParams, MomState>({
     "Admission: full sizes of running VMs within admissionPercent of host memory (oVirt's memory optimization; modelling choice).",
     'Host swap (kswapd) between swapLowPercent and swapHighPercent watermarks, blind to the guest; modelling choice.',
     'KSM shares across all VMs (no salting) and splits transparent huge pages; merged pages stay merged when KSM stops.',
+    "Warm start: MoM's first sample of host free memory counts what the guests running at tick 0 hold (touched, at least their reported working set), and they are ballooned from tick 0 if the host is short; a cold start's first sample is the empty host.",
   ],
   init,
   step,

@@ -197,6 +197,34 @@ describe('kvm-mom step', () => {
   })
 })
 
+describe('kvm-mom warm start (issue 12)', () => {
+  // Host 14000, two guests of 8192 (minimum 512) powered on at tick 0, each reporting a working set
+  // of 6000; a 10 s step: one MoM interval. Admission: 16384 <= 150% of 14000.
+  const two = [settingsOf('a', 8192), settingsOf('b', 8192)]
+  const firstTick = (warmStart: boolean): Decision => {
+    const c = { ...ctx(two, 14000), warmStart }
+    const state = kvmMomPolicy.init(c, { ...KVM_MOM_DEFAULTS, samples: 1 })
+    // Tick 0: nothing runs yet, so the world shows an empty host (free 14000).
+    const obs: Observation = { ...observe(c, { free: 14000, committed: [6000, 6000] }, 0), status: col([0, 0]) }
+    return kvmMomPolicy.step(state, obs)[1]
+  }
+
+  it('MoM has watched the running guests: its first sample counts what they hold, and it balloons from tick 0', () => {
+    // Sample: 14000 - 2 x 6000 = 2000 (14.29% < 20%: pressure). Guest free share 20% x 14.29% / 20% =
+    // 14.29%: floor 6000 + 0.142857 x 8192 = 7170.3 < 8192 x 0.95 = 7782.4: each shrinks by 409.6.
+    const d = firstTick(true)
+    expect([d.admit[0], d.admit[1]]).toEqual([1, 1])
+    expect(d.balloon[0]).toBeCloseTo(409.6, 9)
+    expect(d.balloon[1]).toBeCloseTo(409.6, 9)
+  })
+
+  it('a cold start boots both at full size: MoM sees the empty host and leaves them', () => {
+    const d = firstTick(false)
+    expect([d.admit[0], d.admit[1]]).toEqual([1, 1])
+    expect([d.balloon[0], d.balloon[1]]).toEqual([0, 0])
+  })
+})
+
 describe('kvm-mom in the world', () => {
   it('a 4096 MiB Windows guest on a host with too little free memory is ballooned 204.8 MiB in one 10 s tick', () => {
     // Host 4608. Tick 0: a boots and zeroes all 4096 MiB (Windows): free 512, 11.1% < 20% (KSM has

@@ -9,8 +9,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyPolicy } from '../engine/policy.js'
 import { policyOfModule } from '../engine/validate-policy.js'
 import { BUILT_IN_POLICIES, builtInPolicy } from '../../policies/index.js'
+import { resolvePolicyRef } from './resolve-policy.js'
 
-export const loadPolicy = async (nameOrPath: string): Promise<E.Either<ReadonlyArray<string>, AnyPolicy>> => {
+export const loadPolicy = async (given: string): Promise<E.Either<ReadonlyArray<string>, AnyPolicy>> => {
+  const nameOrPath = resolvePolicyRef(given, (n) => builtInPolicy(n) !== undefined) // a bare name may be policies/<name>.ts
   const builtIn = builtInPolicy(nameOrPath)
   if (builtIn) return E.right(builtIn)
   const looksLikePath = /[./\\]/.test(nameOrPath)

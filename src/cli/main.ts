@@ -12,6 +12,8 @@ import { InputError } from './inputs.js'
 import { registerPlan } from './plan.js'
 import { registerSweep } from './sweep.js'
 import { registerMerge } from './merge.js'
+import { HOST_DEFAULTS_HELP } from '../spec/host.js'
+import { UNITS_TEXT } from '../units.js'
 
 const program = new Command()
 program
@@ -26,6 +28,11 @@ registerPlan(program)
 registerSweep(program)
 registerMerge(program)
 registerPolicyKit(program)
+
+// What every command that takes a host says about sizes and host defaults (declared once, here).
+const SIZES_HELP = `
+Sizes need a unit: ${UNITS_TEXT} (e.g. 128GiB; a bare 128 is refused). ${HOST_DEFAULTS_HELP}`
+for (const c of program.commands) if (['compare', 'plan'].includes(c.name())) c.addHelpText('after', SIZES_HELP)
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof InputError) process.stderr.write(`memreplay: cannot run:\n${err.lines.map((l) => `  ${l}`).join('\n')}\n`)

@@ -12,10 +12,14 @@ import type { HostSettings } from '../spec/settings.js'
 import { parseSize } from '../units.js'
 import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg, type LoadedPolicy } from './inputs.js'
 import { traceOptions } from './trace-options.js'
-import { progressBar } from './progress.js'
-import { DEFAULT_SLA, describeServiceLevel, parseServiceLevelText, type ServiceLevel } from '../plan/sla.js'
+import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec, type ServiceLevel } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
-import { fleetFigures, planHostSize, planHosts, type PolicyPlan } from '../plan/plan.js'
+import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PolicyPlan } from '../plan/plan.js'
+import { grownTrace } from '../plan/constraints.js'
+import { verdictLine, verdictLines, withPlanExtras, type PlanExtras } from '../plan/plan-report.js'
+import { estimatedReplays, planProgress } from './plan-progress.js'
+import { DEFAULT_RIGHTSIZE, rightsize, rightsizingCsv, rightsizingMarkdown, rightsizingSentence } from '../plan/rightsize.js'
+import { escapeMarkdown } from '../report/escape.js'
 import { buildCapacityFiles, marginText, recommendationRows, type CapacityInput } from '../report/capacity.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
 import { admissionModel } from '../plan/admission.js'
@@ -50,6 +54,12 @@ export interface PlanFlags {
   readonly maxGap?: string
   readonly cache?: boolean
   readonly title?: string
+  readonly spareHosts?: string
+  readonly growth?: string
+  readonly headroom?: string
+  readonly rightsizePercentile?: string
+  /** No progress on stderr. */
+  readonly quiet?: boolean
 }
 
 const sizeArg = (flag: string, v: string): number => {
@@ -70,9 +80,9 @@ const numberArg = (flag: string, v: string): number => {
   return n
 }
 
-/** `--sla` (inline JSON or a file) then the single-term options over it; all through the codec. */
-export const readServiceLevel = (flags: PlanFlags): ServiceLevel => {
-  let sla = DEFAULT_SLA
+/** `--sla` (inline JSON or a file: bounds and constraints) then the single-term options over it; all through the codec. */
+export const readPlanSpec = (flags: PlanFlags): PlanSpec => {
+  let spec = DEFAULT_PLAN_SPEC
   if (flags.sla !== undefined) {
     let text = flags.sla
     let source = '--sla'
@@ -84,9 +94,9 @@ export const readServiceLevel = (flags: PlanFlags): ServiceLevel => {
         throw new InputError([`--sla: cannot read "${flags.sla}": ${(err as Error).message}`])
       }
     }
-    const r = parseServiceLevelText(text, source)
+    const r = parsePlanSpecText(text, source)
     if (E.isLeft(r)) throw new InputError(r.left)
-    sla = r.right
+    spec = r.right
   }
   const terms: Record<string, unknown> = {}
   const opt = (flag: string, key: string, v: string | undefined): void => {
@@ -97,12 +107,17 @@ export const readServiceLevel = (flags: PlanFlags): ServiceLevel => {
   opt('--max-pressure-share', 'maxPressureOver100Share', flags.maxPressureShare)
   opt('--max-slowdown-p99', 'maxSlowdownP99', flags.maxSlowdownP99)
   opt('--max-host-swap-gib', 'maxHostSwapOutGiB', flags.maxHostSwapGib)
-  if (Object.keys(terms).length === 0) return sla
-  const json = JSON.stringify(terms)
-  const r = parseServiceLevelText(json, 'service-level options', sla)
-  if (E.isLeft(r)) throw new InputError(r.left)
-  return r.right
+  let sla = spec.sla
+  if (Object.keys(terms).length > 0) {
+    const r = parseServiceLevelText(JSON.stringify(terms), 'service-level options', sla)
+    if (E.isLeft(r)) throw new InputError(r.left)
+    sla = r.right
+  }
+  return { sla, constraints: readConstraints(flags, spec.constraints) }
 }
+
+/** The service level alone (bounds), as before constraints joined the spec. */
+export const readServiceLevel = (flags: PlanFlags): ServiceLevel => readPlanSpec(flags).sla
 
 /** Host template: --host (size or spec), with --host-reserve / --vm-overhead over it. */
 export const readHostTemplate = (flags: { host?: string; hostReserve?: string; vmOverhead?: string }, required: boolean): HostSettings => {
@@ -133,12 +148,51 @@ export const textTable = (rows: ReadonlyArray<ReadonlyArray<string>>): string =>
 
 const pct = (x: number | null): string => (x === null ? '-' : `${Math.round(x * 100) / 100}`)
 
-export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: string; plans: ReadonlyArray<PolicyPlan> }> => {
+/** Spares, growth and headroom: the --sla spec's, with the single options over them. */
+export const readConstraints = (flags: PlanFlags, base: Constraints): Constraints => {
+  const terms: Record<string, unknown> = {}
+  if (flags.spareHosts !== undefined) terms.spareHosts = numberArg('--spare-hosts', flags.spareHosts)
+  if (flags.growth !== undefined) terms.growth = numberArg('--growth', flags.growth)
+  if (flags.headroom !== undefined) terms.headroom = numberArg('--headroom', flags.headroom)
+  if (Object.keys(terms).length === 0) return base
+  const r = decodePlanSpec(terms, 'constraint options', { sla: DEFAULT_SLA, constraints: base })
+  if (E.isLeft(r)) throw new InputError(r.left)
+  return r.right.constraints
+}
+
+/** Rows of a scan as lines, consecutive points with the same verdict on one line. */
+const scanLines = (p: PolicyPlan, sizeMode: boolean): ReadonlyArray<string> => {
+  const groups: Array<{ at: string[]; text: string }> = []
+  for (const r of p.scan) {
+    const text = r.meets ? 'meets' : r.violations.map((v) => v.text).join('; ')
+    const at = sizeMode ? `${r.hostGiB} GiB` : String(r.hosts)
+    const g = groups[groups.length - 1]
+    if (g !== undefined && g.text === text) g.at.push(at)
+    else groups.push({ at: [at], text })
+  }
+  return groups.map((g) => `  ${g.at.join(', ')}${sizeMode ? '' : ` host${g.at.length === 1 && g.at[0] === '1' ? '' : 's'}`}: ${g.text}`)
+}
+
+export interface PlanRun {
+  readonly out: string
+  readonly dir: string
+  readonly plans: ReadonlyArray<PolicyPlan>
+  /** The run was interrupted (SIGINT): what was done is written, marked partial. */
+  readonly interrupted: boolean
+  /** Some policy's plan failed (an exception): the others are written. */
+  readonly failed: boolean
+}
+
+const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   if (flags.trace === undefined) throw new InputError(['--trace <path> is required'])
   const sizeMode = flags.hosts !== undefined
   const fixedHosts = sizeMode ? wholeArg('--hosts', flags.hosts as string, 1) : undefined
   const host = readHostTemplate(flags, !sizeMode)
-  const sla = readServiceLevel(flags)
+  const spec = readPlanSpec(flags)
+  const sla = spec.sla
+  const constraints = spec.constraints
   const placement = readPlacement(flags.placement)
   const cap = flags.maxOverAllocation === undefined ? undefined : numberArg('--max-over-allocation', flags.maxOverAllocation)
   if (cap !== undefined && !(cap > 0)) throw new InputError([`--max-over-allocation: expected a multiple of host memory above 0, found ${cap}`])
@@ -147,6 +201,11 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
   const maxHosts = flags.maxHosts === undefined ? undefined : wholeArg('--max-hosts', flags.maxHosts, 1)
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
   if (!Number.isInteger(seed)) throw new InputError([`--seed: expected a whole number, found "${flags.seed}"`])
+  const percentile = flags.rightsizePercentile === undefined ? DEFAULT_RIGHTSIZE.percentile : numberArg('--rightsize-percentile', flags.rightsizePercentile)
+  if (!(percentile > 0 && percentile <= 100)) throw new InputError([`--rightsize-percentile: expected a percentile above 0 and at most 100, found ${percentile}`])
+  const rightsizeOptions = { ...DEFAULT_RIGHTSIZE, percentile }
+  if (sizeMode && (fixedHosts as number) <= constraints.spareHosts)
+    throw new InputError([`--hosts ${fixedHosts} with ${constraints.spareHosts} spare host${constraints.spareHosts === 1 ? '' : 's'} for HA leaves no host to serve the fleet: give more hosts or fewer spares`])
   const traceBase = path.basename(path.resolve(flags.trace)).replace(/\.(csv(\.gz)?)$/i, '')
   const outDir = flags.out ?? path.join('reports', `plan-${traceBase}`)
   guardOut(outDir, [
@@ -159,7 +218,9 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
     ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
   ])
   const policies: ReadonlyArray<LoadedPolicy> = await readPolicies(policyNames(flags), readParamsArg(flags.params))
-  const trace = await readTrace(flags.trace, flags)
+  const recorded = await readTrace(flags.trace, flags)
+  // Growth scales the trace; the fleet is resolved over the grown trace (constraints.ts).
+  const trace = grownTrace(recorded, constraints.growth)
   const vms = readFleet(trace, flags.fleet)
   const fleet = fleetFigures(trace)
   // Size mode: the largest size tried holds the whole fleet at configured size plus overheads.
@@ -167,22 +228,82 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
     flags.maxHostSize !== undefined
       ? sizeArg('--max-host-size', flags.maxHostSize)
       : Math.ceil((host.reserveMiB + vms.reduce((s, v) => s + Math.max(v.staticMiB, v.maximumMiB) + host.vmOverheadMiB, 0)) / granularity) * granularity
-  const options = { world: readWorldArg(flags.world), ...(placement === undefined ? {} : { placement }), ...(cap === undefined ? {} : { overAllocationCap: cap }), ...(maxHosts === undefined ? {} : { maxHosts }) }
-  const bar = progressBar('plan', policies.length)
-  const plans = policies.map(({ policy, params }) => {
-    const run = { policy, params }
-    const p = sizeMode
-      ? planHostSize(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, options)
-      : planHosts(trace, host, vms, run, seed, sla, options)
-    bar.tick()
-    return p
-  })
-  bar.stop()
+  const options = {
+    world: readWorldArg(flags.world),
+    constraints,
+    ...(placement === undefined ? {} : { placement }),
+    ...(cap === undefined ? {} : { overAllocationCap: cap }),
+    ...(maxHosts === undefined ? {} : { maxHosts }),
+  }
+  const points = sizeMode ? Math.floor(maxSize / granularity) : (maxHosts ?? Math.max(1, fleet.vms))
+  const perPolicy = estimatedReplays(points)
+  const progress = planProgress(perPolicy * policies.length, flags.quiet ? 'quiet' : undefined)
+  // Ctrl-C: finish the host replay under way, write what is done (marked partial); a second one quits.
+  let stopped = false
+  const onSigint = (): void => {
+    if (stopped) process.exit(130)
+    stopped = true
+    progress.note('interrupted: writing what is done (Ctrl-C again to quit without writing)')
+  }
+  process.on('SIGINT', onSigint)
+  const plans: PolicyPlan[] = []
+  const notPlanned: string[] = []
+  try {
+    for (const { policy, params } of policies) {
+      if (stopped) {
+        notPlanned.push(policy.name)
+        continue
+      }
+      const run = { policy, params }
+      const steps = sizeMode
+        ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, options)
+        : planHostsSteps(trace, host, vms, run, seed, sla, options)
+      let plan: PolicyPlan | undefined
+      let sofar: PolicyPlan | undefined
+      let began = Date.now()
+      const what = (at: number): string => (sizeMode ? `${(fixedHosts as number) - constraints.spareHosts} hosts of ${at / 1024} GiB` : `${at} host${at === 1 ? '' : 's'}`)
+      try {
+        for (let step = steps.next(); ; step = steps.next()) {
+          if (step.done) {
+            plan = step.value
+            break
+          }
+          const e = step.value
+          if (e.kind === 'host') {
+            if (e.host === 0) {
+              began = Date.now()
+              progress.start(policy.name, what(e.at))
+            }
+            await pause()
+            if (stopped) {
+              steps.return(undefined as never)
+              break
+            }
+          } else {
+            sofar = e.sofar
+            if (e.row.replayed) progress.done(policy.name, what(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), (Date.now() - began) / 1000)
+          }
+        }
+      } catch (err) {
+        plan = emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : host.physicalMiB / 1024, options, { failed: err instanceof Error ? err.message : String(err) })
+      }
+      const done: PolicyPlan =
+        plan ?? sofar ?? emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : host.physicalMiB / 1024, options, { partial: 'stopped before its first replay finished' })
+      plans.push(done)
+      progress.settled(policy.name, verdictLine(done), done.work.replays, perPolicy)
+    }
+  } finally {
+    process.off('SIGINT', onSigint)
+    progress.stop()
+  }
+  const partial = stopped ? `interrupted: ${plans.filter((p) => p.partial === undefined).length} of ${policies.length} policies planned to the end` : undefined
   const notes = [
+    ...(partial === undefined ? [] : [`PARTIAL: ${partial}; the rest is marked partial or not planned.`]),
     'Placement is done once, when each VM starts (no live migration); a VM keeps its host slot from its first tick to its last.',
     ...policies.map(({ policy, params }) => admissionModel(policy.name, params).description).map((d) => `Placement: ${d}.`),
     'Cluster metrics merge the hosts: VM figures as they are, host memory summed, state shares as shares of host-time. VMs placement refused count as refused.',
     'The slowdown figures are an estimate from the unavailable part of each working set (see the comparison report for the model).',
+    ...describeConstraints(constraints).map((c) => `Constraint: ${c}.`),
   ]
   const input: CapacityInput = {
     title: flags.title ?? `memreplay capacity plan: ${path.basename(trace.name)}`,
@@ -196,7 +317,16 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
     plans,
     notes,
   }
-  const files = await buildCapacityFiles(input)
+  // Right-sizing describes the VMs as recorded (before growth), over the fleet resolved on that trace.
+  const sizing = rightsize(recorded, constraints.growth === 1 ? vms : readFleet(recorded, flags.fleet), rightsizeOptions)
+  const extras: PlanExtras = {
+    ...(partial === undefined ? {} : { partial }),
+    notPlanned,
+    json: { constraints, rightsizing: { ...sizing.options, totals: sizing.totals, file: 'rightsizing.csv' } },
+    markdownSections: [rightsizingMarkdown(sizing, escapeMarkdown)],
+    files: new Map([['rightsizing.csv', rightsizingCsv(sizing)]]),
+  }
+  const files = withPlanExtras(await buildCapacityFiles(input), plans, extras)
   const dir = await writeFolderAtomically(outDir, files, `--out ${outDir}`)
   const lines: string[] = []
   lines.push(
@@ -204,20 +334,19 @@ export const runPlan = async (flags: PlanFlags): Promise<{ out: string; dir: str
       ? `Smallest host size for ${fixedHosts} hosts (steps of ${granularity / 1024} GiB), per policy:`
       : `Fewest hosts of ${host.physicalMiB / 1024} GiB (reserve ${host.reserveMiB / 1024} GiB, overhead ${host.vmOverheadMiB} MiB per VM), per policy:`,
   )
-  lines.push('', 'Service level:', ...describeServiceLevel(sla).map((l) => `  ${l}`), '')
+  lines.push('', ...verdictLines(plans, extras))
+  lines.push('', 'Service level:', ...describeServiceLevel(sla).map((l) => `  ${l}`), ...describeConstraints(constraints).map((l) => `  ${l}`), '')
   lines.push(textTable(recommendationRows(input)))
   lines.push('')
   for (const p of plans) {
     lines.push(`${p.policy}: ${p.placementNote}.`)
-    for (const r of p.scan)
-      lines.push(
-        `  ${sizeMode ? `${r.hostGiB} GiB` : `${r.hosts} host${r.hosts === 1 ? '' : 's'}`}: ${r.meets ? 'meets' : r.violations.map((v) => v.text).join('; ')}`,
-      )
+    lines.push(...scanLines(p, sizeMode))
     if (p.met) lines.push(`  -> ${sizeMode ? `${p.hostGiB} GiB` : `${p.hostsNeeded} host${p.hostsNeeded === 1 ? "" : "s"}`}, ${pct(p.vmsPerHost)} VMs per host, ${pct(p.configuredPerPhysical)} configured GiB per physical GiB; margin ${marginText(p)}`)
     for (const n of p.notes) lines.push(`  (${n})`)
   }
-  lines.push('', `Report: ${path.join(outDir, 'index.html')}`)
-  return { out: lines.join('\n'), dir, plans }
+  lines.push('', rightsizingSentence(sizing), `Per VM: ${path.join(outDir, 'rightsizing.csv')}`)
+  lines.push('', `Report: ${path.join(outDir, 'index.html')}${partial === undefined ? '' : ' (PARTIAL)'}`)
+  return { out: lines.join('\n'), dir, plans, interrupted: stopped, failed: plans.some((p) => p.failed !== undefined) }
 }
 
 export const registerPlan = (program: Command): void => {
@@ -228,11 +357,14 @@ export const registerPlan = (program: Command): void => {
     .option('--host <size|spec.json>', 'host size such as 256GiB, or a JSON host spec {"physical","reserve","vmOverhead"}')
     .option('--fleet <spec.json>', 'fleet spec (default: derived from the trace)')
   traceOptions(policyOptions(cmd))
-    .option('--sla <json|file>', `service level, e.g. '{"maxPressureOver100Share":0.01}' (default ${JSON.stringify(DEFAULT_SLA)}; null drops a bound)`)
+    .option('--sla <json|file>', `service level and constraints, e.g. '{"maxPressureOver100Share":0.01,"spareHosts":1}' (default ${JSON.stringify({ ...DEFAULT_SLA, ...DEFAULT_PLAN_SPEC.constraints })}; null drops a bound)`)
     .option('--max-vms-refused <n>', 'service level: VMs refused at most ("none": no bound)')
     .option('--max-pressure-share <share>', 'service level: share of VM-time with pressure > 100 at most (0.001 = 0.1%)')
     .option('--max-slowdown-p99 <x>', 'service level: slowdown P99 at most')
     .option('--max-host-swap-gib <GiB>', 'service level: GiB written to host swap at most')
+    .option('--spare-hosts <k>', 'constraint: k spare hosts for HA added to the count found (N+k; default 0)')
+    .option('--growth <x>', "constraint: factor over the trace's memory, e.g. 1.2 for 20% growth (default 1)")
+    .option('--headroom <share>', "constraint: share of each host's memory for VMs kept free, e.g. 0.1 to plan to 90% (default 0)")
     .option('--placement <rule>', `placement rule: ${PLACEMENT_NAMES.join(' or ')} (default: ffd for static, spread for policies that admit on less than the VM's size)`)
     .option('--max-over-allocation <x>', 'placement: cap on configured memory per host, as a multiple of its memory')
     .option('--host-reserve <size>', "hypervisor's own memory per host (overrides the host spec)")
@@ -244,6 +376,8 @@ export const registerPlan = (program: Command): void => {
     .option('--seed <n>', 'seed (default 1)')
     .option('--out <dir>', 'report folder (default reports/plan-<trace name>)')
     .option('--title <text>', 'report title')
+    .option('--rightsize-percentile <p>', "right-sizing: size each VM for this percentile of its working set over its running ticks (default 99)")
+    .option('--quiet', 'no progress on stderr (by default a bar on a terminal, else a line per replay)')
     .addHelpText(
       'after',
       `
@@ -253,7 +387,10 @@ Examples:
   npm run plan -- --trace ../shared/traces/bitbrains-rnd-2013-08 --hosts 2 --policies static,dynamic-memory`,
     )
     .action(async (flags: PlanFlags) => {
-      const { out } = await runPlan(flags)
-      process.stdout.write(out + '\n')
+      const r = await runPlan(flags)
+      process.stdout.write(r.out + '\n')
+      // Interrupted: 130, as a shell reports Ctrl-C; a policy that failed: 1 (the others are written).
+      if (r.interrupted) process.exitCode = 130
+      else if (r.failed) process.exitCode = 1
     })
 }

@@ -13,7 +13,7 @@ const cli = (args: ReadonlyArray<string>) =>
 describe('memreplay plan (real trace)', () => {
   it('prints hosts needed and density per policy and writes the capacity report', () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'memreplay-plan-')), 'report')
-    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--policies', 'static,dynamic-memory', '--out', out])
+    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--policies', 'static,dynamic-memory', '--out', out, '--quiet'])
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/hosts needed\s+VMs per host\s+configured GiB per physical GiB/)
@@ -24,17 +24,40 @@ describe('memreplay plan (real trace)', () => {
       expect(existsSync(path.join(out, f))).toBe(true)
     const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8'))
     expect(plan.sla).toEqual({ maxVmsRefused: 0, maxPressureOver100Share: 0.001, maxSlowdownP99: 1.1, maxHostSwapOutGiB: 0 })
+    expect(plan.constraints).toEqual({ spareHosts: 0, growth: 1, headroom: 0 })
+    expect(r.stdout).toMatch(/^policy static: 3 hosts \(\+0 for HA\) = 3; growth x1; headroom 0%$/m)
     const st = plan.plans.find((p: { policy: string }) => p.policy === 'static')
     expect(st).toMatchObject({ hostsNeeded: 3, vmsPerHost: 12, placement: 'ffd', met: true })
     expect(st.configuredPerPhysical).toBeCloseTo(0.783, 3)
     expect(st.margin).toMatchObject({ term: expect.any(String), bound: expect.any(Number) })
-    expect(st.scan.map((r: { hosts: number; meets: boolean }) => [r.hosts, r.meets])).toEqual([[1, false], [2, false], [3, true]])
+    // Placement alone rules out 2 hosts (no replay); 3 is replayed and meets.
+    expect(st.scan.map((r: { hosts: number; meets: boolean; replayed: boolean }) => [r.hosts, r.meets, r.replayed])).toEqual([[2, false, false], [3, true, true]])
+    expect(st.scan[0].violations[0].text).toMatch(/^placement refuses 13 VMs > 0 \(not replayed\): /)
     const dm = plan.plans.find((p: { policy: string }) => p.policy === 'dynamic-memory')
     expect(dm.placement).toBe('spread')
     expect(dm.hostsNeeded).toBeGreaterThanOrEqual(1)
     const html = readFileSync(path.join(out, 'index.html'), 'utf8')
     expect(html).toContain('<svg')
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/)
+  })
+
+  it('N+1, growth and headroom from the spec are in the verdict line', () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'memreplay-plan-')), 'report')
+    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--policies', 'static', '--out', out, '--quiet', '--sla', '{"spareHosts":1,"growth":1.2,"headroom":0.1}'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^policy static: (\d+) hosts \(\+1 for HA\) = (\d+); growth x1\.2; headroom 10%$/m)
+    const [, n, m] = /^policy static: (\d+) hosts \(\+1 for HA\) = (\d+)/m.exec(r.stdout) as RegExpExecArray
+    expect(Number(m)).toBe(Number(n) + 1)
+    expect(Number(n)).toBeGreaterThanOrEqual(3) // more memory per VM and less per host than the plain plan's 3
+  })
+
+  it('refuses bad constraints with sentences', () => {
+    const r = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--sla', '{"spareHosts":-1,"growth":0}'])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('--sla: spareHosts: expected a whole number of spare hosts >= 0')
+    expect(r.stderr).toContain('--sla: growth: expected a growth factor above 0')
+    const h = cli(['plan', '--trace', TRACE, '--host', '256GiB', '--headroom', '2'])
+    expect(h.stderr).toContain('constraint options: headroom: expected a share of host memory to keep free in 0..0.95')
   })
 
   it('refuses a bad service level with a sentence before any replay', () => {

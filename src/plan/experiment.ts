@@ -17,7 +17,10 @@
  *
  * Order (the last axis varies fastest): trace, host size, host count, policy, that policy's params
  * (keys in the order written, values in the order written), VM settings (same), seed. Axes of params
- * apply only to their policy. A scenario's id is its index, zero-padded to the width of the count
+ * apply only to their policy. Axes of VM settings cross only the policies that read them
+ * (VM_SETTINGS_READ): Hyper-V's buffer varies dynamic-memory's scenarios, not static's, overcommit's
+ * or kvm-mom's, which would run identical rows; a scenario of a policy that does not read a setting
+ * has no value for it. A policy given as a module path reads every setting (we cannot know). A scenario's id is its index, zero-padded to the width of the count
  * ("s007"): stable for a given file, and what shards and merge key on.
  *
  * Note: a VM's memory buffer is a VM setting of Hyper-V, not a policy parameter: sweep it with
@@ -187,16 +190,37 @@ const paramsAxes = (x: Experiment, policy: string): Readonly<Record<string, Read
   return x.params[stem] ?? {}
 }
 
+/**
+ * The fleet-spec keys (spec/fleet.ts) each built-in policy reads, itself or through its placement
+ * (admission.ts: spread balances max(static, maximum)) or the fleet's defaults (startup and minimum
+ * default from each other and from maximum). WORLD_SETTINGS are read by the world for every policy.
+ */
+export const VM_SETTINGS_READ: Readonly<Record<string, ReadonlyArray<string>>> = {
+  static: ['static'],
+  'dynamic-memory': ['static', 'startup', 'minimum', 'maximum', 'buffer', 'weight', 'priority'],
+  overcommit: ['static', 'maximum', 'reservation', 'limit', 'shares'],
+  'kvm-mom': ['static', 'startup', 'minimum', 'maximum', 'reservation'],
+}
+export const WORLD_SETTINGS: ReadonlyArray<string> = ['image', 'os', 'content']
+/** Keys the table knows; any other key (a setting added later) crosses every policy, to be safe. */
+const KNOWN_SETTINGS = new Set([...Object.values(VM_SETTINGS_READ).flat(), ...WORLD_SETTINGS])
+
+/** The VM-settings axes a policy entry reads (all of them for a module path or an unknown name). */
+export const vmSettingsAxes = (x: Experiment, policy: string): Readonly<Record<string, ReadonlyArray<unknown>>> => {
+  const reads = VM_SETTINGS_READ[policy]
+  if (reads === undefined) return x.vmSettings
+  return Object.fromEntries(Object.entries(x.vmSettings).filter(([k]) => reads.includes(k) || WORLD_SETTINGS.includes(k) || !KNOWN_SETTINGS.has(k)))
+}
+
 /** Every scenario, in order. */
 export const expandExperiment = (x: Experiment): ReadonlyArray<Scenario> => {
   const raw: Array<Omit<Scenario, 'index' | 'id'>> = []
-  const vmCombos = combinations(x.vmSettings)
   for (const trace of x.traces)
     for (const hostSize of x.hostSizes)
       for (const hosts of x.hostCounts)
         for (const policy of x.policies)
           for (const params of combinations(paramsAxes(x, policy)))
-            for (const vmSettings of vmCombos) for (const seed of x.seeds) raw.push({ trace, hostSize, hosts, policy, params, vmSettings, seed })
+            for (const vmSettings of combinations(vmSettingsAxes(x, policy))) for (const seed of x.seeds) raw.push({ trace, hostSize, hosts, policy, params, vmSettings, seed })
   const width = Math.max(3, String(Math.max(0, raw.length - 1)).length)
   return raw.map((s, index) => ({ index, id: `s${String(index).padStart(width, '0')}`, ...s }))
 }

@@ -49,18 +49,48 @@ describe('experiment codec and expansion', () => {
 
   it('expands the cartesian product in a fixed order with stable ids; shards partition it', () => {
     const x = decodeExperiment(
-      { traces: ['a'], hostSizes: ['1GiB', '2GiB'], hostCounts: [1, 2], policies: ['static', 'overcommit'], params: { overcommit: { salting: [true, false] } }, vmSettings: { buffer: [10, 20] }, seeds: [1, 2] },
+      { traces: ['a'], hostSizes: ['1GiB', '2GiB'], hostCounts: [1, 2], policies: ['dynamic-memory', 'overcommit'], params: { overcommit: { salting: [true, false] } }, vmSettings: { buffer: [10, 20] }, seeds: [1, 2] },
       'x.json',
     )
     if (E.isLeft(x)) throw new Error(x.left.join('\n'))
     const all = expandExperiment(x.right)
-    expect(all.length).toBe(2 * 2 * (1 + 2) * 2 * 2)
-    expect(all[0]).toMatchObject({ id: 's000', hostSize: '1GiB', hosts: 1, policy: 'static', params: {}, vmSettings: { buffer: 10 }, seed: 1 })
+    // dynamic-memory crosses the buffer (2); overcommit its salting (2) but not the buffer it does not read.
+    expect(all.length).toBe(2 * 2 * (2 + 2) * 2)
+    expect(all[0]).toMatchObject({ id: 's000', hostSize: '1GiB', hosts: 1, policy: 'dynamic-memory', params: {}, vmSettings: { buffer: 10 }, seed: 1 })
     expect(all[1]).toMatchObject({ id: 's001', vmSettings: { buffer: 10 }, seed: 2 })
-    expect(all[4]).toMatchObject({ policy: 'overcommit', params: { salting: true } })
+    expect(all[4]).toMatchObject({ policy: 'overcommit', params: { salting: true }, vmSettings: {} })
     expect(expandExperiment(x.right)).toEqual(all)
     const shards = [1, 2, 3].map((k) => shardOf(all, { k, n: 3 }))
     expect(shards.flat().map((s) => s.id).sort()).toEqual(all.map((s) => s.id))
+  })
+
+  it("crosses VM settings only with the policies that read them: no identical rows (issue 16 item 6)", () => {
+    const x = decodeExperiment(
+      {
+        traces: ['a'],
+        hostSizes: ['64GiB'],
+        hostCounts: [2],
+        policies: ['static', 'dynamic-memory', 'overcommit', 'kvm-mom', './mine.ts'],
+        vmSettings: { buffer: [10, 20, 40], reservation: ['0GiB', '1GiB'], image: ['a', 'b'] },
+      },
+      'x.json',
+    )
+    if (E.isLeft(x)) throw new Error(x.left.join('\n'))
+    const all = expandExperiment(x.right)
+    const count = (p: string) => all.filter((s) => s.policy === p).length
+    expect(count('static')).toBe(2) // image only (the world reads it for every policy)
+    expect(count('dynamic-memory')).toBe(3 * 2) // buffer x image
+    expect(count('overcommit')).toBe(2 * 2) // reservation x image
+    expect(count('kvm-mom')).toBe(2 * 2) // reservation (placement) x image
+    expect(count('./mine.ts')).toBe(3 * 2 * 2) // a module of the user's: everything
+    // No two scenarios run the same thing.
+    const keys = all.map((s) => JSON.stringify([s.trace, s.hostSize, s.hosts, s.policy, s.params, s.vmSettings, s.seed]))
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(all.filter((s) => s.policy === 'static').map((s) => s.vmSettings)).toEqual([{ image: 'a' }, { image: 'b' }])
+    // kvm-mom's minimum defaults from startup: a startup axis crosses it.
+    const y = decodeExperiment({ traces: ['a'], hostSizes: ['64GiB'], hostCounts: [1], policies: ['kvm-mom', 'static'], vmSettings: { startup: ['256MiB', '1GiB'] } }, 'y.json')
+    if (E.isLeft(y)) throw new Error(y.left.join('\n'))
+    expect(expandExperiment(y.right).map((s) => [s.policy, s.vmSettings])).toEqual([['kvm-mom', { startup: '256MiB' }], ['kvm-mom', { startup: '1GiB' }], ['static', {}]])
   })
 })
 
@@ -89,7 +119,8 @@ describe('sweep runs', () => {
     await runSweep(experiment, { out: path.join(dir, 'parallel'), workers: '3', quiet: true })
     const serial = snapshot(path.join(dir, 'serial'))
     expect([...serial.keys()]).toContain('results.csv')
-    expect(serial.size).toBe(2 + 8) // results.json, results.csv, 8 scenario folders
+    // results.json, results.csv, the manifest, 6 scenario folders: 2 host counts x (static once, dynamic-memory x 2 buffers)
+    expect(serial.size).toBe(3 + 6)
     expect(snapshot(path.join(dir, 'parallel'))).toEqual(serial)
 
     await runSweep(experiment, { out: path.join(dir, 'shard1'), workers: '1', shard: '1/3', quiet: true })
@@ -107,8 +138,8 @@ describe('sweep runs', () => {
       quiet: true,
       policy: [path.relative(process.cwd(), path.join(REPO, 'src/cli/templates/policy.template.ts'))],
     })
-    // 2 host counts x (static, dynamic-memory, the module) x 2 buffers
-    expect(results).toHaveLength(12)
+    // 2 host counts x (static, dynamic-memory x 2 buffers, the module x 2 buffers)
+    expect(results).toHaveLength(10)
     expect(new Set(results.map((r) => r.policyName))).toEqual(new Set(['static', 'dynamic-memory', 'template-policy']))
   })
 

@@ -19,30 +19,36 @@
  * - States: the host enters a state when free memory falls BELOW its threshold (clear < 100% of
  *   minFree, soft < 64%, hard < 32%, low < 16%); 400% is the line below which large pages are broken,
  *   while the state is still 'high' (Epping 2015; see esx-states.ts). So sharing may run in the high
- *   state (below 400%), and the balloon starts below 64% of minFree, not 100%.
- * - How much: each tick, enough to bring free memory back to the level at which the host leaves the
- *   soft state (soft threshold + hysteresis margin; vSphere 6: 96% of minFree), plus the growth of
- *   touched memory seen over the last tick (a look-ahead of one tick: ESX re-evaluates every few
- *   seconds, a tick lasts minutes). soft: by balloon (the balloon first fills the guest's untouched
- *   room, which frees nothing, then takes touched pages); hard and low: by compression and swap, the
- *   balloon holding its size ("the balloon driver stops"). Reclaim already done is held (targets =
- *   what the world reports, plus this tick's reclaim) until free memory is above the set point.
- * - Large pages: restored only once free memory would stay above 400% of minFree plus its margin
- *   without any shared page (with large pages back, the host loses shared pages as guests write them).
- * - No randomness: the active estimate uses the world's samples, so the state carries no Rng.
- * - Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), with P the
- *   VM's host-held touched pages (touched - compressed - swapped), f the estimated active fraction,
- *   water-filled exactly so that every VM giving memory ends at one rho; each VM's floor is its
- *   reservation and what the mechanism can take (balloon cap, private pages for swap).
+ *   state (below 400%), and the balloon starts below 64% of minFree, not 100%. Upward moves need the
+ *   threshold plus a hysteresis margin; reclaim aims above the soft state's exit, so under a steady
+ *   load hard and low are transient: the host climbs back to soft, then clear or high.
+ * - How much: each control step, enough to bring free memory back to the level at which the host
+ *   leaves the soft state (soft threshold + hysteresis margin; vSphere 6: 96% of minFree), plus the
+ *   growth of touched memory seen over the last step (ESX re-evaluates every few seconds and so keeps
+ *   up with growth it sees).
+ * - Whom, and moving reclaim (min-funding revocation, Waldspurger 2002 section 5): in the soft state
+ *   the allocation of every live VM is decided afresh each step, not only the increment: with P the
+ *   VM's host-held touched pages (touched - compressed - swapped), room its balloon (memory it gets
+ *   back if the balloon deflates) and f its estimated active fraction, the memory the VMs may hold in
+ *   all (held + room - need) is water-filled on rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), so
+ *   every VM ends at one rho or at a bound: reclaim comes from the lowest rho, and earlier reclaim of
+ *   a VM whose rho has risen (it became active) moves to one whose rho is lower (it went idle). Its
+ *   bounds: the reservation, and what the balloon can reach (its cap, 65% of the VM, less the
+ *   guest's untouched room, which the guest gives the balloon first and which frees nothing). With
+ *   tau > 0 idle pages go first; tau = 0 is pure proportional share. hard and low: host swap and
+ *   compression of the increment, by the same rho ("the balloon driver stops": balloons hold).
  * - Giving back: in the high and clear states, free memory above the same set point (less the
- *   expected growth) is given back, to the VMs with the highest rho first (the reverse water-filling,
- *   so active VMs get theirs back before idle ones); within a VM swapped pages first, then compressed,
- *   then the balloon. Reclaim and give-back share one set point, so they do not chase each other; the
- *   soft threshold below it is the hysteresis. ESX brings swapped pages back on access; the world
- *   brings them back when the target is lowered, at its swap-in rate.
+ *   expected growth) goes back by deflating balloons, highest rho first (the reverse water-filling,
+ *   so active VMs get theirs back before idle ones). Swapped and compressed pages are not brought
+ *   back by the policy: the guest faults a page back when it touches it (the world's step 5b), and
+ *   idle pages stay where they are, costing nothing.
+ * - Large pages: broken below 400% of minFree; restored once free memory has stayed above that line
+ *   plus its margin for `largePageRestoreSeconds` (modelling choice: ESX publishes no delay).
+ * - No randomness: the active estimate uses the world's samples, so the state carries no Rng.
  * - A limit is kept by the balloon first (the guest is held at its limit, within the balloon cap, in
- *   any state), then by the decision's cap: the world sends resident memory above it to swap; the
- *   policy does not bring back swapped pages that the limit would send out again.
+ *   any state), then by the decision's cap: the world sends resident memory above it to swap.
+ * - Warm start: VMs running at the recording's start have been sampled before it: their active
+ *   estimate starts from the first sample (as for every VM), and the world starts them in steady state.
  */
 import * as t from 'io-ts'
 import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
@@ -53,6 +59,7 @@ import {
   freeThresholds,
   largePagesBroken,
   nextFreeState,
+  secondsAboveLine,
   type FreeThresholds,
   type Hysteresis,
   type StatesKind,
@@ -91,6 +98,8 @@ export interface OvercommitParams {
   readonly minHysteresisMiB: number
   /** Admit a VM only while the sum of configured memory (+ overhead) stays within this multiple of the host; null = no cap (ESX admits on reservations only). Modelling choice. */
   readonly maxOverAllocation: number | null
+  /** Seconds free memory must stay above the large-page line (+ margin) before large pages are restored. Modelling choice. */
+  readonly largePageRestoreSeconds: number
 }
 
 const defaults: OvercommitParams = {
@@ -109,6 +118,7 @@ const defaults: OvercommitParams = {
   hysteresisShare: 0.5,
   minHysteresisMiB: 32,
   maxOverAllocation: null,
+  largePageRestoreSeconds: 600,
 }
 
 const paramsType = paramsCodec(
@@ -129,6 +139,7 @@ const paramsType = paramsCodec(
     hysteresisShare: t.number,
     minHysteresisMiB: t.number,
     maxOverAllocation: t.union([t.number, t.null]),
+    largePageRestoreSeconds: t.number,
   },
   defaults,
 )
@@ -146,6 +157,8 @@ export interface OvercommitState {
   readonly hysteresis: Hysteresis
   readonly freeState: HostState
   readonly largePagesBroken: boolean
+  /** Seconds free memory has stayed above the large-page line plus its margin. */
+  readonly secondsAboveLine: number
   /** Active-memory averages per VM (reset when a VM is not running). */
   readonly slow: Float64Array
   readonly fast: Float64Array
@@ -169,6 +182,7 @@ const init = (context: PolicyContext, params: OvercommitParams): OvercommitState
     hysteresis: { share: params.hysteresisShare, minMiB: params.minHysteresisMiB },
     freeState: 'high',
     largePagesBroken: !params.largePages,
+    secondsAboveLine: 0,
     slow: new Float64Array(n),
     fast: new Float64Array(n),
     seen: new Uint8Array(n),
@@ -200,7 +214,6 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const lastTouched = s.prevTouched
   // One pass over the VMs for what depends only on the observation (this runs every control step):
   // who runs, the totals of sections 2 and 3 (each summed in VM order), the targets of section 4.
-  let sharedTotal = 0
   let touchedTotal = 0
   let seenGrowth = 0
   let reserved = 0
@@ -217,7 +230,6 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     prevTouched[v] = T
     if (poweredOn[v] !== 1) continue
     live[v] = 1
-    sharedTotal += shared[v]
     touchedTotal += T
     // Touched growth over the last tick, of VMs that were running both ticks.
     if (Number.isFinite(lastTouched[v])) seenGrowth += Math.max(0, T - lastTouched[v])
@@ -242,7 +254,8 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   // seen understates what guests wanted: keep the larger of that and the previous estimate.
   const starved = s.freeState === 'low' || free <= EPS
   const growth = starved ? Math.max(seenGrowth, s.growth) : seenGrowth
-  const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, sharedTotal, h)
+  const above = secondsAboveLine(th, free, s.secondsAboveLine, obs.stepSeconds, h)
+  const broken = !p.largePages || largePagesBroken(th, s.largePagesBroken, free, above, p.largePageRestoreSeconds, h)
 
   // 3. Admission control: reservations (+ overhead) of live VMs, summed above, and of those admitted
   //    now must fit in unreserved host memory.
@@ -261,39 +274,20 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   }
 
   // 5. Reclaim or give back, by state.
-  const tax = p.idleTax
   // Goal: free memory back where the host leaves the soft state (the first state that balloons or
   // swaps), plus the touched growth of the last tick, expected again in this one (a tick is minutes
   // long; ESX re-evaluates every few seconds and so keeps up with growth it sees).
   const need = exitLevel(th, 'soft', h) - free + growth
   let reclaimLevel = s.reclaimLevel
   let grantLevel = s.grantLevel
+  const tax = p.idleTax
   if (freeState === 'soft') {
-    if (need > 0) {
-      // Balloon: the guest gives up touched pages; the balloon first fills the guest's untouched room.
-      // A VM that is not live is a client with nothing.
-      const d = reclaimDraft(n, tax)
-      for (let v = 0; v < n; v++) {
-        if (!live[v]) continue
-        const T = touched[v]
-        const P = Math.max(0, T - compressed[v] - swapped[v])
-        const canTake = Math.max(0, bCap[v] - (configured[v] - T))
-        addReclaimClient(d, v, vms[v].shares, P, Math.min(P, active[v] * T), Math.max(P - canTake, Math.min(vms[v].reservationMiB, P)))
-      }
-      const fill = finishFill(d)
-      const y = waterLevel(fill, need, reclaimLevel)
-      const r = fillAt(fill, need, y)
-      if (!Number.isNaN(y)) reclaimLevel = y
-      for (let v = 0; v < n; v++) {
-        if (!live[v] || !(r[v] > 0)) continue
-        balloon[v] = Math.min(bCap[v], Math.max(balloon[v], configured[v] - touched[v] + r[v]))
-      }
-    }
+    if (need > 0) reclaimLevel = rebalance(s, obs, live, need, active, bCap, balloon)
   } else if (freeState === 'hard' || freeState === 'low') {
     if (need > 0) reclaimLevel = pageOut(s, obs, live, need, active, compress, swap)
   } else if (need < 0) {
     // high or clear: free memory above the set point (less the growth expected) goes back.
-    grantLevel = giveBack(obs, live, vms, -need, tax, grantLevel, active, compress, swap, balloon)
+    grantLevel = giveBack(obs, live, vms, -need, tax, grantLevel, active, balloon)
   }
 
   // 6. Limits: ESX keeps a VM within its limit by ballooning it, whatever the host's state, so the
@@ -323,6 +317,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     hysteresis: h,
     freeState,
     largePagesBroken: broken,
+    secondsAboveLine: above,
     slow,
     fast,
     seen,
@@ -382,22 +377,56 @@ const pageOut = (s: OvercommitState, obs: Observation, live: Uint8Array, need: n
   return level
 }
 
-/** Swap VM v may leave for its room: a VM at its limit keeps the swap its limit needs. */
-const swapRoomOf = (obs: Observation, vm: PolicyContext['vms'][number], swap: Float64Array, v: number): number => {
-  // resident <= limit  <=>  swapped >= touched - shared - (1 - ratio) compressed - limit
-  const limitNeeds = Math.max(0, obs.touched[v] - obs.shared[v] - (1 - COMPRESSED_STORE_RATIO) * obs.compressed[v] - vm.limitMiB)
-  return Math.max(0, swap[v] - limitNeeds)
+/**
+ * The soft state: decide afresh how much of its touched memory each live VM holds, by min-funding
+ * revocation over the balloon. Each VM's allocation may range from what the balloon can reach (its
+ * cap, less the guest's untouched room, which the guest gives first) or its reservation, up to what
+ * it holds plus its balloon (deflated). The VMs hold, in all, what they hold and could get back less
+ * `need`; the lowest rho give, and a VM whose rho is above the level gets its balloon back. Writes
+ * balloon targets; returns the water level found (else the last step's).
+ */
+const rebalance = (s: OvercommitState, obs: Observation, live: Uint8Array, need: number, active: Float64Array, bCap: Float64Array, balloon: Float64Array): number => {
+  const { params: p, context: ctx } = s
+  const n = obs.vmCount
+  const { visible, touched, compressed, swapped } = obs
+  const d = reclaimDraft(n, p.idleTax)
+  let room = 0
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) continue
+    const T = touched[v]
+    const P = Math.max(0, T - compressed[v] - swapped[v])
+    const b = balloon[v]
+    const untouched = Math.max(0, visible[v] - b - T)
+    // The deepest the balloon can reach into touched pages, and the reservation's floor.
+    const reach = Math.max(0, bCap[v] - b - untouched)
+    const floor = Math.max(P - reach, Math.min(ctx.vms[v].reservationMiB, P))
+    addReclaimClient(d, v, ctx.vms[v].shares, P + b, Math.min(P, active[v] * T), floor)
+    room += b
+  }
+  const fill = finishFill(d)
+  const amount = need + room
+  const y = waterLevel(fill, amount, s.reclaimLevel)
+  const taken = fillAt(fill, amount, y)
+  for (let v = 0; v < n; v++) {
+    if (!live[v]) continue
+    const T = touched[v]
+    const b = balloon[v]
+    // taken of (P + b): a VM that gives less than its balloon gets the rest back (deflation); one
+    // that gives more loses touched pages to a bigger balloon, which first fills the untouched room.
+    const fromTouched = taken[v] - b
+    if (fromTouched > 0) {
+      const untouched = Math.max(0, visible[v] - b - T)
+      balloon[v] = Math.min(bCap[v], b + untouched + fromTouched)
+    } else balloon[v] = Math.max(0, b + fromTouched)
+  }
+  return Number.isNaN(y) ? s.reclaimLevel : y
 }
 
-/** Compressed pages VM v may get back for its room: none over its limit. */
-const compRoomOf = (obs: Observation, vm: PolicyContext['vms'][number], compress: Float64Array, v: number): number => (vm.limitMiB >= obs.touched[v] ? compress[v] : 0)
-
 /**
- * Pressure gone (high or clear state): hand back up to `budget` MiB of host memory, to the VMs with
- * the highest rho first (idleTaxGrant). Within a VM, swapped pages come back first (they hurt most),
- * then compressed pages, then the balloon deflates. A VM at its limit keeps the swap its limit needs.
- * Budget accounting: a swapped page or a deflated balloon page may cost a full page of host memory,
- * a decompressed one (1 - store ratio). Returns the last water level found (else `near`, the last step's).
+ * Pressure gone (high or clear state): hand back up to `budget` MiB of host memory by deflating
+ * balloons, to the VMs with the highest rho first (idleTaxGrant): the clients that value a page most
+ * (many shares, few idle pages). Swapped and compressed pages are not brought back: the guest
+ * faults back what it touches. Returns the last water level found (else `near`, the last step's).
  */
 const giveBack = (
   obs: Observation,
@@ -407,8 +436,6 @@ const giveBack = (
   tax: number,
   near: number,
   active: Float64Array,
-  compress: Float64Array,
-  swap: Float64Array,
   balloon: Float64Array,
 ): number => {
   const n = obs.vmCount
@@ -417,38 +444,14 @@ const giveBack = (
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue // a client with nothing
     const held = Math.max(0, touched[v] - compressed[v] - swapped[v])
-    addGrantClient(d, v, vms[v].shares, held, Math.min(held, active[v] * touched[v]), swapRoomOf(obs, vms[v], swap, v) + compRoomOf(obs, vms[v], compress, v) + balloon[v])
+    addGrantClient(d, v, vms[v].shares, held, Math.min(held, active[v] * touched[v]), balloon[v])
   }
   const fill = finishFill(d)
   if (!(fill.total > 0)) return near // nothing to give back (the usual case once pressure has long gone)
-  // Budget in host MiB -> MiB given: decompression costs less than a page per page. Two passes.
-  let amount = budget
-  let give: Float64Array = new Float64Array(0)
-  let level = near // each pass's level is near the last one's: a hint for its search
-  for (let pass = 0; pass < 2; pass++) {
-    const y = waterLevel(fill, amount, level)
-    give = fillAt(fill, amount, y)
-    if (!Number.isNaN(y)) level = y
-    let cost = 0
-    for (let v = 0; v < n; v++) {
-      if (!(give[v] > 0)) continue // adds 0
-      const fromSwap = Math.min(give[v], swapRoomOf(obs, vms[v], swap, v))
-      const fromComp = Math.min(give[v] - fromSwap, compRoomOf(obs, vms[v], compress, v))
-      cost += give[v] - COMPRESSED_STORE_RATIO * fromComp
-    }
-    if (!(cost > 0) || cost >= budget * (1 - 1e-9)) break
-    amount *= budget / cost
-  }
-  for (let v = 0; v < n; v++) {
-    if (!(give[v] > 0)) continue
-    const fromSwap = Math.min(give[v], swapRoomOf(obs, vms[v], swap, v))
-    const fromComp = Math.min(give[v] - fromSwap, compRoomOf(obs, vms[v], compress, v))
-    const fromBalloon = Math.min(give[v] - fromSwap - fromComp, balloon[v])
-    swap[v] -= fromSwap
-    compress[v] -= fromComp
-    balloon[v] -= fromBalloon
-  }
-  return level
+  const y = waterLevel(fill, budget, near)
+  const give = fillAt(fill, budget, y)
+  for (let v = 0; v < n; v++) if (give[v] > 0) balloon[v] = Math.max(0, balloon[v] - give[v])
+  return Number.isNaN(y) ? near : y
 }
 
 export const overcommitPolicy = definePolicy<OvercommitParams, OvercommitState>({

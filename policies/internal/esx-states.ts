@@ -109,15 +109,19 @@ export const nextFreeState = (th: FreeThresholds, current: HostState, free: numb
 }
 
 /**
- * Whether large pages are broken this tick. Broken below the large-page line. Restored (guest
- * memory backed by 2 MB pages again) only when free memory would stay above the line plus its margin
- * even after losing every shared page. A modelling guard: with large pages back, nothing new is
- * shared and pages already shared stay so only until written (engine/world.ts, step 3, as real ESX
- * keeps shared small pages), so the host loses them as guests write; restoring large pages any
- * earlier could throw it straight back under pressure.
+ * Whether large pages are broken this step. Broken below the large-page line. Restored (guest
+ * memory backed by 2 MB pages again) once free memory has stayed at or above the line plus its
+ * margin for `restoreSeconds` (`secondsAbove`: how long it has, the caller's count). With large
+ * pages back, nothing new is shared and pages already shared stay so only until written
+ * (engine/world.ts, step 3), so the host loses them gradually as guests write; the margin and the
+ * wait keep that from throwing it straight back below the line.
  */
-export const largePagesBroken = (th: FreeThresholds, wasBroken: boolean, free: number, sharedMiB: number, h: Hysteresis): boolean => {
+export const largePagesBroken = (th: FreeThresholds, wasBroken: boolean, free: number, secondsAbove: number, restoreSeconds: number, h: Hysteresis): boolean => {
   if (free < th.largePageLine) return true
   if (!wasBroken) return false
-  return free - sharedMiB < th.largePageLine + marginOf(th.largePageLine, h)
+  return !(free >= th.largePageLine + marginOf(th.largePageLine, h) && secondsAbove >= restoreSeconds)
 }
+
+/** Seconds free memory has stayed at or above the large-page line plus its margin, after a step. */
+export const secondsAboveLine = (th: FreeThresholds, free: number, before: number, stepSeconds: number, h: Hysteresis): number =>
+  free >= th.largePageLine + marginOf(th.largePageLine, h) ? before + stepSeconds : 0

@@ -1,7 +1,8 @@
 /**
  * The engine's invariants, checked after every tick when asked (tests, check-policy):
  *   - memory is conserved on the host: sum(resident + overhead) + reserve + free = physical;
- *   - 0 <= resident <= touched <= configured, and touched <= assigned;
+ *   - 0 <= resident <= touched <= assigned (what the guest may use, which a fleet spec may set above
+ *     the trace's configured size); a host that does not overcommit backs what it assigns (resident = assigned);
  *   - no quantity negative or not finite;
  *   - assigned within [minimum, maximum] for policies that promise it (Hyper-V);
  *   - reservation and limit honoured for policies that promise it (ESX);
@@ -38,7 +39,6 @@ export const checkInvariants = (
     const R = vm.resident[v]
     const T = vm.touched[v]
     if (R > T + TOL) return { vm: v, rule: 'resident<=touched', detail: `resident ${R} > touched ${T}` }
-    if (T > vm.configured[v] + TOL) return { vm: v, rule: 'touched<=configured', detail: `touched ${T} > configured ${vm.configured[v]}` }
     if (T > vm.assigned[v] + TOL) return { vm: v, rule: 'touched<=assigned', detail: `touched ${T} > assigned ${vm.assigned[v]}` }
     if (traits.minMax) {
       const s = vms[v]
@@ -56,6 +56,8 @@ export const checkInvariants = (
         return { vm: v, rule: 'reservation', detail: `ballooned below the reservation: assigned ${vm.assigned[v]} < ${s.reservationMiB}` }
       if (R > s.limitMiB + TOL) return { vm: v, rule: 'limit', detail: `resident ${R} > limit ${s.limitMiB}` }
     }
+    if (!traits.overcommit && Math.abs(R - vm.assigned[v]) > TOL)
+      return { vm: v, rule: 'resident=assigned', detail: `a host that does not overcommit backs what it assigns: resident ${R}, assigned ${vm.assigned[v]}` }
     if (!traits.overcommit && (vm.swapped[v] > 0 || vm.compressed[v] > 0))
       return { vm: v, rule: 'no-host-swap', detail: `swapped ${vm.swapped[v]}, compressed ${vm.compressed[v]}` }
   }

@@ -41,7 +41,7 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
   const k = controlStepsPerTick(trace.step, policy.controlSeconds)
   const seconds = trace.step / k
   // The world and the policy draw from independent streams derived from the seed.
-  const w = createWorld(host, vms, trace.vms, world, policy.traits, policy.name, mutableRng(seedRng(input.seed, 'world')).float, policy.pageSamples !== false)
+  const w = createWorld(host, vms, trace.vms, world, policy.traits, policy.name, mutableRng(seedRng(input.seed, 'world')).float, policy.pageSamples !== false, trace.step)
   const context: PolicyContext = {
     host,
     vms,

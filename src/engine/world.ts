@@ -15,8 +15,8 @@ import type { VmTrace } from '../trace/trace.js'
 import { HOST_STATES, VM_FIELDS, VmStatus, type TickAccount, type VmColumns, type VmField } from './account.js'
 import type { Decision, PolicyTraits } from './policy.js'
 import type { RuleViolation } from './replay-api.js'
-import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, type SlowdownParams } from './slowdown.js'
-import { DEFAULT_TOUCHED, TouchedParamsCodec, cacheFills, touchedAtBoot, touchedStep, type TouchedParams } from './touched.js'
+import { DEFAULT_SLOWDOWN, SlowdownParamsCodec, slowdownOf, stallCosts, type SlowdownParams, type StallCosts } from './slowdown.js'
+import { DEFAULT_TOUCHED, TouchedParamsCodec, cacheFills, touchedAtStart, touchedStep, type TouchedParams } from './touched.js'
 import { binomialSampler, type BinomialSampler } from './internal/binomial.js'
 import { tickFrames, type Frames } from './internal/frames.js'
 import { paramsCodec, range, wholeRange } from './params.js'
@@ -75,7 +75,7 @@ export const DEFAULT_WORLD: WorldParams = {
 // Valid ranges of the world's numeric params (`--world` values outside them are refused, by name).
 // Rates may be 0 (a what-if without hot-add, say) but not negative; 1 TiB/s is beyond any host's
 // memory, disk or compressor. A sample of 1..10000 pages (ESX takes 100) every 1 s..1 h. Cache time
-// constants 0 (no cache) to a year. Slowdown weights 0..1000 (disk swap's 10 is the costliest default).
+// constants and a warm start's history 0 to a year.
 const RATE = range(0, 1024 * 1024, 'MiB per second')
 export const WORLD_RANGES = {
   hotAddMiBPerSecond: RATE,
@@ -86,9 +86,14 @@ export const WORLD_RANGES = {
   pagesPerSample: wholeRange(1, 10_000, 'pages'),
   samplePeriodSeconds: range(1, 3600, 'seconds'),
 } as const
-export const TOUCHED_RANGES = { linuxCacheHours: range(0, 8760, 'hours'), windowsCacheHours: range(0, 8760, 'hours') } as const
-const WEIGHT = range(0, 1000, 'slowdown per unit of working set')
-export const SLOWDOWN_RANGES = { guestPaging: WEIGHT, compression: WEIGHT, swapSsd: WEIGHT, swapDisk: WEIGHT, blocked: WEIGHT } as const
+export const TOUCHED_RANGES = { linuxCacheHours: range(0, 8760, 'hours'), windowsCacheHours: range(0, 8760, 'hours'), warmHours: range(0, 8760, 'hours') } as const
+// Latencies from 0 to a second (a disk fault is ~8 ms); a working-set page touched every 1 s to once a day.
+export const SLOWDOWN_RANGES = {
+  diskLatencyMs: range(0, 1000, 'milliseconds'),
+  ssdLatencyMs: range(0, 1000, 'milliseconds'),
+  compressionLatencyUs: range(0, 1_000_000, 'microseconds'),
+  touchSeconds: range(1, 86_400, 'seconds'),
+} as const
 
 /**
  * World params as users give them (`--world`): any subset, nested ones too, defaults filled,
@@ -124,6 +129,19 @@ export interface World {
   readonly cache: Float64Array
   readonly zero: Float64Array
   readonly prevDemand: Float64Array
+  /** Of the swapped and compressed pages, those of the working set (the rest are idle pages that
+   *  stay where they are, costing nothing, until the working set grows into them). */
+  readonly swapWs: Float64Array
+  readonly compWs: Float64Array
+  /** Working-set pages faulted back this step from host swap and from the compression cache. */
+  readonly faultSwap: Float64Array
+  readonly faultComp: Float64Array
+  /** Stall per MiB of this step (slowdown.ts), and whether this step belongs to a warm start's
+   *  first tick (VMs admitted now have run before the recording). */
+  costs: StallCosts
+  warmTick: boolean
+  /** Offset of this tick's row in the frames. */
+  row: number
   /** Policy-visible per-tick inputs, refreshed at the start of each tick. */
   readonly poweredOn: Float64Array
   /** This tick's working set of each VM powered on (0 otherwise), read once from the frames. */
@@ -141,13 +159,19 @@ export interface World {
     /** Index of the VM's image label, and the count of running VMs per image (a step's scratch). */
     readonly image: Int32Array
     readonly perImage: Int32Array
+    /** A warm start's I/O rate before the recording, MiB/s (-1: not recorded): the VM's mean disk
+     *  reads + writes over its first `warmHours` of trace (one sample is too noisy to stand for a day). */
+    readonly warmIo: Float64Array
   }
   /** Scratch columns of a step (written before read within the step). */
   readonly scratch: {
     readonly want: Float64Array
-    readonly wsShare: Float64Array
     readonly avail: Float64Array
     readonly guest: Float64Array
+    /** Idle swapped and compressed pages the guest dropped this step (its touched memory shrank):
+     *  the policy's targets counted them, so step 4 lowers its targets by as much. */
+    readonly dropSwap: Float64Array
+    readonly dropComp: Float64Array
   }
   /** Host-wide sums one pass of a step hands on to the next. */
   readonly tally: Tally
@@ -202,7 +226,8 @@ export const createWorld = (
   traits: PolicyTraits,
   policyName: string,
   uniform: () => number,
-  pageSamples = true,
+  pageSamples: boolean,
+  stepSeconds: number,
 ): World => {
   const n = vms.length
   const vm = vmColumns(n)
@@ -223,6 +248,13 @@ export const createWorld = (
     cache: new Float64Array(n),
     zero: new Float64Array(n),
     prevDemand: new Float64Array(n),
+    swapWs: new Float64Array(n),
+    compWs: new Float64Array(n),
+    faultSwap: new Float64Array(n),
+    faultComp: new Float64Array(n),
+    costs: stallCosts(params.slowdown, 0),
+    warmTick: false,
+    row: 0,
     poweredOn: new Float64Array(n),
     demandNow: new Float64Array(n),
     frames: tickFrames(traces),
@@ -236,13 +268,31 @@ export const createWorld = (
       imageShare: Float64Array.from(vms, (s) => s.content.image),
       image: Int32Array.from(vms, (s) => images.get(s.image) ?? 0),
       perImage: new Int32Array(images.size),
+      warmIo: Float64Array.from(traces, (tr) => meanIo(tr, params.touched.warmHours, stepSeconds)),
     },
-    scratch: { want: new Float64Array(n), wsShare: new Float64Array(n), avail: new Float64Array(n), guest: new Float64Array(2) },
+    scratch: { want: new Float64Array(n), avail: new Float64Array(n), guest: new Float64Array(2), dropSwap: new Float64Array(n), dropComp: new Float64Array(n) },
     tally: { ...NO_TALLY },
     free: host.physicalMiB - host.reserveMiB,
     state: 0,
     compressedStoreRatio: 0.5,
   }
+}
+
+/** Mean disk reads + writes (MiB/s) of a VM over its running ticks within its first `hours` of
+ *  trace (at least its first tick); -1 when the trace records none. */
+const meanIo = (tr: VmTrace, hours: number, stepSeconds: number): number => {
+  const rd = tr.diskRead
+  const wr = tr.diskWrite
+  if (rd === undefined && wr === undefined) return -1
+  const count = Math.min(tr.endTick - tr.firstTick, Math.max(1, Math.ceil((hours * 3600) / stepSeconds)))
+  let sum = 0
+  let on = 0
+  for (let t = tr.firstTick; t < tr.firstTick + count; t++) {
+    if (tr.on[t] !== 1) continue
+    sum += (rd === undefined ? 0 : rd[t]) + (wr === undefined ? 0 : wr[t])
+    on++
+  }
+  return on > 0 ? sum / on : 0
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,7 +306,7 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
   const periods = seconds / w.params.samplePeriodSeconds
   const n = Math.round(w.params.pagesPerSample * periods)
   const f = w.frames
-  const row = f.row(tick)
+  const row = (w.row = f.row(tick))
   const fOn = f.on
   const fDemand = f.demand
   const fConfigured = f.configured
@@ -336,6 +386,10 @@ const release = (w: World, v: number): void => {
   w.cache[v] = 0
   w.zero[v] = 0
   w.prevDemand[v] = 0
+  w.swapWs[v] = 0
+  w.compWs[v] = 0
+  w.faultSwap[v] = 0
+  w.faultComp[v] = 0
 }
 
 /**
@@ -352,6 +406,8 @@ const release = (w: World, v: number): void => {
  *   faultInPass     steps 5b, 6, 7 and 8; an emergency swap (7) settles the VMs again.
  */
 export const applyTick = (w: World, tick: number, time: number, seconds: number, d: Decision): RuleViolation | TickOutcome => {
+  if (w.costs.seconds !== seconds) w.costs = stallCosts(w.params.slowdown, seconds)
+  w.warmTick = tick === 0 && w.params.start === 'warm'
   const bad = checkDecisionShape(w, d, tick, time) ?? guestsPass(w, d, tick, time, seconds)
   if (bad) return bad
   if (!w.traits.overcommit) return assignCheck(w, d, tick, time)
@@ -362,7 +418,7 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
   let free = host.physicalMiB - faultInPass(w, d, seconds)
   // 7. Conservation: an overcommitting host that is still short swaps blindly (emergency).
   if (free < -EPS) {
-    free = emergencySwap(w, -free)
+    free = emergencySwap(w, -free, w.warmTick)
     if (free < -EPS)
       return violation(w, tick, time, undefined, 'host-memory',
         `the host is ${(-free).toFixed(1)} MiB short even after swapping every page it may swap (reserve, overheads and reservations exceed physical memory)`)
@@ -376,9 +432,11 @@ export const applyTick = (w: World, tick: number, time: number, seconds: number,
 /** Steps 1 and 2, one VM at a time, after checking the VM's decided values (on a host that does
  *  not overcommit, 5 and 8 too). */
 const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: number): RuleViolation | undefined => {
-  const { vm, vms, params, host, status, demandNow, poweredOn, cache, zero, prevDemand } = w
+  const { vm, vms, params, host, status, demandNow, poweredOn, cache, zero, prevDemand, swapWs, compWs, warmTick } = w
+  const { touched: fTouched, io: fIo } = w.frames
+  const row = w.row
   const { windows, image, perImage } = w.settings
-  const { want, guest } = w.scratch
+  const { want, guest, dropSwap, dropComp } = w.scratch
   const { configured, demand, touched, visible, assigned, ballooned, overhead, shared, compressed, swapped, swapOut } = vm
   const { admit: dAdmit, visible: dVisible, balloon: dBalloon, compress: dCompress, swap: dSwap, cap: dCap } = d
   const n = vms.length
@@ -390,7 +448,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   const interVm = d.sharing.scope === 'interVm'
   if (interVm) perImage.fill(0)
   const { guestPaging, blocked, resident, slowdown } = vm
-  const slow = params.slowdown
+  const costs = w.costs
   const physical = host.physicalMiB
   let admittedNow = 0
   let refusedNow = 0
@@ -422,6 +480,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
       const breach = vmValueViolation(w, d, tick, time, v)
       if (breach) return breach
     }
+    let warmNow = false
     if (st === VmStatus.off) {
       if (dAdmit[v] === 1) {
         status[v] = VmStatus.running
@@ -432,8 +491,11 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
         // starts a VM with part of its startup memory disk-backed).
         ballooned[v] = Math.min(db, dv)
         overhead[v] = host.vmOverheadMiB
-        const usable = Math.min(visible[v], configured[v])
-        const [c, z] = touchedAtBoot(params.touched, vms[v].os, dem, usable)
+        // A warm start's VMs have run before the recording: their guest is in its steady state
+        // and the host already backs what they touched (below); a VM that boots touches through
+        // the host's allocation, which may block.
+        warmNow = warmTick
+        const [c, z] = touchedAtStart(params.touched, vms[v].os, dem, visible[v] - ballooned[v], warmNow, w.settings.warmIo[v])
         cache[v] = c
         zero[v] = z
         prevDemand[v] = dem
@@ -454,38 +516,77 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
     const b = ballooned[v]
     // A balloon never holds more than the guest sees (when visible memory shrinks, so does it).
     const bal = (ballooned[v] = Math.min(vis, bTarget > b ? Math.min(bTarget, b + bStep) : Math.max(bTarget, b - bStep)))
-    const asg = (assigned[v] = vis - bal)
-    const usable = Math.min(asg, configured[v])
+    // What the guest can use is what it is assigned, whatever the trace's configured size (a fleet
+    // spec may give a VM more than the trace provisioned).
+    const usable = (assigned[v] = vis - bal)
     const cur = touched[v]
     if (!overcommit) {
       // A host that does not overcommit backs all the memory it assigns (it zeroes it before the
-      // guest sees it), and neither pages nor shares: touched = resident = usable, whatever the
+      // guest sees it), and neither pages nor shares: touched = resident = assigned, whatever the
       // guest does inside (its cache and zero pages are not modelled here), and steps 5 and 8 are
       // done at once. The host's total is checked after the pass (assignCheck).
-      const T = (touched[v] = usable < cur ? usable : cur + (usable - cur))
-      assignedTotal += asg + overhead[v]
+      touched[v] = usable
+      assignedTotal += usable + overhead[v]
       if (firstOver < 0 && assignedTotal > physical + EPS) firstOver = v
-      used += T + overhead[v]
+      used += usable + overhead[v]
       const gp = (guestPaging[v] = Math.max(0, dem - usable))
-      const bl = (blocked[v] = Math.max(0, Math.min(dem, usable) - T))
-      resident[v] = T
-      // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
-      slowdown[v] = dem <= 0 || (gp === 0 && bl === 0) ? 1 : 1 + (slow.guestPaging * gp + slow.blocked * bl) / dem
+      blocked[v] = 0
+      resident[v] = usable
+      slowdown[v] = gp === 0 ? 1 : slowdownOf(costs, gp, 0, 0, 0, 0, 0)
       continue
     }
     // An overcommitting host backs only what the guest touches: its working set, cache and zero pages.
+    dropSwap[v] = 0
+    dropComp[v] = 0
     const win = windows[v] === 1
-    touchedStep(win, win ? fills.windows : fills.linux, prevDemand[v], cache[v], zero[v], dem, usable, guest)
-    const c = (cache[v] = guest[0])
-    const z = (zero[v] = guest[1])
+    const io = fIo[row + v]
+    touchedStep(win, win ? fills.windows : fills.linux, io >= 0 ? io * seconds : NaN, prevDemand[v], cache[v], zero[v], dem, usable, guest)
+    let c = guest[0]
+    let z = guest[1]
+    const ws = Math.min(dem, usable)
+    // A recorded touched size (vCenter's consumed memory) is followed within what the VM may hold:
+    // never below its working set nor above its assigned memory; the model splits what is not
+    // working set into zero pages (as far as it has them) and cache.
+    const recorded = fTouched[row + v]
+    if (recorded >= 0) {
+      const idle = Math.min(Math.max(recorded, ws), usable) - ws
+      z = Math.min(z, idle)
+      c = idle - z
+    }
+    cache[v] = c
+    zero[v] = z
+    // Working set moving between the host's pools: a working set that grows takes idle pages (zero
+    // pages, then cache), of which some may be swapped or compressed: those become working-set pages
+    // in swap (they fault in when touched); one that shrinks leaves idle pages behind, swapped ones
+    // included. Proportional to the pools' shares of the pages concerned.
+    const prevWs = Math.min(prevDemand[v], cur)
+    if (ws > prevWs && cur > prevWs) {
+      const into = Math.min(ws - prevWs, cur - prevWs) / (cur - prevWs)
+      swapWs[v] += (swapped[v] - swapWs[v]) * into
+      compWs[v] += (compressed[v] - compWs[v]) * into
+    } else if (ws < prevWs) {
+      const keepWs = ws / prevWs
+      swapWs[v] *= keepWs
+      compWs[v] *= keepWs
+    }
     prevDemand[v] = dem
-    const desired = Math.min(dem, usable) + c + z
-    // Touched that shrinks frees pages: shared, compressed and swapped pages go in proportion.
-    if (desired < cur) {
-      const keep = cur > 0 ? desired / cur : 0
-      shared[v] *= keep
-      compressed[v] *= keep
-      swapped[v] *= keep
+    const desired = ws + c + z
+    if (warmNow) {
+      // Touched long before the recording: the host backs it (step 7 swaps idle pages if it cannot).
+      touched[v] = desired
+      want[v] = 0
+    } else if (desired < cur) {
+      // Touched that shrinks (a balloon, a smaller assignment) frees idle pages: the guest gives its
+      // free and zero pages first, the coldest it has, which are the ones a blind host swap or
+      // compression took first (they stayed out; the working-set ones came back). So idle pages in
+      // swap, then compressed, are dropped first (freeing them costs the host nothing); shared
+      // pages go in proportion.
+      let r = cur - desired
+      const outSwap = (dropSwap[v] = Math.min(r, Math.max(0, swapped[v] - swapWs[v])))
+      swapped[v] = Math.max(0, swapped[v] - outSwap)
+      r -= outSwap
+      compressed[v] = Math.max(0, compressed[v] - (dropComp[v] = Math.min(r, Math.max(0, compressed[v] - compWs[v]))))
+      shared[v] *= cur > 0 ? desired / cur : 0
       touched[v] = desired
       want[v] = 0
     } else {
@@ -518,10 +619,11 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
  * may not ask it to), and this pass is skipped.
  */
 const sharePagePass = (w: World, d: Decision, seconds: number): void => {
-  const { vm, params, status, zero } = w
+  const { vm, params, status, zero, swapWs, compWs, faultSwap, faultComp } = w
   const { intraVm, imageShare, image, perImage } = w.settings
   const { touched, shared, compressed, swapped, swapOut, overhead } = vm
   const { compress: dCompress, swap: dSwap } = d
+  const { dropSwap, dropComp } = w.scratch
   const n = w.vms.length
   const overcommit = w.traits.overcommit
   const ratio = w.compressedStoreRatio
@@ -535,7 +637,6 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
   const t = w.tally
   const touchedTotal = t.touchedTotal
   let outBudget = params.swapOutMiBPerSecond * seconds
-  let inBudget = params.swapInMiBPerSecond * seconds
   let compressBudget = params.compressMiBPerSecond * seconds
   let swapOutTotal = 0
   let residentTotal = 0
@@ -562,33 +663,35 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
       shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
     }
     if (!overcommit) continue
-    // 4. Pages the host may page: touched, not shared, not already paged.
-    const cTarget = Math.min(dCompress[v], T)
+    faultSwap[v] = 0
+    faultComp[v] = 0
+    // 4. Pages the host may page: touched, not shared, not already paged, chosen blind: working-set
+    //    pages in proportion to their share of those pages (blindWsShare). A target below what is
+    //    paged brings nothing back: a page comes back when the guest touches it (step 5b).
+    const cTarget = Math.min(dCompress[v] - dropComp[v], T)
     if (cTarget > compressed[v]) {
       const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
       const x = Math.min(cTarget - compressed[v], compressBudget, pageable)
+      compWs[v] += x * blindWsShare(w, v, pageable)
       compressed[v] += x
       compressBudget -= x
-    } else compressed[v] = cTarget // decompressing is fast: a fault brings a page back at once
-    const sTarget = Math.min(dSwap[v], T)
+    }
+    const sTarget = Math.min(dSwap[v] - dropSwap[v], T)
     if (sTarget > swapped[v]) {
       const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
       const x = Math.min(sTarget - swapped[v], outBudget, pageable)
+      swapWs[v] += x * blindWsShare(w, v, pageable)
       swapped[v] += x
       swapOut[v] = x
       outBudget -= x
       swapOutTotal += x
-    } else {
-      const x = Math.min(swapped[v] - sTarget, inBudget)
-      swapped[v] -= x
-      inBudget -= x
     }
     // For step 5: host memory held now.
     residentTotal += residentOf(vm, ratio, v)
     overheadTotal += overhead[v]
   }
   t.swapOut = swapOutTotal
-  t.swapInLeft = inBudget
+  t.swapInLeft = params.swapInMiBPerSecond * seconds
   t.residentTotal = residentTotal
   t.overheadTotal = overheadTotal
 }
@@ -618,10 +721,10 @@ const assignCheck = (w: World, d: Decision, tick: number, time: number): RuleVio
  * cannot back; then the sums step 5b needs (memory used, working set compressed or swapped).
  */
 const grantPass = (w: World, d: Decision): void => {
-  const { vm, host, status, zero, cache } = w
+  const { vm, host, status, zero, cache, swapWs, compWs } = w
   const { reservation } = w.settings
-  const { want, wsShare } = w.scratch
-  const { demand, touched, compressed, swapped, overhead } = vm
+  const { want } = w.scratch
+  const { touched, overhead } = vm
   const ratio = w.compressedStoreRatio
   const n = w.vms.length
   const t = w.tally
@@ -634,7 +737,6 @@ const grantPass = (w: World, d: Decision): void => {
   let wantSwap = 0
   let wantComp = 0
   for (let v = 0; v < n; v++) {
-    wsShare[v] = 0
     if (status[v] !== VmStatus.running) continue
     const wv = want[v]
     if (wv !== 0) {
@@ -653,12 +755,8 @@ const grantPass = (w: World, d: Decision): void => {
       }
     }
     usedNow += residentOf(vm, ratio, v) + overhead[v]
-    const T = touched[v]
-    if (T > 0) {
-      const ws = (wsShare[v] = Math.min(demand[v], T) / T)
-      wantSwap += swapped[v] * ws
-      wantComp += compressed[v] * ws
-    }
+    wantSwap += swapWs[v]
+    wantComp += compWs[v]
   }
   t.usedNow = usedNow
   t.wantSwap = wantSwap
@@ -667,15 +765,15 @@ const grantPass = (w: World, d: Decision): void => {
 
 /**
  * 5b. Guests touch their working set: pages of it that are compressed or in host swap are faulted
- *     back in, as far as free host memory and the swap-in rate allow (decompression is CPU-bound and
- *     fast). This is the hypervisor's doing, not the policy's: a policy that wants them out again
- *     must say so.
+ *     back in, once each, as far as free host memory and the swap-in rate allow (decompression is
+ *     CPU-bound and fast). Idle pages stay where they are and cost nothing until the working set
+ *     grows into them. This is the hypervisor's doing, not the policy's: a policy that wants pages
+ *     out again must say so, and blind choice hits the working set again in proportion.
  * 6.  Limits (ESX): resident above the cap goes straight to swap.
  * 7.  The sum of what the host holds (returned: reserve + resident + overhead), and 8.
  */
 const faultInPass = (w: World, d: Decision, seconds: number): number => {
-  const { vm, host, status } = w
-  const { wsShare } = w.scratch
+  const { vm, host, status, swapWs, compWs, faultSwap, faultComp } = w
   const { compressed, swapped, swapOut, overhead } = vm
   const dCap = d.cap
   const ratio = w.compressedStoreRatio
@@ -693,11 +791,10 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
   let used = host.reserveMiB
   for (let v = 0; v < n; v++) {
     if (status[v] !== VmStatus.running) continue
-    const ws = wsShare[v]
     let resident = residentOf(vm, ratio, v) // recomputed below only when its terms change
-    if (faulting && ws > 0) {
-      let back = swapped[v] * ws * swapShare
-      let unpack = compressed[v] * ws * compShare
+    if (faulting && swapWs[v] + compWs[v] > 0) {
+      let back = swapWs[v] * swapShare
+      let unpack = compWs[v] * compShare
       // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
       const capRoom = Math.max(0, dCap[v] - resident)
       const grows = back + unpack * (1 - ratio)
@@ -706,13 +803,19 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
         back *= f
         unpack *= f
       }
-      swapped[v] -= back
-      compressed[v] -= unpack
+      // (Clamped at 0: a pool emptied by subtraction may keep a rounding residue of either sign.)
+      swapped[v] = Math.max(0, swapped[v] - back)
+      compressed[v] = Math.max(0, compressed[v] - unpack)
+      swapWs[v] = Math.max(0, swapWs[v] - back)
+      compWs[v] = Math.max(0, compWs[v] - unpack)
+      faultSwap[v] = back
+      faultComp[v] = unpack
       resident = residentOf(vm, ratio, v)
     }
     // 6.
     const over = resident - dCap[v]
     if (over > EPS) {
+      swapWs[v] += over * blindWsShare(w, v, Math.max(0, vm.touched[v] - vm.shared[v] - compressed[v] - swapped[v]))
       swapped[v] += over
       swapOut[v] += over
       swapOutTotal += over
@@ -736,30 +839,47 @@ export interface TickOutcome {
 const residentOf = (vm: VmColumns, ratio: number, v: number): number =>
   Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * ratio
 
+/**
+ * Share of working-set pages among `pageable` MiB of VM v's resident private pages, which a host
+ * choosing blind hits in proportion (DOMAIN.md 7): its working set not already paged, over those
+ * pages. Shared pages are counted as idle (mostly zero pages and duplicates of cold data).
+ */
+const blindWsShare = (w: World, v: number, pageable: number): number => {
+  if (!(pageable > 0)) return 0
+  const { vm } = w
+  const residentWs = Math.min(vm.demand[v], vm.touched[v]) - w.swapWs[v] - w.compWs[v]
+  return residentWs > 0 ? Math.min(1, residentWs / pageable) : 0
+}
+
 /** 8. What a running VM's guest could not have: guest paging, blind host-paging hits, blocked
  *  allocation; `resident` is residentOf the VM now (the caller has it). */
 const settle = (w: World, v: number, resident: number): void => {
   const { vm } = w
   const demand = vm.demand[v]
-  const usable = Math.min(vm.assigned[v], vm.configured[v])
+  const usable = vm.assigned[v]
   const T = vm.touched[v]
   const guestPaging = (vm.guestPaging[v] = Math.max(0, demand - usable))
   const blocked = (vm.blocked[v] = Math.max(0, Math.min(demand, usable) - T))
-  const wsShare = T > 0 ? Math.min(demand, T) / T : 0
-  const hostSwapHit = (vm.hostSwapHit[v] = vm.swapped[v] * wsShare)
-  const compressedHit = (vm.compressedHit[v] = vm.compressed[v] * wsShare)
+  // Working set still in host swap or compressed at the step's end (not yet faulted back).
+  const hostSwapHit = (vm.hostSwapHit[v] = Math.min(w.swapWs[v], vm.swapped[v]))
+  const compressedHit = (vm.compressedHit[v] = Math.min(w.compWs[v], vm.compressed[v]))
   vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
   vm.resident[v] = resident
-  // (1 + 0 / demand is 1: skip the division for the many VMs that lack nothing.)
-  vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 ? 1 : slowdownOf(w.params.slowdown, demand, guestPaging, compressedHit, hostSwapHit, blocked)
+  const fs = w.faultSwap[v]
+  const fc = w.faultComp[v]
+  // (Most VMs lack nothing: skip the arithmetic.)
+  vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 && fs === 0 && fc === 0 ? 1 : slowdownOf(w.costs, guestPaging, hostSwapHit, compressedHit, blocked, fs, fc)
 }
 
 /**
  * The host is short after everything the policy asked for (a start, copy-on-write breaks): it swaps
  * pages blind, from VMs in proportion to their private pages above their reservation. Returns free.
+ * At a warm start (`warm`), the host that ran these VMs before the recording had already swapped
+ * what it could not hold; it chose idle pages over time (those it kept faulting back were the
+ * working set), so idle pages are taken first, and nothing is counted as written this tick.
  */
-const emergencySwap = (w: World, short: number): number => {
-  const { vm, vms, status } = w
+const emergencySwap = (w: World, short: number, warm: boolean): number => {
+  const { vm, vms, status, swapWs } = w
   const n = vms.length
   let pool = 0
   const avail = w.scratch.avail
@@ -768,16 +888,23 @@ const emergencySwap = (w: World, short: number): number => {
     if (status[v] !== VmStatus.running) continue
     const privateRes = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
     const floor = w.traits.reservations ? Math.min(w.settings.reservation[v], privateRes) : 0
-    avail[v] = Math.max(0, privateRes - floor)
+    const idle = warm ? Math.max(0, privateRes - Math.max(0, Math.min(vm.demand[v], vm.touched[v]) - swapWs[v] - w.compWs[v])) : privateRes
+    avail[v] = Math.max(0, Math.min(idle, privateRes - floor))
     pool += avail[v]
   }
+  // A warm start whose idle pages do not cover it is a cold host's emergency after all.
+  if (warm && pool < short) return emergencySwap(w, short, false)
   if (pool <= 0) return -short
   const share = Math.min(1, short / pool)
   for (let v = 0; v < n; v++) {
     if (avail[v] <= 0) continue
     const x = avail[v] * share
+    const privateRes = Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v])
+    if (!warm) {
+      swapWs[v] += x * blindWsShare(w, v, privateRes)
+      vm.swapOut[v] += x
+    }
     vm.swapped[v] += x
-    vm.swapOut[v] += x
   }
   return Math.min(0, pool - short)
 }

@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { replay, formatViolation } from '../../src/engine/replay.js'
+import { DEFAULT_WORLD } from '../../src/engine/world.js'
 import { HOST_STATES, VmStatus, type TickAccount } from '../../src/engine/account.js'
 import type { VmSettings } from '../../src/spec/settings.js'
 import { overcommitPolicy, type OvercommitParams } from '../../policies/overcommit.js'
-import { exitLevel, freeThresholds, largePagesBroken, minFreeMiB, nextFreeState } from '../../policies/internal/esx-states.js'
+import { exitLevel, freeThresholds, largePagesBroken, minFreeMiB, nextFreeState, secondsAboveLine } from '../../policies/internal/esx-states.js'
 import {
   addGrantClient,
   addReclaimClient,
@@ -44,6 +45,9 @@ interface Row {
   shared: number[]
 }
 
+/** These hand-worked scenarios follow VMs from their boot: a cold start (the world's default is warm). */
+const COLD = { ...DEFAULT_WORLD, start: 'cold' as const }
+
 /** The policy acting once per tick (hand figures per 300-s tick), not every 60 s as it does by default. */
 const oncePerTick = { ...overcommitPolicy, controlSeconds: undefined }
 
@@ -71,6 +75,7 @@ const run = (
       swapped: [...a.vm.swapped],
       shared: [...a.vm.shared],
     }),
+    COLD,
   )
   if (E.isLeft(res)) throw new Error(formatViolation(res.left))
   return rows
@@ -142,13 +147,16 @@ describe('minFree and the free-memory states', () => {
     expect(nextFreeState(th, 'soft', 5899, H)).toBe('high')
   })
 
-  it('large pages: broken below 400% of minFree, restored only if free stays above the line + margin without shared pages', () => {
+  it('large pages: broken below 400% of minFree, restored once free has stayed above the line + margin for the restore delay', () => {
     const th = freeThresholds('vsphere6', 98304) // line 6389.76, margin 3194.88 -> 9584.64
-    expect(largePagesBroken(th, false, 6390, 0, H)).toBe(false)
-    expect(largePagesBroken(th, false, 6389, 0, H)).toBe(true)
-    expect(largePagesBroken(th, true, 9000, 0, H)).toBe(true) // 9000 < 9584.64
-    expect(largePagesBroken(th, true, 12000, 3000, H)).toBe(true) // 12000 - 3000 = 9000 < 9584.64
-    expect(largePagesBroken(th, true, 12000, 2000, H)).toBe(false) // 10000 >= 9584.64
+    expect(largePagesBroken(th, false, 6390, 0, 600, H)).toBe(false)
+    expect(largePagesBroken(th, false, 6389, 0, 600, H)).toBe(true)
+    expect(largePagesBroken(th, true, 9000, 10_000, 600, H)).toBe(true) // 9000 < 9584.64
+    expect(largePagesBroken(th, true, 12000, 300, 600, H)).toBe(true) // above, but for 300 s < 600 s
+    expect(largePagesBroken(th, true, 12000, 600, 600, H)).toBe(false) // above for 600 s
+    // The count: seconds at or above 9584.64, reset below it.
+    expect(secondsAboveLine(th, 9584.64, 240, 60, H)).toBe(300)
+    expect(secondsAboveLine(th, 9584, 240, 60, H)).toBe(0)
   })
 })
 
@@ -466,14 +474,18 @@ describe('overcommit policy: replays (invariants checked every tick)', () => {
       expect(rows[15].state).toBe('high')
     })
 
-    it('a host below 400% of minFree breaks large pages while still in the high state', () => {
+    it('a host below 400% of minFree breaks large pages while still in the high state, and restores them once free has stayed above the line', () => {
       // Host 2600: minFree 6% x 2600 = 156, line 624; free after boot 2600 - 2048 = 552 < 624: broken from tick 1.
-      // 552 >= 156 (clear threshold): the state stays high. Salted sharing as above: 824 per VM by tick 12;
-      // free grows to 552 + 1648 = 2200, but 2200 - 1648 shared = 552 < 624 x 1.5: large pages stay broken.
+      // 552 >= 156 (clear threshold): the state stays high. Salted sharing as above: 824 / 12 per VM per tick, so
+      // free at the end of tick t is 552 + 2 x 68.67 t. Restore needs free >= line + margin = 624 + 312 = 936 for
+      // 600 s (two 300-s steps): first seen at the end of tick 3 (964), so tick 4's step counts 300 s, tick 5's 600 s
+      // and restores: sharing stops growing at 4 x 68.67 = 274.67 per VM (shared pages stay until written), and
+      // free stays at 552 + 549.33 = 1101.33, above the line: large pages stay.
       const rows = run(trace, 2600, vms, {}, oncePerTick)
       expect(rows[1].shared[0]).toBeCloseTo(824 / 12, 6)
-      expect(rows[15].shared[0]).toBeCloseTo(824, 6)
-      expect(rows[15].free).toBeCloseTo(2200, 6)
+      expect(rows[4].shared[0]).toBeCloseTo((4 * 824) / 12, 6)
+      expect(rows[15].shared[0]).toBeCloseTo((4 * 824) / 12, 6)
+      expect(rows[15].free).toBeCloseTo(552 + (8 * 824) / 12, 6)
       expect(rows.every((r) => r.state === 'high')).toBe(true)
     })
   })

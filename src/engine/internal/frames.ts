@@ -18,10 +18,30 @@ export interface Frames {
   readonly on: Uint8Array
   readonly demand: Float32Array
   readonly configured: Float32Array
+  /** Recorded touched memory, MiB; -1 where the trace does not record it. */
+  readonly touched: Float32Array
+  /** Recorded disk reads + writes, MiB/s; -1 where the trace does not record them. */
+  readonly io: Float32Array
 }
 
-/** Bytes of one VM-tick in frames: on (1) + demand (4) + configured (4). */
-const BYTES_PER_VM_TICK = 9
+/** Bytes of one VM-tick in frames: on (1) + demand, configured, touched, io (4 each). */
+const BYTES_PER_VM_TICK = 17
+
+interface Buffers {
+  readonly on: Uint8Array
+  readonly demand: Float32Array
+  readonly configured: Float32Array
+  readonly touched: Float32Array
+  readonly io: Float32Array
+}
+
+const buffers = (size: number): Buffers => ({
+  on: new Uint8Array(size),
+  demand: new Float32Array(size),
+  configured: new Float32Array(size),
+  touched: new Float32Array(size),
+  io: new Float32Array(size),
+})
 
 /** A trace whose whole copy would take more than this is copied a block at a time instead. */
 export const WHOLE_FRAMES_MAX_BYTES = 256 * 1024 * 1024
@@ -30,21 +50,30 @@ export const WHOLE_FRAMES_MAX_BYTES = 256 * 1024 * 1024
 const BLOCK = 64
 
 /** Copy ticks [from, from + count) of every VM into rows 0.. of the buffers (zeros past a VM's end). */
-const transpose = (traces: ReadonlyArray<VmTrace>, from: number, count: number, on: Uint8Array, demand: Float32Array, configured: Float32Array, rowOffset: number): void => {
+const transpose = (traces: ReadonlyArray<VmTrace>, from: number, count: number, b: Buffers, rowOffset: number): void => {
   const n = traces.length
+  const { on, demand, configured, touched, io } = b
   for (let v = 0; v < n; v++) {
     const tr = traces[v]
     const end = Math.min(from + count, tr.on.length)
+    const rt = tr.touched
+    const rd = tr.diskRead
+    const wr = tr.diskWrite
+    const hasIo = rd !== undefined || wr !== undefined
     let i = rowOffset + v
     for (let t = from; t < end; t++, i += n) {
       on[i] = tr.on[t]
       demand[i] = tr.demand[t]
       configured[i] = tr.configured[t]
+      touched[i] = rt === undefined ? -1 : rt[t]
+      io[i] = hasIo ? (rd === undefined ? 0 : rd[t]) + (wr === undefined ? 0 : wr[t]) : -1
     }
     for (let t = Math.max(from, end); t < from + count; t++, i += n) {
       on[i] = 0
       demand[i] = 0
       configured[i] = 0
+      touched[i] = -1
+      io[i] = -1
     }
   }
 }
@@ -58,17 +87,13 @@ export const tickFrames = (traces: ReadonlyArray<VmTrace>, block = BLOCK): Frame
   let ticks = 0
   for (const tr of traces) ticks = Math.max(ticks, tr.on.length)
   if (ticks * n * BYTES_PER_VM_TICK <= WHOLE_FRAMES_MAX_BYTES) {
-    const on = new Uint8Array(ticks * n)
-    const demand = new Float32Array(ticks * n)
-    const configured = new Float32Array(ticks * n)
-    for (let from = 0; from < ticks; from += block) transpose(traces, from, Math.min(block, ticks - from), on, demand, configured, from * n)
-    const frames: Frames = { row: (tick) => tick * n, on, demand, configured }
+    const b = buffers(ticks * n)
+    for (let from = 0; from < ticks; from += block) transpose(traces, from, Math.min(block, ticks - from), b, from * n)
+    const frames: Frames = { row: (tick) => tick * n, ...b }
     whole.set(traces, frames)
     return frames
   }
-  const on = new Uint8Array(block * n)
-  const demand = new Float32Array(block * n)
-  const configured = new Float32Array(block * n)
+  const b = buffers(block * n)
   let first = -1
   let last = -1
   return {
@@ -76,12 +101,10 @@ export const tickFrames = (traces: ReadonlyArray<VmTrace>, block = BLOCK): Frame
       if (tick < first || tick >= last) {
         first = tick - (tick % block)
         last = first + block
-        transpose(traces, first, block, on, demand, configured, 0)
+        transpose(traces, first, block, b, 0)
       }
       return (tick - first) * n
     },
-    on,
-    demand,
-    configured,
+    ...b,
   }
 }

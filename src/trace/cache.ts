@@ -6,11 +6,14 @@
  * Off: `--no-cache` on the commands that read traces, or MEMREPLAY_NO_CACHE=1.
  *
  * Keyed by content (internal/cache-key.ts): an entry is found by (cache format version, path, import
- * options) and trusted only when the SHA-256 of every source file's bytes matches the one it was
- * written for. Checked on every load (internal/cache-arrow.ts): Arrow magic at both ends (a truncated
- * file), the format name and version, the key, the source digest, one record batch per VM with
- * columns of exactly `ticks` values, the report's counts against the columns, and a SHA-256 of the
- * column bytes. An entry that fails any check is rebuilt from the source, never trusted. Only
+ * options) and trusted only when every source file is the one it was written for: a file whose stat
+ * (size, mtime, ctime, inode; of the target, for a symlink) is as stored is taken as unchanged
+ * without being read, and a file whose stat changed is hashed and must have the stored SHA-256.
+ * Checked on every load (internal/cache-arrow.ts): Arrow magic at both ends (a truncated file), a
+ * SHA-256 of the whole entry's metadata (which holds the column checksum), the format name and
+ * version, the key, one record batch per VM with columns of exactly `ticks` values, the report's
+ * counts against the columns, and a SHA-256 of the column bytes. An entry that fails any check is
+ * rebuilt from the source, never trusted. Only
  * successful imports are cached; a failed import is parsed again (and reports its errors) each time.
  * Entries are written atomically (a temporary file renamed into place), so a reader never sees half
  * an entry, and two processes writing one entry at once both leave a whole one. The folder is kept
@@ -20,9 +23,9 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import { DEFAULT_MAX_GAP_SECONDS, importTrace, type ImportOptions, type TraceError } from './import.js'
+import { DEFAULT_MAX_GAP_SECONDS, importTrace, importLimits, type ImportOptions, type TraceError } from './import.js'
 import type { Trace } from './trace.js'
-import { entryKey, sourceDigest } from './internal/cache-key.js'
+import { checkSources, entryKey, hashSources, sameSources, statSources, type SourceStat } from './internal/cache-key.js'
 import { decodeTrace, encodeTrace } from './internal/cache-arrow.js'
 
 export { CACHE_FORMAT_VERSION } from './internal/cache-key.js'
@@ -38,7 +41,8 @@ export interface CacheOptions {
 }
 
 export type CacheStatus =
-  | { readonly kind: 'hit'; readonly file: string }
+  /** `rehashed`: source files whose stat had changed, hashed and found the same (0 on most hits: nothing read). */
+  | { readonly kind: 'hit'; readonly file: string; readonly rehashed: number }
   /** No entry yet: parsed, and written (unless writing failed: `written` false, `reason` says why). */
   | { readonly kind: 'miss'; readonly file: string; readonly written: boolean; readonly reason?: string }
   /** An entry that could not be trusted (stale or corrupt): parsed and rewritten. */
@@ -98,26 +102,34 @@ export const importTraceWithCache = async (path: string, options: ImportOptions 
     map: options.map ?? null,
     maxGapSeconds: options.maxGapSeconds ?? DEFAULT_MAX_GAP_SECONDS,
     separator: options.separator ?? null,
+    limits: importLimits(options),
   })
-  let digest: string
+  let before: ReadonlyArray<SourceStat>
   try {
-    digest = (await sourceDigest(path)).digest
+    before = await statSources(path)
   } catch (err) {
     return { result: await importTrace(path, options), cache: { kind: 'bypassed', reason: (err as Error).message } }
   }
-  const expected = { key: key.text, sourceDigest: digest }
   const dir = cacheDir(cache)
   const file = join(dir, key.file)
   let distrust: string | undefined
   try {
     const bytes = await readFile(file)
-    const decoded = decodeTrace(bytes, expected)
+    const decoded = decodeTrace(bytes, { key: key.text })
     if (E.isRight(decoded)) {
-      const now = new Date()
-      await utimes(file, now, now).catch(() => undefined) // recently used: pruned last
-      return { result: decoded, cache: { kind: 'hit', file } }
-    }
-    distrust = decoded.left
+      const check = await checkSources(decoded.right.sources, before)
+      if (check.kind === 'same') {
+        const trace = decoded.right.trace
+        // Touched but the same bytes: store the new stats, so the next load reads nothing again.
+        if (check.rehashed > 0) await writeAtomically(file, encodeTrace(trace, { key: key.text, sources: check.sources })).catch(() => undefined)
+        else {
+          const now = new Date()
+          await utimes(file, now, now).catch(() => undefined) // recently used: pruned last
+        }
+        return { result: E.right(trace), cache: { kind: 'hit', file, rehashed: check.rehashed } }
+      }
+      distrust = check.reason
+    } else distrust = decoded.left
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code !== 'ENOENT') distrust = `unreadable: ${(err as Error).message}`
@@ -127,8 +139,11 @@ export const importTraceWithCache = async (path: string, options: ImportOptions 
   let written = true
   let writeError: string | undefined
   try {
+    const sources = await hashSources(before)
+    // A file changed while it was read: what was parsed may be neither version; cache nothing.
+    if (!sameSources(before, await statSources(path))) throw new Error('the source changed while it was read')
     await mkdir(dir, { recursive: true })
-    await writeAtomically(file, encodeTrace(result.right, expected))
+    await writeAtomically(file, encodeTrace(result.right, { key: key.text, sources }))
     await prune(dir, file).catch(() => undefined)
   } catch (err) {
     written = false

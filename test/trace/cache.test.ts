@@ -3,7 +3,21 @@
  * truncated, garbage or bit-flipped entry is rebuilt, never trusted; a changed source file, other
  * import options or another format version miss; writes leave no temporary files behind.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
@@ -241,5 +255,75 @@ describe('trace cache', () => {
     const missing = await importTraceWithCache(path.join(root, 'no-such-file.csv'), {}, { dir })
     expect(missing.cache.kind).toBe('bypassed')
     expect(E.isLeft(missing.result)).toBe(true)
+  })
+
+  it('reads no source file whose stat is unchanged; a touched file is rehashed once, and an edit that restores size and mtime is still seen', async () => {
+    const src = fresh()
+    const file = path.join(src, 's.csv')
+    copyFileSync(SAMPLE, file)
+    const dir = fresh()
+    await cached(file, dir)
+    const hit = await cached(file, dir)
+    expect(hit.cache).toMatchObject({ kind: 'hit', rehashed: 0 })
+    // touched: same bytes, new mtime: hashed once, then the entry holds the new stat
+    const later = new Date(Date.now() + 60_000)
+    utimesSync(file, later, later)
+    expect((await cached(file, dir)).cache).toMatchObject({ kind: 'hit', rehashed: 1 })
+    expect((await cached(file, dir)).cache).toMatchObject({ kind: 'hit', rehashed: 0 })
+    // a same-size edit with the old mtime put back: ctime moved, so it is hashed and found changed
+    const before = statSync(file)
+    const bytes = readFileSync(file)
+    const at = bytes.indexOf(0x2c, bytes.indexOf(0x0a) + 1) + 1 // first field after "time," on line 2
+    bytes[at] = bytes[at] === 0x77 ? 0x78 : 0x77 // the VM name's first letter
+    writeFileSync(file, bytes)
+    utimesSync(file, before.atime, before.mtime)
+    expect(statSync(file).size).toBe(before.size)
+    const edited = await cached(file, dir)
+    expect(edited.cache.kind).toBe('rebuilt')
+    expect(edited.cache.kind === 'rebuilt' && edited.cache.reason).toMatch(/^stale: the source files changed/)
+  })
+
+  it('a symlinked source is keyed by its target: a changed target, or the link pointed elsewhere, is seen', async () => {
+    const targets = fresh()
+    const one = 'Timestamp [ms];\tCPU cores;\tMemory capacity provisioned [KB];\tMemory usage [KB]\n'
+    const a = path.join(targets, 'a.csv')
+    const b = path.join(targets, 'b.csv')
+    writeFileSync(a, one + '1000;\t2;\t2097152;\t1048576\n1300;\t2;\t2097152;\t1148576\n')
+    writeFileSync(b, one + '1000;\t2;\t4194304;\t48576\n1300;\t2;\t4194304;\t48576\n')
+    const folder = path.join(fresh(), 'bb')
+    mkdirSync(folder)
+    symlinkSync(a, path.join(folder, '1.csv'))
+    const dir = fresh()
+    expect((await cached(folder, dir)).trace.vms[0].configured[0]).toBe(2048)
+    expect((await cached(folder, dir)).cache.kind).toBe('hit')
+    // the target changes; the link does not
+    writeFileSync(a, one + '1000;\t2;\t1048576;\t1048576\n1300;\t2;\t1048576;\t48576\n')
+    const changed = await cached(folder, dir)
+    expect(changed.cache.kind).toBe('rebuilt')
+    expect(changed.trace.vms[0].configured[0]).toBe(1024)
+    // the link is pointed at another file
+    unlinkSync(path.join(folder, '1.csv'))
+    symlinkSync(b, path.join(folder, '1.csv'))
+    const moved = await cached(folder, dir)
+    expect(moved.cache.kind).toBe('rebuilt')
+    expect(moved.trace.vms[0].configured[0]).toBe(4096)
+  })
+
+  it('metadata edited in place (the step, a VM id) is refused by the entry checksum and rebuilt', async () => {
+    const file = await synthetic(fresh())
+    const dir = fresh()
+    const truth = (await cached(file, dir)).trace
+    const entry = path.join(dir, entries(dir)[0])
+    for (const [from, to] of [['"step":300', '"step":600'], ['"id":"web-01"', '"id":"web-99"']] as const) {
+      const bytes = readFileSync(entry)
+      const at = bytes.indexOf(from)
+      expect(at).toBeGreaterThan(0)
+      bytes.write(to, at, 'latin1')
+      writeFileSync(entry, bytes)
+      const r = await cached(file, dir)
+      expect(r.cache.kind).toBe('rebuilt')
+      expect(r.cache.kind === 'rebuilt' && r.cache.reason).toBe('corrupt: metadata does not match its checksum')
+      expect(r.trace).toStrictEqual(truth)
+    }
   })
 })

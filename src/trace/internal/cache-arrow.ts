@@ -8,22 +8,27 @@
  * (each optional column there when any VM has it, 0s for a VM without it; disk in MiB/s)
  * so that on load each VM's columns are views into the file's bytes (no copy, no per-value work).
  * Schema metadata (readable by any Arrow tool):
- *   memreplay.cache   JSON: format name and version, the entry's key, the source digest, the trace's
+ *   memreplay.cache   JSON: format name and version, the entry's key, the source files (stat and
+ *                     SHA-256 of each, cache-key.ts), the trace's
  *                     scalars, per-VM id / image / os / firstTick / endTick / which optional columns
  *                     it has (touched, diskRead, diskWrite), and a SHA-256
  *                     of the column bytes (Arrow itself checks structure, not values)
  *   memreplay.report  JSON: the ImportReport (non-finite numbers encoded as {"$nonFinite": "NaN"})
+ *   memreplay.sha256  SHA-256 of the two JSON texts above: metadata edited in place (a step, a VM id,
+ *                     a source's hash) is refused like a flipped bit in a column, and as the column
+ *                     checksum is inside memreplay.cache, this one checksum covers the whole entry.
  */
 import { createHash } from 'node:crypto'
 import { Field, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint8, type Data } from 'apache-arrow'
 import * as E from 'fp-ts/lib/Either.js'
 import type { ImportReport } from '../import-report.js'
 import type { OsFamily, Trace, VmTrace } from '../trace.js'
-import { CACHE_FORMAT_VERSION } from './cache-key.js'
+import { CACHE_FORMAT_VERSION, type SourceEntry } from './cache-key.js'
 
 export const CACHE_FORMAT_NAME = 'memreplay-trace-cache'
 const META = 'memreplay.cache'
 const REPORT = 'memreplay.report'
+const CHECKSUM = 'memreplay.sha256'
 const MAGIC = 'ARROW1'
 
 interface VmMeta {
@@ -49,7 +54,7 @@ export interface CacheMeta {
   readonly format: typeof CACHE_FORMAT_NAME
   readonly version: number
   readonly key: string
-  readonly sourceDigest: string
+  readonly sources: ReadonlyArray<SourceEntry>
   readonly name: string
   readonly start: number
   readonly step: number
@@ -59,11 +64,23 @@ export interface CacheMeta {
   readonly columnsSha256: string
 }
 
-/** What an entry must match to be trusted. */
+/** What an entry must match to be trusted (its sources are checked by the caller, against the files). */
 export interface Expected {
   readonly key: string
-  readonly sourceDigest: string
 }
+
+/** What an entry is written with. */
+export interface EntryInput extends Expected {
+  readonly sources: ReadonlyArray<SourceEntry>
+}
+
+export interface Decoded {
+  readonly trace: Trace
+  readonly sources: ReadonlyArray<SourceEntry>
+}
+
+const checksum = (metaText: string, reportText: string): string =>
+  createHash('sha256').update(metaText).update('\u0000').update(reportText).digest('hex')
 
 /** JSON that keeps NaN and the infinities (JSON.stringify would make them null). */
 const replacer = (_k: string, v: unknown): unknown =>
@@ -92,7 +109,7 @@ const columnsOf = (vm: VmTrace, present: ReadonlyArray<OptionalKey>, zeros: Floa
 ]
 
 /** Encode a trace (with its report) as an Arrow IPC file. */
-export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
+export const encodeTrace = (trace: Trace, expected: EntryInput): Uint8Array => {
   const present = OPTIONAL.filter(([k]) => trace.vms.some((v) => v[k] !== undefined))
   const names = [...BASE, ...present.map(([, n]) => n)]
   const types = names.map((n) => (n === 'on' ? new Uint8() : new Float32()))
@@ -103,7 +120,7 @@ export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
     format: CACHE_FORMAT_NAME,
     version: CACHE_FORMAT_VERSION,
     key: expected.key,
-    sourceDigest: expected.sourceDigest,
+    sources: expected.sources,
     name: trace.name,
     start: trace.start,
     step: trace.step,
@@ -121,11 +138,14 @@ export const encodeTrace = (trace: Trace, expected: Expected): Uint8Array => {
     })),
     columnsSha256: columnsHash(columns),
   }
+  const metaText = JSON.stringify(meta, replacer)
+  const reportText = JSON.stringify(trace.report, replacer)
   const schema = new Schema(
     fields,
     new Map([
-      [META, JSON.stringify(meta, replacer)],
-      [REPORT, JSON.stringify(trace.report, replacer)],
+      [META, metaText],
+      [REPORT, reportText],
+      [CHECKSUM, checksum(metaText, reportText)],
     ]),
   )
   const batches = columns.map((cols) => {
@@ -142,7 +162,7 @@ const magicAt = (bytes: Uint8Array, at: number): boolean =>
  * Decode an entry, or say why it cannot be trusted: 'corrupt: ...' (bad magic, truncated, unreadable,
  * inconsistent) or 'stale: ...' (another format version, key or source).
  */
-export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<string, Trace> => {
+export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<string, Decoded> => {
   if (input.length < 2 * MAGIC.length + 8 || !magicAt(input, 0)) return E.left('corrupt: not an Arrow IPC file (bad magic)')
   if (!magicAt(input, input.length - MAGIC.length)) return E.left('corrupt: truncated (no closing Arrow magic)')
   // Arrow views columns in place: their offsets must be aligned to the element size.
@@ -156,6 +176,7 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
   const metaText = table.schema.metadata.get(META)
   const reportText = table.schema.metadata.get(REPORT)
   if (metaText === undefined || reportText === undefined) return E.left('corrupt: no memreplay metadata')
+  if (table.schema.metadata.get(CHECKSUM) !== checksum(metaText, reportText)) return E.left('corrupt: metadata does not match its checksum')
   let meta: CacheMeta
   let report: ImportReport
   try {
@@ -167,7 +188,7 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
   if (meta.format !== CACHE_FORMAT_NAME) return E.left(`corrupt: not a memreplay trace cache (${String(meta.format)})`)
   if (meta.version !== CACHE_FORMAT_VERSION) return E.left(`stale: cache format version ${meta.version}, expected ${CACHE_FORMAT_VERSION}`)
   if (meta.key !== expected.key) return E.left('stale: written for another path or other import options')
-  if (meta.sourceDigest !== expected.sourceDigest) return E.left('stale: the source files changed (content hash differs)')
+  if (!Array.isArray(meta.sources)) return E.left('corrupt: no source files listed')
   const { ticks } = meta
   const names = meta.columns
   // the base columns, then the optional ones that are there, in their fixed order
@@ -221,5 +242,5 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
       endTick: m.endTick,
     }
   })
-  return E.right({ name: meta.name, start: meta.start, step: meta.step, ticks, vms, report })
+  return E.right({ trace: { name: meta.name, start: meta.start, step: meta.step, ticks, vms, report }, sources: meta.sources })
 }

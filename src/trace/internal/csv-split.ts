@@ -8,6 +8,7 @@
  * records) is exactly as it was when the record ended. Same parser, same options, same errors.
  */
 import { Parser, type Options } from 'csv-parse'
+import { MAX_RECORD_CHARS } from '../limits.js'
 
 export type OnRecord = (record: string[]) => void
 
@@ -38,4 +39,6 @@ export const csvOptions = (delimiter: string, crlf: boolean): Options => ({
   relax_column_count: true,
   relax_quotes: true,
   skip_empty_lines: true,
+  // an endless line (or a quote never closed) is an error, not one string growing without end
+  max_record_size: MAX_RECORD_CHARS,
 })

@@ -12,7 +12,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { type ImportReport, type RepairKind, type VmImportReport, emptyRepairCounts, recordedCounts, REPAIR_KINDS } from '../import-report.js'
 import type { Trace, VmTrace } from '../trace.js'
 import { type TraceError, traceError } from '../errors.js'
-import type { OptionalColumn, VmRows } from './read-file.js'
+import { type FileSpan, isoTime, type OptionalColumn, type VmRows } from './read-file.js'
+import { grouped, type ImportLimits, raiseHint } from '../limits.js'
 
 const OPTIONAL: ReadonlyArray<OptionalColumn> = ['touched', 'diskRead', 'diskWrite']
 /** How a column is named in messages (the canonical names; a mapped file's own names are on its rows). */
@@ -281,6 +282,50 @@ export interface GridInput {
   readonly repeatedHeader: number
   readonly notes: ReadonlyArray<string>
   readonly maxGapSeconds: number
+  readonly limits: ImportLimits
+}
+
+/**
+ * The row that stretches a grid past a limit: the earliest or the latest row of the trace, whichever
+ * lies farther from the median time of all rows, since one stray row is the usual cause (a year
+ * typed wrong, a clock reset). Only on this error path are all times gathered.
+ */
+const stretchingRow = (vms: ReadonlyArray<VmRows>): { span: FileSpan; line: number; time: number } | undefined => {
+  const spans = vms.flatMap((v) => v.spans)
+  if (spans.length === 0) return undefined
+  let lo = spans[0]
+  let hi = spans[0]
+  for (const s of spans) {
+    if (s.minTime < lo.minTime) lo = s
+    if (s.maxTime > hi.maxTime) hi = s
+  }
+  let total = 0
+  for (const v of vms) total += v.time.length
+  const all = new Float64Array(total)
+  let k = 0
+  for (const v of vms) {
+    all.set(v.time.view(), k)
+    k += v.time.length
+  }
+  const median = kthSmallest(all, total >> 1)
+  return median - lo.minTime > hi.maxTime - median
+    ? { span: lo, line: lo.minLine, time: lo.minTime }
+    : { span: hi, line: hi.maxLine, time: hi.maxTime }
+}
+
+const tooLong = (input: GridInput, ticks: number, step: number): TraceError | undefined => {
+  const { maxTicks, maxVmTicks } = input.limits
+  const vmTicks = ticks * input.vms.length
+  if (ticks <= maxTicks && vmTicks <= maxVmTicks) return undefined
+  const row = stretchingRow(input.vms)
+  const expected =
+    ticks > maxTicks
+      ? `times spanning at most ${grouped(maxTicks)} ticks of ${step} s ${raiseHint('maxTicks')}`
+      : `at most ${grouped(maxVmTicks)} VM-ticks (VMs x ticks) ${raiseHint('maxVmTicks')}`
+  const found = `${row === undefined ? '' : `${row.time} (${isoTime(row.time)}), which `}stretches the grid to ${grouped(ticks)} ticks${ticks > maxTicks ? '' : ` for ${grouped(input.vms.length)} VMs`}`
+  return row === undefined
+    ? traceError(input.name, undefined, undefined, expected, found)
+    : traceError(row.span.file, row.line, row.span.column, expected, found)
 }
 
 /** Assemble the Trace and its ImportReport. */
@@ -296,6 +341,8 @@ export const toTrace = (input: GridInput): E.Either<ReadonlyArray<TraceError>, T
       last = Math.max(last, s.time[s.time.length - 1])
     }
   const grid: Grid = { start: first, step, ticks: Math.round((last - first) / step) + 1 }
+  const long = tooLong(input, grid.ticks, step)
+  if (long !== undefined) return E.left([long])
   const errors: TraceError[] = []
   const vms: VmTrace[] = []
   const perVm: VmImportReport[] = []

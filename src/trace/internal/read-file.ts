@@ -20,6 +20,15 @@ import { GrowableF64 } from './growable.js'
 import { type FileFormat, type Layout, checkSeparator, detectSeparator, firstLine, resolveLayout, separatorName } from './header.js'
 import { describeTimeUnit, nonNegative, osFamily, timeSeconds } from './values.js'
 import { rateUnitToMiB, sizeUnitToMiB } from '../column-map.js'
+import {
+  type ImportLimits,
+  grouped,
+  MAX_RECORD_CHARS,
+  MAX_SIZE_MIB,
+  MAX_THROUGHPUT_MIBPS,
+  MAX_TIME_SECONDS,
+  raiseHint,
+} from '../limits.js'
 
 /** The columns a VM may or may not have (NaN on a row without one; per VM "all rows or none", grid.ts). */
 export type OptionalColumn = 'touched' | 'diskRead' | 'diskWrite'
@@ -40,6 +49,21 @@ const pushOptional = (vm: VmRows, key: OptionalColumn, present: boolean, value: 
   } else if (col !== undefined) col.push(NaN)
 }
 
+/**
+ * The rows of one VM from one file: which file, where (lines) and when (times). A VM whose rows come
+ * from two files is refused when the files overlap in time (import.ts), and the rows that stretch the
+ * grid are named by these (grid.ts).
+ */
+export interface FileSpan {
+  readonly file: string
+  /** The file's time column, for messages. */
+  readonly column: string
+  minTime: number
+  minLine: number
+  maxTime: number
+  maxLine: number
+}
+
 /** The rows of one VM as read, in file order (sorting and repairs come later, in grid.ts). */
 export interface VmRows {
   readonly id: string
@@ -57,6 +81,8 @@ export interface VmRows {
   /** The os field as last read for this VM: a row repeating it is not parsed again. */
   osText: string | undefined
   rows: number
+  /** The files its rows came from, in reading order (one, for all but a VM split over files by time). */
+  readonly spans: FileSpan[]
   /** Rows whose time is earlier than the row before them (of the same VM). */
   outOfOrder: number
   repeatedHeader: number
@@ -68,6 +94,7 @@ export interface ReadState {
   readonly vms: Map<string, VmRows>
   readonly errors: TraceError[]
   readonly maxErrors: number
+  readonly limits: ImportLimits
   /** Named accounts of what was skipped ("x.csv line 120: repeated header skipped"). */
   readonly notes: string[]
   formats: Set<FileFormat>
@@ -81,10 +108,11 @@ export interface ReadOptions {
   readonly separator?: string
 }
 
-export const newReadState = (maxErrors: number): ReadState => ({
+export const newReadState = (maxErrors: number, limits: ImportLimits): ReadState => ({
   vms: new Map(),
   errors: [],
   maxErrors,
+  limits,
   notes: [],
   formats: new Set(),
   rows: 0,
@@ -106,6 +134,7 @@ const vmRows = (id: string, source: string): VmRows => ({
   os: undefined,
   osText: undefined,
   rows: 0,
+  spans: [],
   outOfOrder: 0,
   repeatedHeader: 0,
   lastTime: -Infinity,
@@ -132,6 +161,19 @@ const gzipError = (file: string, line: number, err: NodeJS.ErrnoException): Trac
     ? traceError(file, line, undefined, 'a complete gzip stream', `the gzip data cut short after line ${line - 1} (truncated gzip)`)
     : traceError(file, line, undefined, 'valid gzip data', `corrupt gzip data (${err.message})`)
 
+/** Unix seconds as a date for messages ("2013-08-01T00:00:00Z"), or the number where no date is. */
+export const isoTime = (seconds: number): string =>
+  Number.isFinite(seconds) && Math.abs(seconds) < 8.64e12 ? new Date(seconds * 1000).toISOString().replace('.000Z', 'Z') : String(seconds)
+
+/**
+ * A time at or after MAX_TIME_SECONDS in words, with the likely slip: a Unix time in milliseconds (or
+ * finer) read as seconds. `hint` says how to read it right in this format.
+ */
+const futureTime = (time: number, hint: string): string => {
+  const scale = time / 1e3 < MAX_TIME_SECONDS ? 'milliseconds' : time / 1e6 < MAX_TIME_SECONDS ? 'microseconds' : time / 1e9 < MAX_TIME_SECONDS ? 'nanoseconds' : undefined
+  return scale === undefined ? `a time after the year 2200` : `a time after the year 2200: it looks like Unix ${scale}${hint}`
+}
+
 /** Number of "\n" in buf[0, end). */
 const newlines = (buf: Buffer, end: number): number => {
   let n = 0
@@ -153,6 +195,16 @@ export const readFile = async (path: string, display: string, options: ReadOptio
   const fail = (e: TraceError): void => {
     if (!full(state)) state.errors.push(e)
   }
+
+  /** A size field that is no number, or more than any VM has. */
+  const sizeError = (line: number, column: string, text: string, mib: number): TraceError =>
+    Number.isNaN(mib)
+      ? traceError(display, line, column, 'a non-negative number', quote(text))
+      : traceError(display, line, column, `a size of at most ${MAX_SIZE_MIB / 2 ** 20} TiB (the largest VM)`, `${quote(text)} (${(mib / 2 ** 20).toPrecision(3)} TiB: is the unit right?)`)
+  const rateError = (line: number, column: string, text: string, mibps: number): TraceError =>
+    Number.isNaN(mibps)
+      ? traceError(display, line, column, 'a non-negative throughput', quote(text))
+      : traceError(display, line, column, `a throughput of at most ${MAX_THROUGHPUT_MIBPS / 2 ** 20} TiB/s`, `${quote(text)} (${(mibps / 2 ** 20).toPrecision(3)} TiB/s: is the unit right?)`)
 
   let magic: Buffer
   try {
@@ -181,6 +233,7 @@ export const readFile = async (path: string, display: string, options: ReadOptio
   let readMul = 1
   let writeMul = 1
   let fieldCount = 0
+  let timeHint = ''
   let current: VmRows | undefined // the VM of the previous row: consecutive rows are usually the same VM
 
   const stop = (): void => {
@@ -198,6 +251,12 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     layout = resolved.right
     state.formats.add(layout.format)
     fieldCount = names.length
+    timeHint =
+      layout.format === 'canonical'
+        ? ' (canonical times are Unix seconds: divide by 1000)'
+        : layout.format === 'mapped'
+          ? ` (give the column its unit, e.g. time=${layout.map.time.column}:ms)`
+          : ''
     demandMul = sizeUnitToMiB(layout.map.demand.unit) ?? 1
     configuredMul = sizeUnitToMiB(layout.map.configured.unit) ?? 1
     touchedMul = layout.map.touched === undefined ? 1 : (sizeUnitToMiB(layout.map.touched.unit) ?? 1)
@@ -240,41 +299,45 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       fail(traceError(display, line, L.map.time.column, describeTimeUnit(L.map.time.unit), quote(timeText)))
       return
     }
-    const demand = nonNegative(record[L.demand])
-    if (Number.isNaN(demand)) {
-      fail(traceError(display, line, L.map.demand.column, 'a non-negative number', quote(record[L.demand])))
+    if (time >= MAX_TIME_SECONDS) {
+      fail(traceError(display, line, L.map.time.column, `${describeTimeUnit(L.map.time.unit)} before 2200`, `${quote(timeText)}, ${futureTime(time, timeHint)}`))
       return
     }
-    const configured = nonNegative(record[L.configured])
-    if (Number.isNaN(configured)) {
-      fail(traceError(display, line, L.map.configured.column, 'a non-negative number', quote(record[L.configured])))
+    const demand = nonNegative(record[L.demand]) * demandMul
+    if (!(demand <= MAX_SIZE_MIB)) {
+      fail(sizeError(line, L.map.demand.column, record[L.demand], demand))
+      return
+    }
+    const configured = nonNegative(record[L.configured]) * configuredMul
+    if (!(configured <= MAX_SIZE_MIB)) {
+      fail(sizeError(line, L.map.configured.column, record[L.configured], configured))
       return
     }
     // optional columns: empty means not recorded for this VM (NaN, checked per VM in grid.ts)
     let touched = NaN
     if (L.touched >= 0) {
       const text = record[L.touched]
-      touched = nonNegative(text)
-      if (Number.isNaN(touched) && text.trim() !== '') {
-        fail(traceError(display, line, L.map.touched!.column, 'a non-negative number', quote(text)))
+      touched = nonNegative(text) * touchedMul
+      if (touched > MAX_SIZE_MIB || (Number.isNaN(touched) && text.trim() !== '')) {
+        fail(sizeError(line, L.map.touched!.column, text, touched))
         return
       }
     }
     let diskRead = NaN
     if (L.diskRead >= 0) {
       const text = record[L.diskRead]
-      diskRead = nonNegative(text)
-      if (Number.isNaN(diskRead) && text.trim() !== '') {
-        fail(traceError(display, line, L.map.disk_read!.column, 'a non-negative throughput', quote(text)))
+      diskRead = nonNegative(text) * readMul
+      if (diskRead > MAX_THROUGHPUT_MIBPS || (Number.isNaN(diskRead) && text.trim() !== '')) {
+        fail(rateError(line, L.map.disk_read!.column, text, diskRead))
         return
       }
     }
     let diskWrite = NaN
     if (L.diskWrite >= 0) {
       const text = record[L.diskWrite]
-      diskWrite = nonNegative(text)
-      if (Number.isNaN(diskWrite) && text.trim() !== '') {
-        fail(traceError(display, line, L.map.disk_write!.column, 'a non-negative throughput', quote(text)))
+      diskWrite = nonNegative(text) * writeMul
+      if (diskWrite > MAX_THROUGHPUT_MIBPS || (Number.isNaN(diskWrite) && text.trim() !== '')) {
+        fail(rateError(line, L.map.disk_write!.column, text, diskWrite))
         return
       }
     }
@@ -288,6 +351,15 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       if (current === undefined || current.id !== id) {
         current = state.vms.get(id)
         if (current === undefined) {
+          // The text is decoded as UTF-8 with U+FFFD for bytes that are not: "vm\xff" and "vm\xfe" would
+          // be one VM. Refused rather than escaped: the raw bytes are gone by now, and a name that matches
+          // nothing the user sees elsewhere is worse than converting the file once.
+          if (id.includes('\ufffd')) {
+            fail(
+              traceError(display, line, L.map.vm!.column, 'a VM name in UTF-8', `${quote(id)} (bytes that are not UTF-8: convert the file, e.g. iconv -f latin1 -t utf-8)`),
+            )
+            return
+          }
           current = vmRows(id, display)
           state.vms.set(id, current)
         }
@@ -307,14 +379,32 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       const image = record[L.image].trim()
       if (image !== '') vm.image = image
     }
+    if (state.rows + dataRows >= state.limits.maxRows) {
+      fail(
+        traceError(display, line, undefined, `at most ${grouped(state.limits.maxRows)} data rows in a trace ${raiseHint('maxRows')}`, 'more'),
+      )
+      stop()
+      return
+    }
+    let span = vm.spans.length === 0 ? undefined : vm.spans[vm.spans.length - 1]
+    if (span === undefined || span.file !== display) {
+      span = { file: display, column: L.map.time.column, minTime: time, minLine: line, maxTime: time, maxLine: line }
+      vm.spans.push(span)
+    } else if (time < span.minTime) {
+      span.minTime = time
+      span.minLine = line
+    } else if (time > span.maxTime) {
+      span.maxTime = time
+      span.maxLine = line
+    }
     if (time < vm.lastTime) vm.outOfOrder++
     vm.lastTime = time
     vm.time.push(time)
-    vm.demand.push(demand * demandMul)
-    vm.configured.push(configured * configuredMul)
-    pushOptional(vm, 'touched', L.touched >= 0, touched * touchedMul)
-    pushOptional(vm, 'diskRead', L.diskRead >= 0, diskRead * readMul)
-    pushOptional(vm, 'diskWrite', L.diskWrite >= 0, diskWrite * writeMul)
+    vm.demand.push(demand)
+    vm.configured.push(configured)
+    pushOptional(vm, 'touched', L.touched >= 0, touched)
+    pushOptional(vm, 'diskRead', L.diskRead >= 0, diskRead)
+    pushOptional(vm, 'diskWrite', L.diskWrite >= 0, diskWrite)
     vm.rows++
     dataRows++
   }
@@ -348,9 +438,24 @@ export const readFile = async (path: string, display: string, options: ReadOptio
   let parseError: Error | undefined
   let head: Buffer[] = []
   let headLength = 0
+  let textBytes = 0
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       if (stopped) break
+      textBytes += chunk.length
+      if (textBytes > state.limits.maxFileBytes) {
+        fail(
+          traceError(
+            display,
+            lineNow(),
+            undefined,
+            `at most ${grouped(state.limits.maxFileBytes)} bytes of text per file ${raiseHint('maxFileBytes')}`,
+            gzipped ? 'more after gunzip (a gzip bomb?)' : 'more',
+          ),
+        )
+        stopped = true
+        break
+      }
       const nul = chunk.indexOf(0)
       if (nul >= 0) {
         fail(traceError(display, lineNow() + newlines(chunk, nul), undefined, 'text', 'binary data (a NUL byte): not a CSV file'))
@@ -403,8 +508,12 @@ export const readFile = async (path: string, display: string, options: ReadOptio
     raw.destroy()
   }
   if (parseError !== undefined) {
-    const pe = parseError as Error & { lines?: number }
-    fail(traceError(display, pe.lines ?? lineNow(), undefined, 'well-formed CSV', pe.message))
+    const pe = parseError as Error & { lines?: number; code?: string }
+    fail(
+      pe.code === 'CSV_MAX_RECORD_SIZE'
+        ? traceError(display, pe.lines ?? lineNow(), undefined, `a line of at most ${grouped(MAX_RECORD_CHARS)} characters`, 'a longer one (an endless line, or a quote never closed)')
+        : traceError(display, pe.lines ?? lineNow(), undefined, 'well-formed CSV', pe.message),
+    )
   }
   if (state.errors.length > errorsBefore || full(state)) return
   if (layout === undefined) {

@@ -7,11 +7,19 @@ import type { TimeUnit } from '../column-map.js'
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
 
 /**
- * A finite non-negative number, or NaN. Number('') is 0 and Number(' ') too: an empty field is not a zero.
+ * Plain decimal notation, what traces and exports write: digits with an optional fraction and
+ * exponent, spaces around. Number() also reads "0x10", "0b11", "0o7", "+5", "Infinity" and "  ": a
+ * field holding those is a slip (or a different column) and is refused, not read as 16, 3, 7 or 5.
+ */
+const DECIMAL = /^\s*(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/
+
+/**
+ * A finite non-negative number in plain decimal notation, or NaN (an empty field is not a zero).
  *
  * Fast path for what traces hold (digits with at most one "."; 15 characters at most): the digits as
  * an integer m < 10^15 < 2^53 (exact) over an exact power of ten, one correctly rounded division, so
- * exactly the double that Number(s) gives. Anything else (signs, exponents, spaces, longer) takes Number.
+ * exactly the double that Number(s) gives. Anything else (exponents, spaces, longer) is checked
+ * against DECIMAL and read by Number.
  */
 export const nonNegative = (s: string): number => {
   const n = s.length
@@ -29,10 +37,9 @@ export const nonNegative = (s: string): number => {
     }
     if (i === n && (frac < 0 || n > 1)) return frac <= 0 ? m : m / POW10[frac]
   }
+  if (!DECIMAL.test(s)) return NaN
   const v = +s
-  if (!(v >= 0) || v === Infinity) return NaN
-  if (v === 0 && s.trim() === '') return NaN
-  return v
+  return v === Infinity ? NaN : v
 }
 
 // ISO-8601 date-time; a space for the T is accepted (spreadsheet exports write it so).

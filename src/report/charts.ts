@@ -6,11 +6,17 @@
  * downsampled first (downsample.ts): at most `maxPoints` points per series.
  * Times in the data are milliseconds (what Vega's temporal scales read), converted from the
  * input's Unix seconds.
+ *
+ * Reading aids, on every chart: axis titles on every panel; a tooltip on every mark a reader can
+ * point at (time series through points or invisible per-bucket bands, as one path per series
+ * would answer with its first datum); runs told apart by colour AND dash (and point shape), so a
+ * line drawn over another of equal values leaves it visible. Time axes a single spike must not set
+ * (host memory, shortfall) stop at clipTop's bound, and their title says so (see clipTop).
  */
 import type { Config, TopLevelSpec } from 'vega-lite'
 import type { HeatmapCell, HostSeriesRow, ReportInput } from './model.js'
 import { chooseBucketSeconds, DEFAULT_MAX_POINTS, describeSeconds, downsampleByTime } from './downsample.js'
-import { resolveRuns, runColours, type ResolvedRun } from './prepare.js'
+import { formatNumber, resolveRuns, runColours, runDashes, runShapes, type ResolvedRun } from './prepare.js'
 
 export const CHART_FONT = 'DejaVu Sans'
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json'
@@ -76,6 +82,50 @@ const timeX = (input: ReportInput) =>
     axis: { format: spanSeconds(input) <= 4 * 86400 ? '%d %b %H:%M' : '%d %b', labelOverlap: true },
   }) as const
 
+/** A calculate transform: the time as UTC text for tooltips (Vega's utcFormat: the same in any time zone). */
+const utcText = { calculate: "utcFormat(datum.t, '%Y-%m-%d %H:%M')", as: 'time' } as const
+const TIME_TOOLTIP = { field: 'time', type: 'nominal', title: 'time (UTC)' } as const
+
+/** Fraction of the plotted values an axis must hold (clipTop). */
+export const CLIP_QUANTILE = 0.995
+/** Clip only when the peak is more than this times the bound. */
+export const CLIP_RATIO = 1.5
+
+/**
+ * The top of an axis that one spike does not set: with `bound` = max(floor, the CLIP_QUANTILE
+ * quantile of the values, or the second-highest value if that is lower: in a short series the
+ * quantile is the spike itself), the axis stops at 1.1 x bound (rounded up to two significant figures)
+ * when the peak is above CLIP_RATIO x bound, so 99.5 % of the plotted values are drawn in full and
+ * the few above run off the top. No clipping (top undefined) when the bound is 0 (nothing but the
+ * spike to show) or the peak is near the bound. Deterministic; non-finite values are ignored.
+ */
+export const clipTop = (
+  values: ReadonlyArray<number>,
+  floor = 0,
+): { readonly top: number | undefined; readonly peak: number } => {
+  const xs = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (xs.length === 0) return { top: undefined, peak: 0 }
+  const peak = xs[xs.length - 1]
+  const q = xs[Math.max(0, Math.min(xs.length - 2, Math.ceil(CLIP_QUANTILE * xs.length) - 1))]
+  const bound = Math.max(floor, q)
+  if (!(bound > 0) || peak <= CLIP_RATIO * bound) return { top: undefined, peak }
+  const raw = 1.1 * bound
+  const mag = 10 ** (Math.floor(Math.log10(raw)) - 1)
+  return { top: Number((Math.ceil(raw / mag) * mag).toPrecision(12)), peak }
+}
+
+/** An axis title that says where the axis was clipped and how high the peak went. */
+const clippedTitle = (title: string, clip: { top: number | undefined; peak: number }, unit: string): string =>
+  clip.top === undefined ? title : `${title} (axis clipped at ${formatNumber(clip.top, 1)} ${unit}; peak ${formatNumber(clip.peak, 1)} ${unit})`
+
+/** Seconds between a run's successive samples (its bucket width, or its step when every tick is shown). */
+const sampleWidth = (bucketSeconds: number, times: ReadonlyArray<number>): number => {
+  if (bucketSeconds > 0) return bucketSeconds
+  let step = Infinity
+  for (let i = 1; i < times.length; i++) if (times[i] > times[i - 1]) step = Math.min(step, times[i] - times[i - 1])
+  return Number.isFinite(step) ? step : 3600
+}
+
 /** Components of the host-memory stack, bottom to top, with their legend labels and colours.
  *  Resident working set + resident idle + free = physical - reserve (the host's usable memory);
  *  above it, guest memory the host does not hold privately (shared, ballooned, compressed, swapped). */
@@ -96,26 +146,68 @@ const HOST_FIELDS = HOST_COMPONENTS.map(([f]) => f) as Array<
 const bucketNote = (bucketSeconds: number): string =>
   bucketSeconds === 0 ? 'every tick shown' : `means over ${describeSeconds(bucketSeconds)} buckets (UTC)`
 
-/** Host memory over time, one stacked-area panel per run. */
+/**
+ * Host memory over time, one stacked-area panel per run, with the host's capacity for VMs
+ * (physical - reserve) as a dashed rule: the stack's resident and free parts add up to it, and
+ * everything drawn above it is guest memory the host does not hold (shared, ballooned, compressed,
+ * swapped). Pointing anywhere in a panel shows that bucket's figures.
+ */
 export const hostMemorySpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
   const runs = resolveRuns(input)
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
   const values: Array<Record<string, string | number>> = []
   const widths = new Set<number>()
+  const spans = new Set<number>()
+  const tops: number[] = []
   for (const r of runs) {
     const d = downsampleByTime(r.run.hostSeries as ReadonlyArray<HostSeriesRow>, HOST_FIELDS, maxPoints)
     widths.add(d.bucketSeconds)
+    spans.add(sampleWidth(d.bucketSeconds, d.buckets.map((b) => b.time)))
     for (const b of d.buckets) {
       const row: Record<string, string | number> = { run: r.label, t: ms(b.time) }
-      for (const f of HOST_FIELDS) row[f] = round(b.mean[f], 4)
+      let top = 0
+      for (const f of HOST_FIELDS) {
+        row[f] = round(b.mean[f], 4)
+        if (Number.isFinite(b.mean[f])) top += b.mean[f]
+      }
+      tops.push(top)
       values.push(row)
     }
   }
+  // one sample width for all runs (the usual case): the band's end is computed in the spec, not stored
+  const span = spans.size === 1 ? [...spans][0] : undefined
+  if (span === undefined) {
+    const byRun = new Map(runs.map((r) => [r.label, r]))
+    for (const v of values) {
+      const r = byRun.get(v.run as string) as ResolvedRun
+      const d = downsampleByTime(r.run.hostSeries as ReadonlyArray<HostSeriesRow>, [], maxPoints)
+      v.t2 = (v.t as number) + ms(sampleWidth(d.bucketSeconds, d.buckets.map((b) => b.time)))
+    }
+  }
   const usable = input.host.physicalGiB - input.host.reserveGiB
+  const capacityText = `host capacity for VMs: ${formatNumber(usable, 1)} GiB (${formatNumber(input.host.physicalGiB, 1)} physical - ${formatNumber(input.host.reserveGiB, 1)} reserve)`
+  // the capacity rule always in view, whatever the clipping
+  const clip = clipTop(tops, usable * 1.05)
+  const yTitle = clippedTitle('GiB', clip, 'GiB')
   const caption =
     `Where memory was, per run: resident working set + resident idle + free = usable host memory ` +
-    `(${round(usable, 1)} GiB of ${round(input.host.physicalGiB, 1)} GiB physical); above it, guest memory ` +
-    `held by sharing, balloons, compression or swap. ${capitalise(widthsNote(widths))}.`
+    `(${round(usable, 1)} GiB of ${round(input.host.physicalGiB, 1)} GiB physical), marked by the dashed rule; above it, guest memory ` +
+    `held by sharing, balloons, compression or swap. ${capitalise(widthsNote(widths))}.` +
+    (clip.top === undefined ? '' : ` The axis stops at ${formatNumber(clip.top, 1)} GiB (the stack peaked at ${formatNumber(clip.peak, 1)} GiB).`) +
+    ' Point at a panel for the figures of a bucket.'
+  const width = options.width ?? 640
+  const y = {
+    field: 'gib',
+    type: 'quantitative',
+    stack: 'zero',
+    title: yTitle,
+    ...(clip.top === undefined ? {} : { scale: { domain: [0, clip.top] } }),
+  } as const
+  const tooltip: Array<{ field: string; type: 'nominal' | 'quantitative'; title?: string; format?: string }> = [
+    { field: 'run', type: 'nominal' },
+    { ...TIME_TOOLTIP },
+    ...HOST_COMPONENTS.map(([f, l]) => ({ field: f, type: 'quantitative' as const, title: `${l}, GiB`, format: ',.1f' })),
+  ]
   return {
     id: 'host-memory',
     title: 'Host memory over time',
@@ -123,31 +215,50 @@ export const hostMemorySpec = (input: ReportInput, options: ChartOptions = {}): 
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       config: config(),
-      title: { text: 'Host memory over time', subtitle: widthsNote(widths) },
+      title: { text: 'Host memory over time', subtitle: `${widthsNote(widths)}; dashed: ${capacityText}` },
       data: { values },
-      // wide rows (one per bucket) keep the data small; folded into one row per component here
-      transform: [
-        { fold: [...HOST_FIELDS], as: ['key', 'gib'] },
-        { calculate: `indexof(${JSON.stringify(HOST_FIELDS)}, datum.key)`, as: 'order' },
-        { calculate: `${JSON.stringify(HOST_COMPONENTS.map(([, l]) => l))}[datum.order]`, as: 'component' },
-      ],
       facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
       spec: {
-        width: options.width ?? 640,
+        width,
         height: 150,
-        mark: { type: 'area', interpolate: 'step-after' },
-        encoding: {
-          x: timeX(input),
-          y: { field: 'gib', type: 'quantitative', stack: 'zero', title: 'GiB' },
-          color: {
-            field: 'component',
-            type: 'nominal',
-            title: null,
-            scale: { domain: HOST_COMPONENTS.map(([, l]) => l), range: HOST_COMPONENTS.map(([, , c]) => c) },
-            sort: HOST_COMPONENTS.map(([, l]) => l),
+        layer: [
+          {
+            // wide rows (one per bucket) keep the data small; folded into one row per component here
+            transform: [
+              { fold: [...HOST_FIELDS], as: ['key', 'gib'] },
+              { calculate: `indexof(${JSON.stringify(HOST_FIELDS)}, datum.key)`, as: 'order' },
+              { calculate: `${JSON.stringify(HOST_COMPONENTS.map(([, l]) => l))}[datum.order]`, as: 'component' },
+            ],
+            mark: { type: 'area', interpolate: 'step-after', clip: true },
+            encoding: {
+              x: timeX(input),
+              y,
+              color: {
+                field: 'component',
+                type: 'nominal',
+                title: null,
+                scale: { domain: HOST_COMPONENTS.map(([, l]) => l), range: HOST_COMPONENTS.map(([, , c]) => c) },
+                sort: HOST_COMPONENTS.map(([, l]) => l),
+              },
+              order: { field: 'order', type: 'quantitative' },
+            },
           },
-          order: { field: 'order', type: 'quantitative' },
-        },
+          {
+            // the capacity rule, one per panel
+            transform: [{ aggregate: [{ op: 'count', as: 'samples' }], groupby: ['run'] }, { calculate: JSON.stringify(capacityText), as: 'capacity' }],
+            mark: { type: 'rule', color: '#111', strokeDash: [6, 3], strokeWidth: 1.5 },
+            encoding: {
+              y: { datum: round(usable, 4), type: 'quantitative' },
+              tooltip: [{ field: 'capacity', type: 'nominal', title: 'host' }],
+            },
+          },
+          {
+            // invisible bands, one per bucket, that answer a pointer anywhere in the panel
+            transform: [utcText, ...(span === undefined ? [] : [{ calculate: `datum.t + ${ms(span)}`, as: 't2' }])],
+            mark: { type: 'rect', opacity: 0 },
+            encoding: { x: timeX(input), x2: { field: 't2' }, tooltip },
+          },
+        ],
       },
       resolve: { scale: { y: 'shared' } },
     },
@@ -163,12 +274,17 @@ const widthsNote = (widths: Set<number>): string => {
 
 const SHORTFALL_FIELDS = ['shortfallGuestPaging', 'shortfallHostSwap', 'shortfallCompressed', 'shortfallBlocked'] as const
 
-/** Working-set shortfall (all causes) over time: one line per run (bucket mean) with a band up to the bucket max. */
+/**
+ * Working-set shortfall (all causes) over time: one line per run (bucket mean, its own dash and
+ * point shape) with a band up to the bucket max; the axis stops where clipTop says (a boot spike
+ * does not set it). Points carry the tooltips.
+ */
 export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
   const runs = resolveRuns(input)
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
   const values: Array<Record<string, string | number>> = []
   const widths = new Set<number>()
+  const plotted: number[] = []
   for (const r of runs) {
     const totals = r.run.hostSeries.map((row) => ({
       time: row.time,
@@ -176,9 +292,15 @@ export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): C
     }))
     const d = downsampleByTime(totals, ['total'], maxPoints)
     widths.add(d.bucketSeconds)
-    for (const b of d.buckets) values.push({ run: r.label, t: ms(b.time), mean: round(b.mean.total, 4), max: round(b.max.total, 4) })
+    for (const b of d.buckets) {
+      values.push({ run: r.label, t: ms(b.time), mean: round(b.mean.total, 4), max: round(b.max.total, 4) })
+      plotted.push(b.max.total) // the band's top: at least the line's value
+    }
   }
   const labels = runs.map((r) => r.label)
+  const clip = clipTop(plotted)
+  const yTitle = clippedTitle('shortfall, GiB', clip, 'GiB')
+  const yScale = clip.top === undefined ? {} : { scale: { domain: [0, clip.top] } }
   const colour = {
     field: 'run',
     type: 'nominal',
@@ -186,17 +308,23 @@ export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): C
     scale: { domain: labels, range: runColours(labels) },
     legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
   } as const
+  const dash = { field: 'run', type: 'nominal', title: 'run', scale: { domain: labels, range: runDashes(labels) } } as const
   return {
     id: 'shortfall',
     title: 'Working-set shortfall over time',
     caption:
       'Working set the VMs wanted but could not use (guest paging + host swap + compressed + blocked), GiB, summed ' +
-      `over VMs. ${capitalise(widthsNote(widths))}; the shaded band reaches each bucket's maximum.`,
+      `over VMs. ${capitalise(widthsNote(widths))}; the shaded band reaches each bucket's maximum.` +
+      (clip.top === undefined
+        ? ''
+        : ` The axis stops at ${formatNumber(clip.top, 1)} GiB, above 99.5 % of the plotted values; the peak, ${formatNumber(clip.peak, 1)} GiB, runs off the top.`) +
+      ' Runs differ in colour, dash and point shape, so equal lines stay visible.',
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       config: config(),
       title: { text: 'Working-set shortfall over time', subtitle: widthsNote(widths) },
       data: { values },
+      transform: [utcText],
       width: options.width ?? 640,
       height: 220,
       encoding: {
@@ -205,15 +333,28 @@ export const shortfallSpec = (input: ReportInput, options: ChartOptions = {}): C
       },
       layer: [
         {
-          mark: { type: 'area', opacity: 0.18, interpolate: 'step-after' },
+          mark: { type: 'area', opacity: 0.18, interpolate: 'step-after', clip: true },
           encoding: {
-            y: { field: 'mean', type: 'quantitative', title: 'shortfall, GiB' },
+            y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale },
             y2: { field: 'max' },
           },
         },
         {
-          mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
-          encoding: { y: { field: 'mean', type: 'quantitative', title: 'shortfall, GiB' } },
+          mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after', clip: true },
+          encoding: { y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale }, strokeDash: dash },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 14, clip: true },
+          encoding: {
+            y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale },
+            shape: { field: 'run', type: 'nominal', title: 'run', scale: { domain: labels, range: runShapes(labels) } },
+            tooltip: [
+              { field: 'run', type: 'nominal' },
+              TIME_TOOLTIP,
+              { field: 'mean', type: 'quantitative', title: 'shortfall, GiB (bucket mean)', format: ',.2f' },
+              { field: 'max', type: 'quantitative', title: 'shortfall, GiB (bucket max)', format: ',.2f' },
+            ],
+          },
         },
       ],
     },
@@ -304,7 +445,7 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
       config: config(),
       title: { text: `Per-VM ${measure} over time`, subtitle: `${which}; ${bucketText}` },
       data: { values },
-      ...(sharedWidth === undefined ? {} : { transform: [{ calculate: `datum.t + ${ms(sharedWidth)}`, as: 't2' }] }),
+      transform: [utcText, ...(sharedWidth === undefined ? [] : [{ calculate: `datum.t + ${ms(sharedWidth)}`, as: 't2' }])],
       facet: { row: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: null } },
       spec: {
         width: options.width ?? 640,
@@ -313,7 +454,7 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
         encoding: {
           x: timeX(input),
           x2: { field: 't2' },
-          y: { field: 'vm', type: 'nominal', sort: shown, title: null, axis: { labelFontSize: 8, labelLimit: 160 } },
+          y: { field: 'vm', type: 'nominal', sort: shown, title: 'VM', axis: { labelFontSize: 8, labelLimit: 160 } },
           color: {
             field: 'value',
             type: 'quantitative',
@@ -323,6 +464,12 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
                 ? { scheme: 'orangered', zero: false }
                 : { scheme: 'redyellowblue', reverse: true, domainMid: 100 },
           },
+          tooltip: [
+            { field: 'run', type: 'nominal' },
+            { field: 'vm', type: 'nominal', title: 'VM' },
+            { ...TIME_TOOLTIP, title: 'bucket start (UTC)' },
+            { field: 'value', type: 'quantitative', title: measureTitle, format: ',.3f' },
+          ],
         },
       },
       resolve: { scale: { color: 'shared' } },
@@ -330,47 +477,49 @@ export const heatmapSpec = (input: ReportInput, options: ChartOptions = {}): Cha
   }
 }
 
-/** The figures shown as bars, in order: [RunMetrics key, title]. */
-export const KEY_METRICS: ReadonlyArray<readonly [string, string]> = [
-  ['shortOfMemoryShare', 'VM-time short of memory'],
-  ['peakResidentGiB', 'Peak resident, GiB'],
-  ['shortfallGiBh', 'Shortfall, GiBh'],
-  ['hostSwapGiBh', 'In host swap, GiBh'],
-  ['hostSwapOutGiB', 'Host swap-out, GiB'],
-  ['vmsRefused', 'VMs refused'],
-  ['slowdownP95', 'Slowdown p95'],
-  ['overCommitRatio', 'Over-commit ratio'],
+/** The figures shown as bars, in order: [RunMetrics key, panel title with its unit, factor to that unit]. */
+export const KEY_METRICS: ReadonlyArray<readonly [string, string, number]> = [
+  ['shortOfMemoryShare', 'VM-time short of memory, %', 100],
+  ['vmsRefused', 'VMs refused', 1],
+  ['slowdownP99', 'Slowdown p99, x', 1],
+  ['hostSwapOutGiB', 'Host swap-out, GiB', 1],
+  ['shortfallGiBh', 'Shortfall, GiBh', 1],
+  ['hostSwapGiBh', 'In host swap, GiBh', 1],
+  ['peakResidentGiB', 'Peak resident, GiB', 1],
+  ['overCommitRatio', 'Over-commit ratio, x', 1],
 ]
 
-/** Key metrics side by side: one small bar chart per figure, one bar per run. */
+/** Key metrics side by side: one small bar chart per figure (its own scale and axis title), one bar per run. */
 export const keyMetricsSpec = (input: ReportInput, options: ChartOptions = {}): Chart => {
   const runs = resolveRuns(input)
   const labels = runs.map((r) => r.label)
   const values: Array<Record<string, string | number | null>> = []
-  for (const [key, title] of KEY_METRICS)
+  for (const [key, title, factor] of KEY_METRICS)
     for (const r of runs) {
       const v = (r.metrics as unknown as Record<string, unknown>)[key]
-      values.push({ metric: title, run: r.label, value: typeof v === 'number' && Number.isFinite(v) ? v : null })
+      values.push({ metric: title, run: r.label, value: typeof v === 'number' && Number.isFinite(v) ? v * factor : null })
     }
   const panel = Math.max(80, Math.floor(((options.width ?? 640) - 60) / 4))
   return {
     id: 'key-metrics',
     title: 'Key metrics',
-    caption: 'Key figures of each run side by side (each panel has its own scale). Lower is better.',
+    caption:
+      'Key figures of each run side by side (each panel has its own scale). Lower is better. ' +
+      'Short of memory, slowdown, swap and shortfall are over each policy\u2019s admitted VMs: read them with the VMs refused.',
     spec: {
       $schema: VEGA_LITE_SCHEMA,
       config: config(),
       title: { text: 'Key metrics', subtitle: 'each panel on its own scale' },
       data: { values },
-      facet: { field: 'metric', type: 'nominal', sort: KEY_METRICS.map(([, t]) => t), title: null },
       columns: 4,
-      spec: {
+      concat: KEY_METRICS.map(([, title]) => ({
         width: panel,
         height: 120,
+        transform: [{ filter: { field: 'metric', equal: title } }],
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'run', type: 'nominal', sort: labels, axis: null, title: null },
-          y: { field: 'value', type: 'quantitative', title: null },
+          x: { field: 'run', type: 'nominal', sort: labels, title: 'run', axis: { labels: false, ticks: false } },
+          y: { field: 'value', type: 'quantitative', title },
           color: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runColours(labels) } },
           tooltip: [
             { field: 'run', type: 'nominal' },
@@ -378,7 +527,7 @@ export const keyMetricsSpec = (input: ReportInput, options: ChartOptions = {}): 
             { field: 'value', type: 'quantitative', format: ',.3~f' },
           ],
         },
-      },
+      })),
       resolve: { scale: { y: 'independent' } },
     },
   }
@@ -425,7 +574,7 @@ export const slowdownDistributionSpec = (input: ReportInput, options: ChartOptio
       data: { values },
       width: options.width ?? 640,
       height: 220,
-      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5, interpolate: 'step-after' },
+      mark: { type: 'line', point: { size: 18, filled: true }, strokeWidth: 1.5, interpolate: 'step-after' },
       encoding: {
         x: { field: 'slowdown', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'slowdown factor x (log scale)' },
         y: {
@@ -436,6 +585,9 @@ export const slowdownDistributionSpec = (input: ReportInput, options: ChartOptio
           axis: { format: '.2~p', tickCount: 6 },
         },
         color: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runColours(labels) } },
+        // dash and shape too: two runs with the same tail draw one line over the other
+        strokeDash: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runDashes(labels) } },
+        shape: { field: 'run', type: 'nominal', title: 'run', sort: labels, scale: { domain: labels, range: runShapes(labels) } },
         tooltip: [
           { field: 'run', type: 'nominal' },
           { field: 'slowdown', type: 'quantitative', format: '.3~f', title: 'slowdown at least' },

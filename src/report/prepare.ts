@@ -40,6 +40,17 @@ export const RUN_COLOURS: ReadonlyArray<string> = [
 export const runColours = (labels: ReadonlyArray<string>): string[] =>
   labels.map((_, i) => RUN_COLOURS[i % RUN_COLOURS.length])
 
+/** Dash patterns of runs' lines, in order: where two runs' lines coincide (both 0, say), the one
+ *  drawn on top leaves gaps through which the other shows. */
+export const RUN_DASHES: ReadonlyArray<ReadonlyArray<number>> = [[1, 0], [7, 3], [2, 2], [10, 3, 2, 3], [4, 4], [12, 4]]
+
+export const runDashes = (labels: ReadonlyArray<string>): number[][] => labels.map((_, i) => [...RUN_DASHES[i % RUN_DASHES.length]])
+
+/** Point shapes of runs, in order (a second cue beside colour and dash). */
+export const RUN_SHAPES: ReadonlyArray<string> = ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down']
+
+export const runShapes = (labels: ReadonlyArray<string>): string[] => labels.map((_, i) => RUN_SHAPES[i % RUN_SHAPES.length])
+
 /** One row of the comparison table. */
 export interface ComparisonRow {
   readonly key: keyof RunMetrics | 'status' | 'fleetDemandGiBh' | 'group'

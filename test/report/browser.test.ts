@@ -1,7 +1,8 @@
 /**
  * Opens the written index.html in headless Chromium (file://, no network) and checks that every
  * chart drew marks, nothing was requested from outside, no console error, and the hostile VM names
- * show as text (no element injected, no dialog).
+ * show as text (no element injected, no dialog); that the verdict opens the page and names the
+ * winner, the host capacity rule is drawn, and tooltips answer on time-series marks.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -63,6 +64,31 @@ describe.skipIf(!hasChromium)('index.html in a browser', () => {
     const heatLabels = await page.locator('#chart-heatmap svg text').allTextContents()
     expect(heatLabels.some((t) => t.startsWith('<img src=x'))).toBe(true)
     expect(await page.title()).toBe('Fixture comparison <script>alert(3)</script>')
+
+    // the verdict comes first and names the winner (the fixture's static refuses a VM, esx stopped)
+    const verdict = page.locator('#verdict-text')
+    expect(await verdict.getAttribute('data-winner')).toBe('hyperv-dm')
+    expect(await verdict.innerText()).toMatch(/^hyperv-dm serves the fleet best on this 64\.0 GiB host/)
+    const order = await page.locator('section').evaluateAll((els) => els.map((e) => e.id))
+    expect(order[0]).toBe('verdict')
+
+    // the host capacity is drawn as a rule in every panel of the host-memory chart
+    expect(await page.locator('#chart-host-memory svg g.mark-rule.role-mark line').count()).toBe(3)
+
+    // tooltips answer on time-series marks: a shortfall point, and anywhere in a host-memory panel
+    const tooltip = page.locator('#vg-tooltip-element')
+    await page.locator('#chart-shortfall svg g.mark-symbol.role-mark path').nth(70).hover({ force: true })
+    await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 10_000 })
+    const shortTip = await tooltip.innerText()
+    expect(shortTip).toMatch(/hyperv-dm|esx|static/)
+    expect(shortTip).toContain('time (UTC)')
+    expect(shortTip).toContain('shortfall, GiB (bucket mean)')
+    await page.mouse.move(0, 0)
+    await page.locator('#chart-host-memory svg g.mark-rect.role-mark path').nth(60).hover({ force: true })
+    await page.locator('#vg-tooltip-element', { hasText: 'Resident working set' }).waitFor({ timeout: 10_000 })
+    const hostTip = await tooltip.innerText()
+    expect(hostTip).toContain('hyperv-dm')
+    expect(hostTip).toMatch(/2013-08-1\d \d\d:\d\d/)
 
     expect(dialogs).toEqual([])
     expect(pageErrors).toEqual([])

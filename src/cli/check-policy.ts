@@ -11,6 +11,9 @@ import type { Command } from 'commander'
 import { checkConformance, formatReport, type ConformanceReport, type SampleInput } from '../engine/conformance/index.js'
 import { InputError, readFleet, readHost, readParamsArg, readTrace } from './inputs.js'
 import { loadPolicy } from './load-policy.js'
+import { resolvePolicyRef } from './resolve-policy.js'
+import { typeCheckPolicy } from './typecheck-policy.js'
+import { builtInPolicy } from '../../policies/index.js'
 import { SAMPLE } from './sample.js'
 import { registerNewPolicy } from './new-policy.js'
 
@@ -23,6 +26,8 @@ export interface CheckFlags {
   readonly sample?: boolean
   readonly sampleTrace?: string
   readonly sampleHost?: string
+  /** False (`--no-type-check`): skip the TypeScript check of a .ts module. */
+  readonly typeCheck?: boolean
 }
 
 const wholeNumber = (flag: string, s: string | undefined, min: number): number | undefined => {
@@ -44,7 +49,22 @@ const loadSample = async (flags: CheckFlags): Promise<SampleInput | { skip: stri
   return { label: path.relative(process.cwd(), tracePath), trace, host: readHost(hostPath), vms: readFleet(trace, fleetPath) }
 }
 
+/** A .ts module that does not type-check stops here, its errors with file and line; built-ins and .js modules pass. */
+const typeCheckFirst = async (nameOrPath: string): Promise<void> => {
+  const ref = resolvePolicyRef(nameOrPath, (n) => builtInPolicy(n) !== undefined)
+  if (builtInPolicy(ref) !== undefined || !/\.(ts|mts|cts)$/.test(ref)) return
+  if (!fs.existsSync(ref)) return // the loader says "no such file"
+  const checked = await typeCheckPolicy(ref)
+  if (E.isLeft(checked)) throw new InputError([checked.left])
+  if (checked.right.length > 0)
+    throw new InputError([
+      `${ref} does not type-check (${checked.right.length} error${checked.right.length === 1 ? '' : 's'}; the conformance check runs once it does, or with --no-type-check):`,
+      ...checked.right,
+    ])
+}
+
 export const runCheckPolicy = async (nameOrPath: string, flags: CheckFlags): Promise<ConformanceReport> => {
+  if (flags.typeCheck !== false) await typeCheckFirst(nameOrPath)
   const loaded = await loadPolicy(nameOrPath)
   if (E.isLeft(loaded)) throw new InputError(loaded.left)
   const policy = loaded.right
@@ -66,18 +86,22 @@ export const registerCheckPolicy = (program: Command): void => {
   program
     .command('check-policy')
     .description('check a policy against the contract: invariants over random fleets, purity, determinism, a run on the sample')
-    .argument('<policy>', 'a built-in policy name, or a path to a policy module (.ts or .js)')
+    .argument('<policy>', 'a built-in policy name, a name in policies/ (my-policy = policies/my-policy.ts), or a path to a policy module (.ts or .js)')
     .option('--params <json|file>', 'the policy\'s params, e.g. \'{"headroomPercent": 10}\' (default: its defaults)')
     .option('--runs <n>', 'random fleets and traces per property (default 100)')
     .option('--seed <n>', 'fast-check seed, to reproduce a run (default fixed)')
     .option('--sample-trace <path>', 'trace for the sample run (default traces/sample/sample.csv)')
     .option('--sample-host <size|spec.json>', 'host for the sample run (default traces/sample/host.json)')
     .option('--no-sample', 'skip the run on the sample')
+    .option('--no-type-check', 'do not type-check a .ts module first (with the project\'s tsconfig.json)')
     .addHelpText(
       'after',
       `
+A .ts module is type-checked first (errors with file and line), then checked against the contract.
+
 Examples:
   npm run check-policy -- kvm-mom
+  npm run check-policy -- my-policy
   npm run check-policy -- policies/my-policy.ts --params '{"headroomPercent": 10}'`,
     )
     .action(async (nameOrPath: string, flags: CheckFlags) => {

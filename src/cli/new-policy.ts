@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { InputError } from './inputs.js'
 import { BUILT_IN_POLICIES } from '../../policies/index.js'
+import { resolvePolicyRef } from './resolve-policy.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repoRoot = path.resolve(here, '..', '..')
@@ -109,27 +110,42 @@ export const scaffoldPolicy = (name: string, dir: string): Scaffolded => {
   return { policyFile, testFile }
 }
 
+/**
+ * What to do next, as printed after scaffolding. The policy is named by its bare name where
+ * `--policy` and check-policy will find it (policies/<name>.ts), else by its path; the comparison
+ * writes to reports/<name>, never over the sample's report in reports/sample.
+ */
+export const nextSteps = (name: string, { policyFile, testFile }: Scaffolded, cwd: string = process.cwd()): string => {
+  const rel = (f: string): string => path.relative(cwd, f).split(path.sep).join('/') || f
+  const ref = resolvePolicyRef(name, (n) => BUILT_IN_POLICIES.some((p) => p.name === n), fs.existsSync, cwd) === rel(policyFile) ? name : rel(policyFile)
+  return [
+    `wrote ${rel(policyFile)}`,
+    `wrote ${rel(testFile)}`,
+    '',
+    'Next:',
+    `  edit ${rel(policyFile)} (the contract: policies/README.md)`,
+    `  npm run check-policy -- ${ref}`,
+    `  npx vitest run ${rel(testFile)}`,
+    `  npm run compare -- --sample --policies static --policy ${ref} --out reports/${name}`,
+    '',
+  ].join('\n')
+}
+
 export const registerNewPolicy = (program: Command): void => {
   program
     .command('new-policy')
     .description('scaffold a policy module (a working template that passes check-policy) and its test')
     .argument('<name>', 'policy name: lower-case letters, digits and dashes (e.g. my-balloon)')
     .option('--dir <dir>', 'where to write <name>.ts and <name>.test.ts', 'policies')
+    .addHelpText(
+      'after',
+      `
+Refuses to overwrite an existing file. A policy in policies/ is then named by its name alone:
+  npm run new-policy -- my-policy
+  npm run check-policy -- my-policy
+  npm run compare -- --sample --policies static --policy my-policy --out reports/my-policy`,
+    )
     .action((name: string, flags: { dir: string }) => {
-      const { policyFile, testFile } = scaffoldPolicy(name, flags.dir)
-      const rel = (f: string): string => path.relative(process.cwd(), f) || f
-      process.stdout.write(
-        [
-          `wrote ${rel(policyFile)}`,
-          `wrote ${rel(testFile)}`,
-          '',
-          'Next:',
-          `  edit ${rel(policyFile)} (the contract: policies/README.md)`,
-          `  npm run check-policy -- ${rel(policyFile)}`,
-          `  npx vitest run ${rel(testFile)}`,
-          `  npm run compare -- --sample --policies static --policy ${rel(policyFile)}`,
-          '',
-        ].join('\n'),
-      )
+      process.stdout.write(nextSteps(name, scaffoldPolicy(name, flags.dir)))
     })
 }

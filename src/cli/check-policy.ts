@@ -32,8 +32,9 @@ export interface CheckFlags {
 
 const wholeNumber = (flag: string, s: string | undefined, min: number): number | undefined => {
   if (s === undefined) return undefined
-  const n = Number(s)
-  if (!Number.isInteger(n) || n < min) throw new InputError([`${flag}: expected a whole number >= ${min}, found "${s}"`])
+  // Digits only: Number() would also read "0x10", "+5", "1e3" and " ".
+  const n = /^\s*[0-9]+\s*$/.test(s) ? Number(s) : NaN
+  if (!Number.isSafeInteger(n) || n < min) throw new InputError([`${flag}: expected a whole number >= ${min}, found "${s}"`])
   return n
 }
 

@@ -58,6 +58,11 @@ export const DEFAULT_WEIGHT = 5000
 /** ESX share presets per MiB of configured memory; Normal = 10 (DOMAIN.md 4). */
 export const SHARES_PER_MIB = { low: 5, normal: 10, high: 20 } as const
 export type SharesPreset = keyof typeof SHARES_PER_MIB
+/**
+ * The most shares a VM may be given as a number: 1e9, twice High (20 per MiB) of the largest VM
+ * (24 TiB), so any real setting fits and the fleet's sum stays far from overflow.
+ */
+export const MAX_SHARES = 1e9
 
 /**
  * Default page-content model, calibrated to DOMAIN.md section 6. Fractions of a VM's non-zero
@@ -83,10 +88,10 @@ export const DEFAULT_OS: OsFamily = 'linux'
 // Codecs
 
 const SharesCodec = new t.Type<number | SharesPreset, number | SharesPreset, unknown>(
-  'shares: a non-negative number or "low" | "normal" | "high"',
-  (u): u is number | SharesPreset => (typeof u === 'number' && u >= 0) || (typeof u === 'string' && Object.hasOwn(SHARES_PER_MIB, u)),
+  `shares: a number in 0..${MAX_SHARES} or "low" | "normal" | "high"`,
+  (u): u is number | SharesPreset => (typeof u === 'number' && u >= 0 && u <= MAX_SHARES) || (typeof u === 'string' && Object.hasOwn(SHARES_PER_MIB, u)),
   (u, c) => {
-    if (typeof u === 'number' && Number.isFinite(u) && u >= 0) return t.success(u)
+    if (typeof u === 'number' && Number.isFinite(u) && u >= 0 && u <= MAX_SHARES) return t.success(u)
     if (typeof u === 'string' && Object.hasOwn(SHARES_PER_MIB, u.toLowerCase()))
       return t.success(u.toLowerCase() as SharesPreset)
     return t.failure(u, c)

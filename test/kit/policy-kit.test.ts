@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { nextSteps, scaffoldPolicy } from '../../src/cli/new-policy.js'
 import { typeCheckPolicy } from '../../src/cli/typecheck-policy.js'
+import { runCheckPolicy } from '../../src/cli/check-policy.js'
 import { REPO, repoCopy, sh, type Copy } from './support.js'
 
 let copy: Copy
@@ -54,6 +55,10 @@ describe('the policy kit', () => {
     expect(r.out).toMatch(/policies\/my-policy\.ts does not type-check \(\d+ errors?; the conformance check runs once it does, or with --no-type-check\):/)
     expect(r.out).toContain(`policies/my-policy.ts:${line}:23: error TS2448: Block-scoped variable 'limit' used before its declaration.`)
     expect(r.out).not.toMatch(/invariants/)
+  })
+
+  it.each(['0x10', '+5', '1e3', '2.5', ''])('--runs "%s" is refused: a whole number is written in digits', async (runs) => {
+    await expect(runCheckPolicy('static', { runs })).rejects.toThrow(`--runs: expected a whole number >= 1, found "${runs}"`)
   })
 
   it('a module that type-checks has no diagnostics, whatever the state of the engine', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, parseFleetSpecText, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
+import { compilePattern, decodeFleetSpec, DEFAULT_CONTENT, MAX_SHARES, parseFleetSpecText, resolveFleet, resolveFleetDetailed, type FleetSpec } from '../../src/spec/fleet.js'
 import { left, right, tinyTrace } from './helpers.js'
 
 
@@ -176,7 +176,7 @@ describe('rejected values, each with a sentence naming the field and the VM', ()
     ).toEqual([
       'fleet.json: vms[0].match: missing; expected a VM id pattern (glob or regular expression)',
       'fleet.json: vms[1].weight: expected a memory weight (WMI scale) in 0..10000, found 20000',
-      'fleet.json: vms[1].shares: expected shares: a non-negative number or "low" | "normal" | "high", found "lots"',
+      'fleet.json: vms[1].shares: expected shares: a number in 0..1000000000 or "low" | "normal" | "high", found "lots"',
       'fleet.json: vms[1].os: expected "windows" | "linux", found "solaris"',
       'fleet.json: vms[1].content.image: expected a fraction in 0..1, found 1.5',
     ])
@@ -245,6 +245,13 @@ describe('fleet specs from hostile or careless users', () => {
     expect(left(decodeFleetSpec({ defaults: { constructor: 1 } }, 'fleet.json'))).toEqual([`fleet.json: defaults: ${reason('constructor')}`])
     expect(left(parseFleetSpecText('{"defaults": {"content": {"prototype": 1}}}', 'f.json'))).toEqual([`f.json: defaults.content: ${reason('prototype')}`])
     expect(({} as Record<string, unknown>).buffer).toBeUndefined()
+  })
+
+  it('shares as a number are at most MAX_SHARES', () => {
+    expect(left(decodeFleetSpec({ defaults: { shares: 1e12 } }, 'f.json'))).toEqual([
+      'f.json: defaults.shares: expected shares: a number in 0..1000000000 or "low" | "normal" | "high", found 1000000000000',
+    ])
+    expect(right(decodeFleetSpec({ defaults: { shares: MAX_SHARES } }, 'f.json')).defaults.shares).toBe(1e9)
   })
 
   it('shares presets are own keys only', () => {

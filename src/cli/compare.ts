@@ -5,11 +5,13 @@
  */
 import * as path from 'node:path'
 import type { Command } from 'commander'
-import { comparisonReport, runPolicy, type PolicyRun } from '../report/comparison.js'
+import { comparisonReport, runPolicy, type PolicyRun, type RunResult } from '../report/comparison.js'
 import { writeReportFiles } from '../report/files.js'
 import { verdictOfReport, verdictText } from '../report/verdict.js'
 import { summarizeComparison } from '../metrics/compare.js'
-import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg } from './inputs.js'
+import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readTrace, readWorldArg } from './inputs.js'
+import { DEFAULT_LIMITS, deepFreeze, readPolicyLimits } from './confine.js'
+import { readConfinedPolicies, replayConfined } from './user-policies.js'
 import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
@@ -34,9 +36,15 @@ export interface CompareFlags {
   readonly cache?: boolean
   readonly sample?: boolean
   readonly title?: string
+  readonly policyTimeout?: string
+  readonly policyMemory?: string
 }
 
-export const runCompare = async (flags: CompareFlags): Promise<{ out: string; dir: string }> => {
+/**
+ * The comparison. `stopped` runs (a rule broken, a limit reached) are in the report, marked; when
+ * every policy stopped the command exits non-zero (the action below).
+ */
+export const runCompare = async (flags: CompareFlags): Promise<{ out: string; dir: string; stopped: number; runs: number }> => {
   const tracePath = flags.trace ?? (flags.sample ? SAMPLE.trace : undefined)
   const hostArg = flags.host ?? (flags.sample ? SAMPLE.host : undefined)
   if (tracePath === undefined) throw new Error('--trace <path> is required (or --sample for the bundled sample)')
@@ -55,25 +63,36 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
     { what: '--world file', path: flags.world },
     ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
   ])
-  const host = readHost(hostArg)
-  const policies = await readPolicies(names, readParamsArg(flags.params))
-  const world = readWorldArg(flags.world)
+  const limits = readPolicyLimits(flags)
+  // What every policy is given is frozen: a policy that writes into it is stopped, and cannot
+  // change the results of the policies replayed after it.
+  const host = deepFreeze(readHost(hostArg))
+  const policies = await readConfinedPolicies(names, readParamsArg(flags.params), limits)
+  const world = deepFreeze(readWorldArg(flags.world))
   const trace = await readTrace(tracePath, flags)
-  const vms = readFleet(trace, fleetPath)
+  const vms = deepFreeze(readFleet(trace, fleetPath))
   const bar = progressBar('replay', trace.ticks * policies.length)
-  const runs = policies.map(({ policy, params }) => {
-    const run: PolicyRun = { policy, params }
-    return { run, result: runPolicy(trace, host, vms, run, seed, world, () => bar.tick()) }
-  })
+  const runs: Array<{ run: PolicyRun; result: RunResult }> = []
+  for (const { policy, params, module } of policies) {
+    const run: PolicyRun = { policy, params: deepFreeze(params) }
+    if (module === undefined) runs.push({ run, result: runPolicy(trace, host, vms, run, seed, world, () => bar.tick()) })
+    else {
+      // A user's module replays on its own worker, within the limits (confine.ts).
+      runs.push({ run, result: await replayConfined(module, policy, { trace, host, vms, params, seed, world }, limits) })
+      for (let t = 0; t < trace.ticks; t++) bar.tick()
+    }
+  }
   bar.stop()
-  const title = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
+  const stopped = runs.filter((r) => r.result.error !== undefined)
+  const baseTitle = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
+  // A report with stopped runs says so in its title: their figures cover only the ticks before the stop.
+  const title = stopped.length === 0 ? baseTitle : `${baseTitle} (partial: ${stopped.length === runs.length ? 'every policy' : `${stopped.length} of ${runs.length} policies`} stopped)`
   const input = comparisonReport(title, trace, host, runs, world)
-  const written = await writeReportFiles(outDir, input, {}, `--out ${outDir}`)
-  void written
+  await writeReportFiles(outDir, input, {}, `--out ${outDir}`)
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
-  const errors = runs.filter((r) => r.result.error !== undefined).map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
-  const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped on a rule violation:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
-  return { out, dir: outDir }
+  const errors = stopped.map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
+  const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
+  return { out, dir: outDir, stopped: stopped.length, runs: runs.length }
 }
 
 export const registerCompare = (program: Command): void => {
@@ -88,6 +107,8 @@ export const registerCompare = (program: Command): void => {
     .option('--seed <n>', 'seed for sampling and any randomness (default 1)')
     .option('--title <text>', 'report title')
     .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
+    .option('--policy-timeout <seconds>', `wall-clock limit for each --policy module's replay (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
+    .option('--policy-memory <MiB>', `heap limit for each --policy module's worker (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)
     .addHelpText(
       'after',
       `
@@ -97,7 +118,11 @@ Examples:
   npm run compare -- --trace my.csv --map "time=ts:ms, vm=host, demand=used:KiB, configured=total:KiB" --host host.json --policies static,overcommit`,
     )
     .action(async (flags: CompareFlags) => {
-      const { out } = await runCompare(flags)
+      const { out, dir, stopped, runs } = await runCompare(flags)
       process.stdout.write(out + '\n')
+      if (stopped === runs) {
+        process.stderr.write(`memreplay: every policy stopped before the end of the trace (see above); the report in ${dir} is partial and says so\n`)
+        process.exitCode = 1
+      }
     })
 }

@@ -50,6 +50,7 @@ const scanJson = (r: ScanRow): unknown => ({
     : {
         figures: {
           vmsRefused: r.metrics.vmsRefused,
+          ...(r.metrics.shortOfMemoryShare === undefined ? {} : { shortOfMemoryShare: r.metrics.shortOfMemoryShare }),
           pressureOver100Share: r.metrics.pressureOver100Share,
           slowdownP99: r.metrics.slowdownP99,
           hostSwapOutGiB: r.metrics.hostSwapOutGiB,

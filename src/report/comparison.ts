@@ -128,6 +128,9 @@ export const comparisonReport = (
     notes: [
       'Touched memory is modelled, not recorded: see the world model parameters.',
       'The slowdown figures are an estimate from the unavailable part of each working set; see the slowdown model.',
+      'VM-time short of memory: the share of running VM-time whose working set is not fully resident, whatever the cause (guest paging, host swap, compression, blocked allocation); pressure > 100 is Hyper-V\u2019s own figure and sees guest paging only.',
+      'Over-commit: the peak of what running VMs hold privately, touched - shared, over physical memory; above 1 something must be swapped or compressed. Pages saved by sharing do not count, so a host that shares but never swaps stays at or below 1. Over-allocation is configured memory over physical.',
+      'The verdict ranks policies by fewest VMs refused, then least VM-time short of memory, then slowdown p99, then host swap-out. A VM refused after running is counted once, as refused.',
       ...notes,
     ],
     seriesCsv,

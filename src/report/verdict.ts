@@ -211,7 +211,10 @@ const lossText = (l: Loss, s: Standing): string => {
         ` (its other figures cover only the VMs it admitted: ${pct(s.shortOfMemoryShare)} of their VM-time short of memory` +
         `${s.shortOrRefusedShare === undefined ? '' : `, ${pct(s.shortOrRefusedShare)} of all VM-time wanted refused or short`})`
     case 'shortOfMemory':
-      return `leaves ${pct(s.shortOfMemoryShare)} of VM-time short of memory against ${formatNumber(l.winnerValue ?? NaN, 2)} %`
+      return (
+        `leaves ${pct(s.shortOfMemoryShare)} of VM-time short of memory against ${formatNumber(l.winnerValue ?? NaN, 2)} %` +
+        ` (slowdown p99 ${formatNumber(s.slowdownP99, 3)}, ${s.hostSwapOutGiB > 0 ? `${gib(s.hostSwapOutGiB)} swapped out by the host` : 'no host swap'})`
+      )
     case 'slowdownP99':
       return `has slowdown p99 ${formatNumber(s.slowdownP99, 3)} against ${formatNumber(l.winnerValue ?? NaN, 3)}`
     case 'hostSwapOut':
@@ -248,7 +251,7 @@ export const verdictSpans = (v: Verdict): ReadonlyArray<Span> => {
     b(l.label)
     t(` loses: it ${lossText(l, s)}.`)
   }
-  t(` Rule: ${v.rule}; figures marked \u201cadmitted\u201d leave refused VMs out.`)
+  t(` Rule: ${v.rule}; a policy's other figures cover only the VMs it admitted, so refusals are judged first.`)
   return spans
 }
 

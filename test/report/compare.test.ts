@@ -24,7 +24,7 @@ const ISSUE_METRICS = [
   'policy', 'params', 'hostMemoryGiB', 'vmsTotal', 'vmsAdmitted', 'vmsRefused', 'overAllocationRatio', 'overCommitRatio',
   'peakResidentGiB', 'meanResidentGiB', 'demandGiBh', 'shortfallGiBh', 'guestPagingGiBh', 'hostSwapGiBh', 'hostSwapOutGiB',
   'compressedGiBh', 'balloonedGiBh', 'sharedSavedGiBh', 'stateShare', 'pressureOver100Share', 'slowdownP50', 'slowdownP95',
-  'slowdownP99', 'slowdownMax', 'fairness',
+  'slowdownP99', 'slowdownMax', 'fairness', 'shortOfMemoryShare', 'overCommitTimeShare', 'shortOrRefusedShare',
 ]
 
 let root: string
@@ -57,6 +57,17 @@ describe('compare --sample (what npm start runs)', () => {
     expect(m.runs.map((r: { label: string }) => r.label)).toEqual(BUILT_IN_POLICIES.map((p) => p.name))
     for (const r of m.runs) for (const k of ISSUE_METRICS) expect(r.metrics, `${r.label}.${k}`).toHaveProperty(k)
   })
+
+  it('opens with the verdict: terminal, summary.md and index.html name the same winner', async () => {
+    const { out } = await runCompare({ sample: true, out: path.join(root, 'c') })
+    const first = out.split('\n')[0]
+    expect(first).toMatch(/^Verdict: (\S+) serves the fleet best on this 96\.0 GiB host/)
+    const winner = (/^Verdict: (\S+)/.exec(first) as RegExpExecArray)[1]
+    const md = readFileSync(path.join(a, 'summary.md'), 'utf8')
+    expect(md.indexOf('## Verdict')).toBeLessThan(md.indexOf('## Comparison'))
+    expect(md).toContain(`**${winner}** serves the fleet best`)
+    expect(readFileSync(path.join(a, 'index.html'), 'utf8')).toContain(`data-winner="${winner}"`)
+  }, 180_000)
 
   it('gives byte-identical files when run twice', () => {
     const names = readdirSync(a).sort()

@@ -131,7 +131,9 @@ describe('verdict renderers', () => {
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100)
     const flat = text.replace(/\n/g, ' ')
     expect(flat).toContain('0.50 % of the VM-time short of memory, slowdown p99 1.020, no host swap')
-    expect(flat).toContain('overcommit loses: it leaves 4.00 % of VM-time short of memory against 0.50 %')
+    expect(flat).toContain(
+      'overcommit loses: it leaves 4.00 % of VM-time short of memory against 0.50 % (slowdown p99 10.000, 512.0 GiB swapped out by the host)',
+    )
     // figures over admitted VMs say so, next to the all-VM figure
     expect(flat).toContain('static loses: it refuses 3 VMs against 0, and refusals are never better')
     expect(flat).toContain('its other figures cover only the VMs it admitted: 0.00 % of their VM-time short of memory')

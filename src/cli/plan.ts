@@ -20,6 +20,8 @@ import { verdictLine, verdictLines, withPlanExtras, type PlanExtras } from '../p
 import { estimatedReplays, planProgress } from './plan-progress.js'
 import { DEFAULT_RIGHTSIZE, rightsize, rightsizingCsv, rightsizingMarkdown, rightsizingSentence } from '../plan/rightsize.js'
 import { escapeMarkdown } from '../report/escape.js'
+import { choosePlan, costMarkdown, costOf, costRows, costText, parseCostSpecText, type CostSpec, type Objective } from '../plan/cost.js'
+import { replayCache } from '../plan/cluster.js'
 import { buildCapacityFiles, marginText, recommendationRows, type CapacityInput } from '../report/capacity.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
 import { admissionModel } from '../plan/admission.js'
@@ -58,6 +60,9 @@ export interface PlanFlags {
   readonly growth?: string
   readonly headroom?: string
   readonly rightsizePercentile?: string
+  readonly cost?: string
+  readonly minimise?: string
+  readonly hostSizes?: string
   /** No progress on stderr. */
   readonly quiet?: boolean
 }
@@ -160,6 +165,31 @@ export const readConstraints = (flags: PlanFlags, base: Constraints): Constraint
   return r.right.constraints
 }
 
+/** `--cost` (inline JSON or a file), through the codec. */
+export const readCost = (arg: string | undefined): CostSpec | undefined => {
+  if (arg === undefined) return undefined
+  let text = arg
+  let source = '--cost'
+  if (!arg.trim().startsWith('{')) {
+    try {
+      text = readFileSync(arg, 'utf8')
+      source = arg
+    } catch (err) {
+      throw new InputError([`--cost: cannot read "${arg}": ${(err as Error).message}`])
+    }
+  }
+  const r = parseCostSpecText(text, source)
+  if (E.isLeft(r)) throw new InputError(r.left)
+  return r.right
+}
+
+export const readObjective = (v: string | undefined, cost: CostSpec | undefined): Objective => {
+  if (v === undefined || v === 'hosts') return 'hosts'
+  if (v !== 'cost') throw new InputError([`--minimise: expected hosts or cost, found "${v}"`])
+  if (cost === undefined) throw new InputError(['--minimise cost needs prices: give --cost, e.g. --cost \'{"perHost":9000,"perGiB":4,"licence":7000}\''])
+  return 'cost'
+}
+
 /** Rows of a scan as lines, consecutive points with the same verdict on one line. */
 const scanLines = (p: PolicyPlan, sizeMode: boolean): ReadonlyArray<string> => {
   const groups: Array<{ at: string[]; text: string }> = []
@@ -193,12 +223,18 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   const spec = readPlanSpec(flags)
   const sla = spec.sla
   const constraints = spec.constraints
+  const cost = readCost(flags.cost)
+  const objective = readObjective(flags.minimise, cost)
   const placement = readPlacement(flags.placement)
   const cap = flags.maxOverAllocation === undefined ? undefined : numberArg('--max-over-allocation', flags.maxOverAllocation)
   if (cap !== undefined && !(cap > 0)) throw new InputError([`--max-over-allocation: expected a multiple of host memory above 0, found ${cap}`])
   const granularity = flags.granularity === undefined ? 1024 : sizeArg('--granularity', flags.granularity)
   if (!(granularity > 0)) throw new InputError(['--granularity must be above 0'])
   const maxHosts = flags.maxHosts === undefined ? undefined : wholeArg('--max-hosts', flags.maxHosts, 1)
+  if (sizeMode && flags.hostSizes !== undefined) throw new InputError(['--host-sizes compares host sizes for the fewest hosts; with --hosts N the plan already searches the size: give one or the other'])
+  const hostSizes: ReadonlyArray<number> =
+    flags.hostSizes === undefined ? [host.physicalMiB] : [...new Set(flags.hostSizes.split(',').map((x) => sizeArg('--host-sizes', x.trim())))].sort((a, b) => a - b)
+  for (const size of hostSizes) if (host.reserveMiB >= size) throw new InputError([`--host-sizes: ${size / 1024} GiB is not above the host's reserve (${host.reserveMiB / 1024} GiB)`])
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
   if (!Number.isInteger(seed)) throw new InputError([`--seed: expected a whole number, found "${flags.seed}"`])
   const percentile = flags.rightsizePercentile === undefined ? DEFAULT_RIGHTSIZE.percentile : numberArg('--rightsize-percentile', flags.rightsizePercentile)
@@ -236,7 +272,7 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
     ...(maxHosts === undefined ? {} : { maxHosts }),
   }
   const points = sizeMode ? Math.floor(maxSize / granularity) : (maxHosts ?? Math.max(1, fleet.vms))
-  const perPolicy = estimatedReplays(points)
+  const perPolicy = estimatedReplays(points) * (sizeMode ? 1 : hostSizes.length)
   const progress = planProgress(perPolicy * policies.length, flags.quiet ? 'quiet' : undefined)
   // Ctrl-C: finish the host replay under way, write what is done (marked partial); a second one quits.
   let stopped = false
@@ -255,42 +291,64 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
         continue
       }
       const run = { policy, params }
-      const steps = sizeMode
-        ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, options)
-        : planHostsSteps(trace, host, vms, run, seed, sla, options)
-      let plan: PolicyPlan | undefined
-      let sofar: PolicyPlan | undefined
-      let began = Date.now()
+      // One cache per policy, shared by the host sizes compared (its keys hold the host's size).
+      const cache = replayCache()
       const what = (at: number): string => (sizeMode ? `${(fixedHosts as number) - constraints.spareHosts} hosts of ${at / 1024} GiB` : `${at} host${at === 1 ? '' : 's'}`)
-      try {
-        for (let step = steps.next(); ; step = steps.next()) {
-          if (step.done) {
-            plan = step.value
-            break
-          }
-          const e = step.value
-          if (e.kind === 'host') {
-            if (e.host === 0) {
-              began = Date.now()
-              progress.start(policy.name, what(e.at))
-            }
-            await pause()
-            if (stopped) {
-              steps.return(undefined as never)
+      const candidates: PolicyPlan[] = []
+      for (const size of sizeMode ? [host.physicalMiB] : hostSizes) {
+        if (stopped) break
+        const sized = { ...host, physicalMiB: size }
+        const steps = sizeMode
+          ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, { ...options, cache })
+          : planHostsSteps(trace, sized, vms, run, seed, sla, { ...options, cache })
+        const label = (at: number): string => `${what(at)}${!sizeMode && hostSizes.length > 1 ? ` of ${size / 1024} GiB` : ''}`
+        let plan: PolicyPlan | undefined
+        let sofar: PolicyPlan | undefined
+        let began = Date.now()
+        try {
+          for (let step = steps.next(); ; step = steps.next()) {
+            if (step.done) {
+              plan = step.value
               break
             }
-          } else {
-            sofar = e.sofar
-            if (e.row.replayed) progress.done(policy.name, what(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), (Date.now() - began) / 1000)
+            const e = step.value
+            if (e.kind === 'host') {
+              if (e.host === 0) {
+                began = Date.now()
+                progress.start(policy.name, label(e.at))
+              }
+              await pause()
+              if (stopped) {
+                steps.return(undefined as never)
+                break
+              }
+            } else {
+              sofar = e.sofar
+              if (e.row.replayed) progress.done(policy.name, label(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), (Date.now() - began) / 1000)
+            }
           }
+        } catch (err) {
+          plan = emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, { failed: err instanceof Error ? err.message : String(err) })
         }
-      } catch (err) {
-        plan = emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : host.physicalMiB / 1024, options, { failed: err instanceof Error ? err.message : String(err) })
+        candidates.push(plan ?? sofar ?? emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, { partial: 'stopped before its first replay finished' }))
       }
-      const done: PolicyPlan =
-        plan ?? sofar ?? emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : host.physicalMiB / 1024, options, { partial: 'stopped before its first replay finished' })
-      plans.push(done)
-      progress.settled(policy.name, verdictLine(done), done.work.replays, perPolicy)
+      const finished = candidates.filter((p) => p.partial === undefined)
+      const chosen = choosePlan(finished.length > 0 ? finished : candidates, objective, cost)
+      const compared =
+        candidates.length < 2
+          ? chosen
+          : {
+              ...chosen,
+              notes: [
+                ...chosen.notes,
+                `host sizes compared (${objective === 'cost' ? 'cheapest' : 'fewest hosts'} chosen): ${candidates
+                  .map((p) => `${p.hostGiB} GiB: ${p.met ? `${p.hostsTotal} host${p.hostsTotal === 1 ? '' : 's'}${cost === undefined ? '' : `, ${costText(cost)(p)}`}` : p.partial !== undefined ? 'not settled' : 'not met'}${p === chosen ? ' (chosen)' : ''}`)
+                  .join('; ')}`,
+              ],
+            }
+      plans.push(compared)
+      const replays = candidates.reduce((n, p) => n + p.work.replays, 0)
+      progress.settled(policy.name, verdictLine(compared, cost === undefined ? undefined : costText(cost), hostSizes.length > 1), replays, perPolicy)
     }
   } finally {
     process.off('SIGINT', onSigint)
@@ -322,8 +380,10 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   const extras: PlanExtras = {
     ...(partial === undefined ? {} : { partial }),
     notPlanned,
-    json: { constraints, rightsizing: { ...sizing.options, totals: sizing.totals, file: 'rightsizing.csv' } },
-    markdownSections: [rightsizingMarkdown(sizing, escapeMarkdown)],
+    json: { constraints, objective, ...(cost === undefined ? {} : { costSpec: cost }), ...(hostSizes.length > 1 ? { hostSizesGiB: hostSizes.map((x) => x / 1024) } : {}), rightsizing: { ...sizing.options, totals: sizing.totals, file: 'rightsizing.csv' } },
+    markdownSections: [...(cost === undefined ? [] : [costMarkdown(cost, plans, escapeMarkdown)]), rightsizingMarkdown(sizing, escapeMarkdown)],
+    ...(cost === undefined ? {} : { cost: costText(cost), planJson: (p: PolicyPlan) => ({ cost: costOf(cost, p) }) }),
+    hostSizes: hostSizes.length > 1,
     files: new Map([['rightsizing.csv', rightsizingCsv(sizing)]]),
   }
   const files = withPlanExtras(await buildCapacityFiles(input), plans, extras)
@@ -332,7 +392,7 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   lines.push(
     sizeMode
       ? `Smallest host size for ${fixedHosts} hosts (steps of ${granularity / 1024} GiB), per policy:`
-      : `Fewest hosts of ${host.physicalMiB / 1024} GiB (reserve ${host.reserveMiB / 1024} GiB, overhead ${host.vmOverheadMiB} MiB per VM), per policy:`,
+      : `Fewest hosts of ${hostSizes.map((x) => x / 1024).join(', ').replace(/, ([^,]*)$/, ' or $1')} GiB (reserve ${host.reserveMiB / 1024} GiB, overhead ${host.vmOverheadMiB} MiB per VM), per policy:`,
   )
   lines.push('', ...verdictLines(plans, extras))
   lines.push('', 'Service level:', ...describeServiceLevel(sla).map((l) => `  ${l}`), ...describeConstraints(constraints).map((l) => `  ${l}`), '')
@@ -344,6 +404,7 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
     if (p.met) lines.push(`  -> ${sizeMode ? `${p.hostGiB} GiB` : `${p.hostsNeeded} host${p.hostsNeeded === 1 ? "" : "s"}`}, ${pct(p.vmsPerHost)} VMs per host, ${pct(p.configuredPerPhysical)} configured GiB per physical GiB; margin ${marginText(p)}`)
     for (const n of p.notes) lines.push(`  (${n})`)
   }
+  if (cost !== undefined) lines.push('', 'Cost:', textTable(costRows(cost, plans)))
   lines.push('', rightsizingSentence(sizing), `Per VM: ${path.join(outDir, 'rightsizing.csv')}`)
   lines.push('', `Report: ${path.join(outDir, 'index.html')}${partial === undefined ? '' : ' (PARTIAL)'}`)
   return { out: lines.join('\n'), dir, plans, interrupted: stopped, failed: plans.some((p) => p.failed !== undefined) }
@@ -376,6 +437,9 @@ export const registerPlan = (program: Command): void => {
     .option('--seed <n>', 'seed (default 1)')
     .option('--out <dir>', 'report folder (default reports/plan-<trace name>)')
     .option('--title <text>', 'report title')
+    .option('--cost <json|file>', 'prices, e.g. \'{"currency":"EUR","perHost":9000,"perGiB":4,"licence":{"default":7000,"kvm-mom":0}}\': a cost column and a cost in each verdict')
+    .option('--host-sizes <sizes>', 'compare host sizes, e.g. 128GiB,256GiB,512GiB (instead of --host\'s size; its reserve and overhead apply): each policy gets the size with fewest hosts, or the cheapest with --minimise cost')
+    .option('--minimise <what>', 'hosts (default) or cost (needs --cost): which answer to recommend among --host-sizes')
     .option('--rightsize-percentile <p>', "right-sizing: size each VM for this percentile of its working set over its running ticks (default 99)")
     .option('--quiet', 'no progress on stderr (by default a bar on a terminal, else a line per replay)')
     .addHelpText(

@@ -34,8 +34,8 @@ export const notMetVms = (p: PolicyPlan): ReadonlyArray<string> => {
 /** A cost figure to show after the constraints (cost.ts), if any. */
 export type CostText = (p: PolicyPlan) => string | undefined
 
-/** The verdict line of one policy (see the module note). */
-export const verdictLine = (p: PolicyPlan, cost?: CostText): string => {
+/** The verdict line of one policy (see the module note); `sized`: name the host size (sizes were compared). */
+export const verdictLine = (p: PolicyPlan, cost?: CostText, sized = false): string => {
   const c = p.constraints
   const assumed = `growth x${fmt(c.growth)}; headroom ${fmt(c.headroom * 100)}%`
   const costText = cost?.(p)
@@ -45,7 +45,7 @@ export const verdictLine = (p: PolicyPlan, cost?: CostText): string => {
       ? `policy ${p.policy}: at most ${p.hostsNeeded} hosts (+${c.spareHosts} for HA) = ${p.hostsTotal}, not settled (${p.partial}); ${tail}`
       : `policy ${p.policy}: at most ${p.hostGiB} GiB hosts, not settled (${p.partial}); ${tail}`
   if (!p.met) return `policy ${p.policy}: no answer: ${notMetBecause(p)}; ${assumed}`
-  if (p.mode === 'hosts') return `policy ${p.policy}: ${p.hostsNeeded} host${p.hostsNeeded === 1 ? '' : 's'} (+${c.spareHosts} for HA) = ${p.hostsTotal}; ${tail}`
+  if (p.mode === 'hosts') return `policy ${p.policy}: ${p.hostsNeeded} host${p.hostsNeeded === 1 ? '' : 's'}${sized ? ` of ${p.hostGiB} GiB` : ''} (+${c.spareHosts} for HA) = ${p.hostsTotal}; ${tail}`
   return `policy ${p.policy}: ${p.hostsTotal} hosts of ${p.hostGiB} GiB (${p.hostsNeeded} serving +${c.spareHosts} for HA); ${tail}`
 }
 
@@ -55,6 +55,8 @@ export interface PlanExtras {
   /** Policies not planned (interrupted before they started). */
   readonly notPlanned: ReadonlyArray<string>
   readonly cost?: CostText
+  /** Host sizes were compared: name each policy's in its verdict. */
+  readonly hostSizes?: boolean
   /** Extra sections of summary.md (Markdown, each starting with "## "), after the verdict. */
   readonly markdownSections?: ReadonlyArray<string>
   /** Extra fields of plan.json's top level. */
@@ -68,7 +70,7 @@ export interface PlanExtras {
 /** The verdict lines: one per policy, the interrupted run first. */
 export const verdictLines = (plans: ReadonlyArray<PolicyPlan>, extras: PlanExtras): ReadonlyArray<string> => [
   ...(extras.partial === undefined ? [] : [`PARTIAL: ${extras.partial}`]),
-  ...plans.map((p) => verdictLine(p, extras.cost)),
+  ...plans.map((p) => verdictLine(p, extras.cost, extras.hostSizes)),
   ...extras.notPlanned.map((name) => `policy ${name}: not planned (the run was interrupted before it started)`),
 ]
 
@@ -78,7 +80,7 @@ const insertBefore = (text: string, marker: string, insert: string): string => {
 }
 
 const planFields = (p: PolicyPlan, extras: PlanExtras): Readonly<Record<string, unknown>> => ({
-  verdict: verdictLine(p, extras.cost),
+  verdict: verdictLine(p, extras.cost, extras.hostSizes),
   constraints: p.constraints,
   hostsTotal: p.hostsTotal,
   notMetBecause: p.met ? null : notMetBecause(p),

@@ -96,3 +96,25 @@ describe('plan: interrupted', () => {
     expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/PARTIAL: interrupted/)
   }, 180_000)
 })
+
+describe('plan: host sizes and cost', () => {
+  it('--host-sizes with --minimise cost recommends the cheapest size per policy, with a cost column; --minimise cost needs prices', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-plan-cost-'))
+    const trace = writeTrace(path.join(dir, 'fleet.csv'), 24, Array.from({ length: 6 }, (_, i) => ({ id: `web-${i}`, configured: 8 * GiB, demand: (t: number) => 2 * GiB + ((t + i) % 7) * 64 })))
+    const out = path.join(dir, 'report')
+    const cost = '{"currency":"EUR","perHost":1000,"perGiB":10,"licence":{"default":500,"kvm-mom":0}}'
+    const r = await memreplay(['plan', '--trace', trace, '--host', '64GiB', '--host-sizes', '16GiB,32GiB,64GiB', '--policies', 'static', '--cost', cost, '--minimise', 'cost', '--out', out, '--quiet'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8'))
+    const st = plan.plans[0]
+    // 16 GiB hosts hold one 8 GiB VM (6 hosts), 32 GiB three (2), 64 GiB all six (1): 1 x (1000 + 640 + 500) is the cheapest.
+    expect(st).toMatchObject({ hostGiB: 64, hostsTotal: 1, cost: { total: 2140, eachHost: 2140, memory: 640, licence: 500 } })
+    expect(r.out).toMatch(/^policy static: 1 host of 64 GiB \(\+0 for HA\) = 1; growth x1; headroom 0%; cost EUR 2,140 \(1 x 2,140\)$/m)
+    expect(r.out).toMatch(/host sizes compared \(cheapest chosen\): 16 GiB: 6 hosts, cost EUR 9,960 \(6 x 1,660\); 32 GiB: 2 hosts, cost EUR 3,640 \(2 x 1,820\); 64 GiB: 1 host, cost EUR 2,140 \(1 x 2,140\) \(chosen\)/)
+    expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/## Cost[\s\S]*\| static \| 1 \| 64 \| 2,140 \| 640 \| 500 \| 2,140 \|/)
+    const bad = await memreplay(['plan', '--trace', trace, '--host', '64GiB', '--minimise', 'cost', '--out', path.join(dir, 'bad')])
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('--minimise cost needs prices: give --cost')
+  }, 120_000)
+})

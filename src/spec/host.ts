@@ -92,7 +92,8 @@ export const readTextFile: ReadText = (path) =>
  * "128" that it needs one, rather than "no such file".
  */
 export const parseHostArg = (arg: string, read: ReadText = readTextFile): E.Either<string, HostSpec> => {
-  if (/^\s*[-+]?[0-9.]/.test(arg)) {
+  // "./host.json" is a path; ".5TiB" and "-1GiB" are (bad) sizes.
+  if (/^\s*[-+]?(?:[0-9]|\.[0-9])/.test(arg)) {
     return pipe(
       parseSizeArg(arg, MAX_HOST_MIB),
       E.mapLeft((msg) => `--host: ${msg}`),

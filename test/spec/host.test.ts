@@ -87,5 +87,7 @@ describe('host spec', () => {
     expect(right(parseHostArg('big.json', read))).toEqual({ physical: 1048576, reserve: 8192, vmOverhead: 64 })
     expect(left(parseHostArg('bad.json', read))).toMatch(/^bad\.json: not valid JSON/)
     expect(left(parseHostArg('none.json', read))).toBe('cannot read host spec "none.json"')
+    expect(right(parseHostArg('./big.json', (p) => read(p.replace('./', ''))))).toEqual({ physical: 1048576, reserve: 8192, vmOverhead: 64 })
+    expect(left(parseHostArg('.5TiB', read))).toBe('--host: expected a size such as "64GiB" or "512MiB", found ".5TiB"')
   })
 })

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path'
 import * as os from 'node:os'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
@@ -20,7 +20,12 @@ import { writeFolderAtomically } from '../report/write-folder.js'
 import { decodeFleetSpec } from '../spec/fleet.js'
 import { policyParams } from '../engine/validate-policy.js'
 import { parseSize } from '../units.js'
-import { fleetJson, loadPolicyCached, policyRef, resolveRef, runTask, type WorkerTask } from './workers/scenario-worker.js'
+import { fleetJson, loadPolicyCached, loadTraceCached, policyRef, resolveRef, runTask, type WorkerTask } from './workers/scenario-worker.js'
+import { DEFAULT_LIMITS, readPolicyLimits, remotePolicy, runInWorker, type PolicyLimits, type PolicyMeta } from './confine.js'
+import { probeModule } from './user-policies.js'
+import type { ScenarioTask } from './workers/policy-worker.js'
+import { headerOf } from '../engine/replay.js'
+import { finishRun, partialSink } from '../metrics/index.js'
 import { combinations } from '../plan/experiment.js'
 import { guardOut } from './out-guard.js'
 
@@ -33,6 +38,8 @@ export interface SweepFlags {
   readonly policy?: ReadonlyArray<string>
   /** Tests: force the progress bar off. */
   readonly quiet?: boolean
+  readonly policyTimeout?: string
+  readonly policyMemory?: string
 }
 
 export const WORKER_ENTRY = fileURLToPath(new URL('./workers/entry.mjs', import.meta.url))
@@ -49,8 +56,18 @@ export const readExperiment = (file: string): Experiment => {
   return x.right
 }
 
-/** Check everything the scenarios need, short of importing the traces. */
-export const checkExperiment = async (x: Experiment, baseDir: string): Promise<void> => {
+/** A policy reference that names a module (a path), not a built-in policy. */
+const isModuleRef = (ref: string): boolean => /[./\\]/.test(ref)
+
+/** What the main process knows of each user module of an experiment (they load only on workers). */
+export type ModuleMetas = ReadonlyMap<string, PolicyMeta>
+
+/**
+ * Check everything the scenarios need, short of importing the traces. User modules are loaded and
+ * their params decoded on a worker (confine.ts); their descriptions are returned.
+ */
+export const checkExperiment = async (x: Experiment, baseDir: string, limits: PolicyLimits = DEFAULT_LIMITS): Promise<ModuleMetas> => {
+  const metas = new Map<string, PolicyMeta>()
   const errors: string[] = []
   for (const t of x.traces) if (!existsSync(resolveRef(baseDir, t))) errors.push(`trace "${t}": no such file or folder (relative paths are read from the experiment file's folder, ${baseDir})`)
   for (const s of x.hostSizes) {
@@ -58,6 +75,24 @@ export const checkExperiment = async (x: Experiment, baseDir: string): Promise<v
     if (E.isRight(mib) && x.hostReserveMiB >= mib.right) errors.push(`hostReserve must be below every host size, and ${s} is not above it`)
   }
   for (const ref of x.policies) {
+    if (isModuleRef(ref)) {
+      const file = policyRef(baseDir, ref)
+      const decode = async (combos: ReadonlyArray<Readonly<Record<string, unknown>>>) => probeModule(file, { list: combos }, limits)
+      let combos = combinations(x.params[ref] ?? {})
+      let probe = await decode(combos)
+      if (E.isRight(probe) && x.params[ref] === undefined && x.params[probe.right.meta.name] !== undefined) {
+        combos = combinations(x.params[probe.right.meta.name])
+        probe = await decode(combos)
+      }
+      if (E.isLeft(probe)) errors.push(...probe.left)
+      else {
+        metas.set(ref, probe.right.meta)
+        probe.right.decoded.forEach((d, i) => {
+          if (!d.ok) errors.push(...d.errors.map((e) => `${e} (in ${JSON.stringify(combos[i])})`))
+        })
+      }
+      continue
+    }
     try {
       const policy = await loadPolicyCached(policyRef(baseDir, ref))
       const axes = x.params[ref] ?? x.params[policy.name] ?? {}
@@ -79,6 +114,7 @@ export const checkExperiment = async (x: Experiment, baseDir: string): Promise<v
     }
   }
   if (errors.length > 0) throw new InputError([...new Set(errors)])
+  return metas
 }
 
 /**
@@ -86,13 +122,103 @@ export const checkExperiment = async (x: Experiment, baseDir: string): Promise<v
  * otherwise a slow scenario taken last keeps one worker busy while the others idle): its policy's
  * control steps per 5-minute tick (ESX-like policies act every 60 s, five times the work).
  */
-export const scenarioWeight = async (t: WorkerTask): Promise<number> => {
-  const policy = await loadPolicyCached(policyRef(t.baseDir, t.scenario.policy))
+export const scenarioWeight = async (t: WorkerTask, metas: ModuleMetas = new Map()): Promise<number> => {
+  const policy = metas.get(t.scenario.policy) ?? (await loadPolicyCached(policyRef(t.baseDir, t.scenario.policy)))
   return policy.controlSeconds !== undefined && policy.controlSeconds > 0 ? Math.max(1, 300 / policy.controlSeconds) : 1
 }
 
+/** Bytes a trace takes on disk, gzip counted ten-fold: a rough bound on what a worker holds of it. */
+const traceBytes = (file: string): number => {
+  try {
+    const st = statSync(file)
+    const size = (f: string, n: number) => (f.endsWith('.gz') ? 10 * n : n)
+    if (!st.isDirectory()) return size(file, st.size)
+    return readdirSync(file).reduce((s, f) => {
+      const q = path.join(file, f)
+      const e = statSync(q)
+      return s + (e.isFile() ? size(q, e.size) : 0)
+    }, 0)
+  } catch {
+    return 0
+  }
+}
+
+/** The result of a scenario whose worker failed (time, memory, exit, crash): stopped at once, the sentence as its error. */
+const stoppedScenario = async (t: WorkerTask, meta: PolicyMeta, error: string): Promise<ScenarioResult> => {
+  const { experiment: x, baseDir, scenario: sc } = t
+  const trace = await loadTraceCached(resolveRef(baseDir, sc.trace))
+  const size = parseSize(sc.hostSize)
+  const host = { physicalMiB: E.isRight(size) ? size.right : 0, reserveMiB: x.hostReserveMiB, vmOverheadMiB: x.vmOverheadMiB }
+  const policy = remotePolicy(meta, sc.policy)
+  const header = headerOf({ trace, host, vms: [], policy, params: sc.params, seed: sc.seed })
+  const metrics = finishRun(header, partialSink(header).result(), error)
+  const result: ScenarioResult = {
+    scenario: sc,
+    policyName: meta.name,
+    fullParams: sc.params,
+    placement: 'none',
+    placementRefused: 0,
+    vmsPerHost: [],
+    meets: false,
+    violations: [error],
+    worstUse: null,
+    bindingFigure: null,
+    metrics,
+  }
+  return JSON.parse(JSON.stringify(result)) as ScenarioResult
+}
+
+/**
+ * Scenarios whose policy is a user's module: each on a fresh worker thread within the limits,
+ * `workers` at a time. One that fails stops alone (its result says why); the others complete.
+ */
+const runConfinedTasks = async (
+  tasks: ReadonlyArray<{ readonly index: number; readonly task: WorkerTask }>,
+  workers: number,
+  metas: ModuleMetas,
+  limits: PolicyLimits,
+  onDone: () => void,
+): Promise<ReadonlyArray<readonly [number, ScenarioResult]>> => {
+  const out: Array<readonly [number, ScenarioResult]> = []
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const { index, task } = tasks[next++]
+      const ref = task.scenario.policy
+      const meta = metas.get(ref) as PolicyMeta
+      // Workers side by side share the process's memory: each one's watch allows for the others.
+      const traceMiB = (2 * traceBytes(resolveRef(task.baseDir, task.scenario.trace))) / (1024 * 1024)
+      const extra = traceMiB + (Math.min(workers, tasks.length) - 1) * (limits.memoryMiB + traceMiB)
+      const o = await runInWorker<ScenarioResult>({ kind: 'scenario', task } satisfies ScenarioTask, `scenario ${task.scenario.id}: policy "${meta.name}" (${ref})`, limits, extra)
+      out.push([index, o.ok ? o.value : await stoppedScenario(task, meta, o.error)])
+      onDone()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, tasks.length)) }, lane))
+  return out
+}
+
 /** Run tasks serially in this process or on a piscina pool, heaviest first; results in task order. */
-export const runTasks = async (tasks: ReadonlyArray<WorkerTask>, workers: number, onDone: () => void): Promise<ReadonlyArray<ScenarioResult>> => {
+export const runTasks = async (
+  all: ReadonlyArray<WorkerTask>,
+  workers: number,
+  onDone: () => void,
+  metas: ModuleMetas = new Map(),
+  limits: PolicyLimits = DEFAULT_LIMITS,
+): Promise<ReadonlyArray<ScenarioResult>> => {
+  // User modules' scenarios run confined; built-in policies' as before (serial here, or the pool).
+  const confined = all.map((task, index) => ({ index, task })).filter((t) => metas.has(t.task.scenario.policy))
+  if (confined.length > 0) {
+    const trusted = all.map((task, index) => ({ index, task })).filter((t) => !metas.has(t.task.scenario.policy))
+    const a = await runTasks(trusted.map((t) => t.task), workers, onDone)
+    const b = await runConfinedTasks(confined, workers, metas, limits, onDone)
+    const out = new Array<ScenarioResult>(all.length)
+    trusted.forEach((t, i) => (out[t.index] = a[i]))
+    for (const [i, r] of b) out[i] = r
+    return out
+  }
+  const tasks = all
+  if (tasks.length === 0) return []
   if (workers <= 1) {
     const out: ScenarioResult[] = []
     for (const t of tasks) {
@@ -103,7 +229,7 @@ export const runTasks = async (tasks: ReadonlyArray<WorkerTask>, workers: number
   }
   const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
   try {
-    const weights = await Promise.all(tasks.map(scenarioWeight))
+    const weights = await Promise.all(tasks.map((t) => scenarioWeight(t)))
     // Stable: equal weights keep the experiment's order.
     const order = tasks.map((_, i) => i).sort((a, b) => weights[b] - weights[a] || a - b)
     const out = new Array<ScenarioResult>(tasks.length)
@@ -132,9 +258,11 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
   }
   const all = expandExperiment(x)
   const mine = shard === undefined ? all : shardOf(all, shard)
-  const workers =
-    flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
-  if (!Number.isInteger(workers) || workers < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
+  const requested = flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
+  if (!Number.isInteger(requested) || requested < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
+  // More threads than the machine has CPUs only adds memory and contention.
+  const workers = Math.min(requested, os.availableParallelism())
+  const limits = readPolicyLimits(flags)
   const stem = path.basename(experimentFile).replace(/\.json$/i, '')
   const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
   guardOut(outDir, [
@@ -143,9 +271,9 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
     ...(x.fleet === null ? [] : [{ what: 'fleet spec', path: resolveRef(baseDir, x.fleet) }]),
     ...x.policies.filter((p) => /[./\\]/.test(p)).map((p) => ({ what: 'policy module', path: policyRef(baseDir, p) })),
   ])
-  await checkExperiment(x, baseDir)
+  const metas = await checkExperiment(x, baseDir, limits)
   const bar = progressBar('sweep', mine.length, flags.quiet ? false : undefined)
-  const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick())
+  const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick(), metas, limits)
   bar.stop()
   const dir = await writeFolderAtomically(outDir, sweepFiles(x, all.length, results, shard), `--out ${outDir}`)
   const met = results.filter((r) => r.meets).length
@@ -164,9 +292,11 @@ export const registerSweep = (program: Command): void => {
     .description('run every combination of an experiment file (traces x host sizes x host counts x policies x params x VM settings x seeds)')
     .argument('<experiment>', 'experiment JSON (see examples/sweep-buffer.json)')
     .option('--out <dir>', 'output folder (default reports/sweep-<experiment name>)')
-    .option('--workers <n>', 'worker threads (default: CPUs, at most one per scenario; 1 = serial in this process)')
+    .option('--workers <n>', 'worker threads (default and at most: the CPUs, at most one per scenario; 1 = serial in this process, except --policy modules, always on workers)')
     .option('--shard <k/N>', 'run only scenarios whose index mod N is k-1; combine shards with merge')
     .option('--policy <module>', 'a policy module of your own (.ts or .js), added to the experiment\'s policies; repeatable', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--policy-timeout <seconds>', `wall-clock limit for each scenario of a --policy module (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
+    .option('--policy-memory <MiB>', `heap limit for each scenario of a --policy module (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)
     .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (file: string, flags: SweepFlags) => {
       if (flags.cache === false) process.env.MEMREPLAY_NO_CACHE = '1' // workers inherit it

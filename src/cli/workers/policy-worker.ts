@@ -13,6 +13,9 @@ import type { Trace } from '../../trace/trace.js'
 import type { HostSettings, VmSettings } from '../../spec/settings.js'
 import type { WorldParams } from '../../engine/world.js'
 import { deepFreeze, guardedPolicy, type PolicyMeta, type WorkerOutcome } from '../confine.js'
+import { fleetOf, loadTraceCached, policyRef, resolveRef, type WorkerTask } from './scenario-worker.js'
+import { runScenario, type ScenarioResult } from '../../plan/sweep.js'
+import { parseSize } from '../../units.js'
 
 export type PolicyTask =
   | {
@@ -34,12 +37,35 @@ export type PolicyTask =
       readonly label?: string
     }
 
+/** One sweep scenario whose policy is a user's module (sweep.ts); the same steps as runTask. */
+export interface ScenarioTask {
+  readonly kind: 'scenario'
+  readonly task: WorkerTask
+}
+
 export interface Probe {
   readonly meta: PolicyMeta
   readonly decoded: ReadonlyArray<{ readonly ok: true; readonly params: unknown } | { readonly ok: false; readonly errors: ReadonlyArray<string> }>
 }
 
-const run = async (task: PolicyTask): Promise<WorkerOutcome<unknown>> => {
+const scenario = async ({ task }: ScenarioTask): Promise<WorkerOutcome<ScenarioResult>> => {
+  const { experiment: x, baseDir, scenario: sc } = task
+  const trace = await loadTraceCached(resolveRef(baseDir, sc.trace))
+  const loaded = await loadPolicy(policyRef(baseDir, sc.policy))
+  if (E.isLeft(loaded)) return { ok: false, error: loaded.left.join('\n') }
+  parentPort?.postMessage({ loaded: true }) // the time limit counts from here
+  const policy = guardedPolicy(loaded.right)
+  const params = policyParams(policy, sc.params)
+  if (E.isLeft(params)) return { ok: false, error: params.left.join('\n') }
+  const size = parseSize(sc.hostSize)
+  if (E.isLeft(size)) return { ok: false, error: `host size ${sc.hostSize}: ${size.left}` }
+  const host = deepFreeze({ physicalMiB: size.right, reserveMiB: x.hostReserveMiB, vmOverheadMiB: x.vmOverheadMiB })
+  const vms = deepFreeze(fleetOf(x, baseDir, sc, trace))
+  return { ok: true, value: runScenario(x, sc, { trace, vms, policy, params: deepFreeze(params.right), host }) }
+}
+
+const run = async (task: PolicyTask | ScenarioTask): Promise<WorkerOutcome<unknown>> => {
+  if (task.kind === 'scenario') return scenario(task)
   const loaded = await loadPolicy(task.module)
   if (E.isLeft(loaded)) return { ok: false, error: loaded.left.join('\n') }
   const policy = loaded.right
@@ -61,7 +87,7 @@ const run = async (task: PolicyTask): Promise<WorkerOutcome<unknown>> => {
 
 const port = parentPort
 if (port !== null) {
-  run(workerData as PolicyTask).then(
+  run(workerData as PolicyTask | ScenarioTask).then(
     (o) => port.postMessage(o),
     (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) }),
   )

@@ -43,6 +43,12 @@ export interface ClusterOptions {
   readonly onTick?: () => void
   /** Host replays to reuse (see the module note); none by default. */
   readonly cache?: ReplayCache
+  /**
+   * Asked after each host but the last with the metrics of the hosts replayed so far (and the VMs
+   * placement refused): true stops the replay there, when a figure that only grows as hosts are
+   * added has already broken the service level (a plan's failing points need not be replayed whole).
+   */
+  readonly stopEarly?: (soFar: RunMetrics) => boolean
 }
 
 /** Yielded before each host of a cluster replay: which host, how many VMs, and whether it is reused. */
@@ -126,6 +132,8 @@ export interface ClusterResult {
   readonly placementRefused: ReadonlyArray<string>
   /** Hosts that hold at least one VM. */
   readonly hostsUsed: number
+  /** Hosts replayed: fewer than `hosts` when stopEarly stopped the replay (the figures are then those hosts' and the refused VMs'). */
+  readonly hostsReplayed: number
   /** VMs per host (by host index). */
   readonly vmsPerHost: ReadonlyArray<number>
   readonly header: RunHeader
@@ -191,6 +199,9 @@ export function* clusterSteps(
   const states: RunPartial[] = []
   const errors: string[] = []
   const hostKey = `${host.physicalMiB}/${host.reserveMiB}/${host.vmOverheadMiB}|`
+  const refusedIds = assignment.flatMap((a, k) => (a === null ? [trace.vms[k].id] : []))
+  const header = clusterHeader(trace, host, run, hosts)
+  let replayed = 0
   for (let h = 0; h < hosts; h++) {
     const on = onHost[h]
     const key = hostKey + on.join(',')
@@ -210,9 +221,12 @@ export function* clusterSteps(
     // Only the state band of each host is kept for the share of host-time in each state.
     states.push({ ...emptyPartial, series: { ...emptyPartial.series, length: r.partial.series.length, seconds: r.partial.series.seconds, state: r.partial.series.state } })
     if (r.error !== undefined) errors.push(`host ${h + 1}: ${r.error}`)
+    replayed = h + 1
+    if (options.stopEarly !== undefined && h < hosts - 1) {
+      const soFar = finishRun(header, concatHostPartials([merged], refusedPartial(refusedIds)), errors.length === 0 ? undefined : errors.join('; '))
+      if (options.stopEarly(soFar)) break
+    }
   }
-  const refusedIds = assignment.flatMap((a, k) => (a === null ? [trace.vms[k].id] : []))
-  const header = clusterHeader(trace, host, run, hosts)
   const partial = concatHostPartials([merged], refusedPartial(refusedIds))
   const m = finishRun(header, partial, errors.length === 0 ? undefined : errors.join('; '))
   const metrics: RunMetrics = { ...m, stateShare: header.hasStates ? hostTimeStateShare(states) : {} }
@@ -223,6 +237,7 @@ export function* clusterSteps(
     assignment,
     placementRefused: refusedIds,
     hostsUsed: hostsUsed(input, { assignment }),
+    hostsReplayed: replayed,
     vmsPerHost: onHost.map((on) => on.length),
     header,
     partial,

@@ -134,6 +134,16 @@ export type PlanEvent =
   | (HostEvent & { readonly policy: string; readonly at: number })
   | { readonly kind: 'point'; readonly policy: string; readonly row: ScanRow; readonly sofar: PolicyPlan }
 
+/**
+ * Does a cluster's part already break the level for sure? Only figures that can only grow as the
+ * remaining hosts are added count: VMs refused, GiB written to host swap, a run stopped on a rule
+ * violation. (Shares and percentiles can fall as more VM-time is added.)
+ */
+export const brokenForSure = (sla: ServiceLevel, m: RunMetrics): boolean =>
+  m.error !== undefined ||
+  (sla.maxVmsRefused !== null && m.vmsRefused > sla.maxVmsRefused) ||
+  (sla.maxHostSwapOutGiB !== null && m.hostSwapOutGiB > sla.maxHostSwapOutGiB)
+
 const evaluator = (
   trace: Trace,
   vms: ReadonlyArray<VmSettings>,
@@ -176,14 +186,19 @@ const evaluator = (
     },
     evaluate: function* (x) {
       const { host, hosts } = at(x)
-      const steps = clusterSteps(trace, host, vms, run, seed, hosts, { ...options, cache })
+      const steps = clusterSteps(trace, host, vms, run, seed, hosts, { ...options, cache, stopEarly: (m) => brokenForSure(sla, m) })
       let step = steps.next()
       while (!step.done) {
         yield { ...step.value, policy: run.policy.name, at: x }
         step = steps.next()
       }
       const result = step.value
+      const cut = result.hostsReplayed < result.hosts ? ` (found on the first ${result.hostsReplayed} of ${result.hosts} hosts; the rest were not replayed)` : ''
+      // A cut replay reports only the terms it proves broken (brokenForSure's): the others' figures cover part of the fleet.
+      const sure = (v: Violation): boolean => v.term === 'error' || v.term === 'maxVmsRefused' || v.term === 'maxHostSwapOutGiB'
       const violations = explainViolations(evaluate(sla, result.metrics), result.partial)
+        .filter((v) => cut === '' || sure(v))
+        .map((v) => (cut === '' ? v : { ...v, text: v.text + cut }))
       return {
         result,
         row: {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import * as fc from 'fast-check'
 import { gallop, runGallop, smallestHosts, smallestSize, type Evaluator } from '../../src/plan/search.js'
-import { planHosts, planHostSize, planHostsSteps, type PlanEvent } from '../../src/plan/plan.js'
+import { brokenForSure, planHosts, planHostSize, planHostsSteps, type PlanEvent } from '../../src/plan/plan.js'
+import type { RunMetrics } from '../../src/metrics/run-metrics.js'
 import { hostSeed, replayCache, runCluster } from '../../src/plan/cluster.js'
 import { DEFAULT_SLA, evaluate } from '../../src/plan/sla.js'
 import { dynamicMemoryPolicy } from '../../policies/dynamic-memory.js'
@@ -215,5 +216,29 @@ describe('a VM that fits no host', () => {
     expect(failing.length).toBeGreaterThan(0)
     for (const r of failing) for (const v of r.violations) expect(v.vms ?? []).toContain('huge-db')
     expect(failing[0].violations[0].text).toContain('huge-db')
+  })
+})
+
+describe('a failing point stops early', () => {
+  it('a cluster replay stops after the host that proves the level broken; the point fails as the full replay does', () => {
+    // Four 8 GiB static VMs, two working sets above what Hyper-V can give on a crowded host.
+    const trace = buildTrace([0, 1, 2, 3].map((i) => ({ id: `vm${i}`, demand: [GiB, 6 * GiB, 7 * GiB, 7 * GiB], configured: 8 * GiB })))
+    const vms = [0, 1, 2, 3].map((i) => settingsOf(`vm${i}`, 8 * GiB))
+    const run = { policy: staticPolicy, params: staticPolicy.defaults }
+    const full = runCluster(trace, hostOf(16 * GiB), vms, run, 1, 4)
+    expect(full.hostsReplayed).toBe(4)
+    const cut = runCluster(trace, hostOf(16 * GiB), vms, run, 1, 4, { stopEarly: () => true })
+    expect(cut.hostsReplayed).toBe(1)
+    const none = runCluster(trace, hostOf(16 * GiB), vms, run, 1, 4, { stopEarly: () => false })
+    expect(none.metrics).toEqual(full.metrics)
+  })
+
+  it('only figures that grow as hosts are added prove a level broken early', () => {
+    const m = { vmsRefused: 0, hostSwapOutGiB: 0, pressureOver100Share: 0.5, slowdownP99: 9 } as unknown as RunMetrics
+    expect(brokenForSure(DEFAULT_SLA, m)).toBe(false) // a share and a percentile can fall as VM-time is added
+    expect(brokenForSure(DEFAULT_SLA, { ...m, hostSwapOutGiB: 0.1 })).toBe(true)
+    expect(brokenForSure(DEFAULT_SLA, { ...m, vmsRefused: 1 })).toBe(true)
+    expect(brokenForSure({ ...DEFAULT_SLA, maxVmsRefused: null }, { ...m, vmsRefused: 1 })).toBe(false)
+    expect(brokenForSure(DEFAULT_SLA, { ...m, error: 'stopped' })).toBe(true)
   })
 })

@@ -234,7 +234,7 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   if (sizeMode && flags.hostSizes !== undefined) throw new InputError(['--host-sizes compares host sizes for the fewest hosts; with --hosts N the plan already searches the size: give one or the other'])
   const hostSizes: ReadonlyArray<number> =
     flags.hostSizes === undefined ? [host.physicalMiB] : [...new Set(flags.hostSizes.split(',').map((x) => sizeArg('--host-sizes', x.trim())))].sort((a, b) => a - b)
-  for (const size of hostSizes) if (host.reserveMiB >= size) throw new InputError([`--host-sizes: ${size / 1024} GiB is not above the host's reserve (${host.reserveMiB / 1024} GiB)`])
+  if (!sizeMode) for (const size of hostSizes) if (host.reserveMiB >= size) throw new InputError([`--host-sizes: ${size / 1024} GiB is not above the host's reserve (${host.reserveMiB / 1024} GiB)`])
   const seed = flags.seed === undefined ? 1 : Number(flags.seed)
   if (!Number.isInteger(seed)) throw new InputError([`--seed: expected a whole number, found "${flags.seed}"`])
   const percentile = flags.rightsizePercentile === undefined ? DEFAULT_RIGHTSIZE.percentile : numberArg('--rightsize-percentile', flags.rightsizePercentile)

@@ -164,6 +164,14 @@ describe('planHosts against an exhaustive scan', () => {
     expect(at(size - GiB)).toBe(false)
   })
 
+  it('the reverse question with N+1: 3 hosts with a spare are sized as 2 serving hosts', () => {
+    const run = { policy: dynamicMemoryPolicy, params: dynamicMemoryPolicy.defaults }
+    const two = planHostSize(trace, host, 2, vms, run, 1, DEFAULT_SLA, GiB, 64 * GiB)
+    const ha = planHostSize(trace, host, 3, vms, run, 1, DEFAULT_SLA, GiB, 64 * GiB, { constraints: { spareHosts: 1, growth: 1, headroom: 0 } })
+    expect(ha.hostGiB).toBe(two.hostGiB)
+    expect([ha.hostsNeeded, ha.hostsTotal]).toEqual([2, 3])
+  })
+
   it('reused host replays give the same plan as fresh ones; first-fit reuses the hosts it fills first', () => {
     const run = { policy: staticPolicy, params: staticPolicy.defaults }
     const cache = replayCache()

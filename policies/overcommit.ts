@@ -282,7 +282,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   let grantLevel = s.grantLevel
   const tax = p.idleTax
   if (freeState === 'soft') {
-    if (need > 0) reclaimLevel = rebalance(s, obs, live, need, active, bCap, balloon)
+    if (need > 0) reclaimLevel = rebalance(s, obs, live, need, active, bCap, balloon, compress, swap)
   } else if (freeState === 'hard' || freeState === 'low') {
     if (need > 0) reclaimLevel = pageOut(s, obs, live, need, active, compress, swap)
   } else if (need < 0) {
@@ -379,17 +379,31 @@ const pageOut = (s: OvercommitState, obs: Observation, live: Uint8Array, need: n
 
 /**
  * The soft state: decide afresh how much of its touched memory each live VM holds, by min-funding
- * revocation over the balloon. Each VM's allocation may range from what the balloon can reach (its
- * cap, less the guest's untouched room, which the guest gives first) or its reservation, up to what
- * it holds plus its balloon (deflated). The VMs hold, in all, what they hold and could get back less
- * `need`; the lowest rho give, and a VM whose rho is above the level gets its balloon back. Writes
- * balloon targets; returns the water level found (else the last step's).
+ * revocation. Each VM's allocation ranges from its reservation (or what the host may page of it) up
+ * to what it holds plus its balloon (deflated). The VMs hold, in all, what they hold and could get
+ * back less `need`; the lowest rho give, and a VM whose rho is above the level gets its balloon back.
+ * A VM gives by its balloon first, as deep as the balloon's cap reaches (the guest fills it with its
+ * untouched room first, which frees nothing); what the balloon cannot reach is paged by the host
+ * (compressed or swapped, as in the hard state): ESX swaps a VM whose balloon cannot meet its
+ * target (no driver, or at its maximum). Writes the targets; returns the water level found (else
+ * the last step's).
  */
-const rebalance = (s: OvercommitState, obs: Observation, live: Uint8Array, need: number, active: Float64Array, bCap: Float64Array, balloon: Float64Array): number => {
+const rebalance = (
+  s: OvercommitState,
+  obs: Observation,
+  live: Uint8Array,
+  need: number,
+  active: Float64Array,
+  bCap: Float64Array,
+  balloon: Float64Array,
+  compress: Float64Array,
+  swap: Float64Array,
+): number => {
   const { params: p, context: ctx } = s
   const n = obs.vmCount
-  const { visible, touched, compressed, swapped } = obs
+  const { visible, configured, touched, shared, compressed, swapped } = obs
   const d = reclaimDraft(n, p.idleTax)
+  const reach = new Float64Array(n)
   let room = 0
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue
@@ -397,9 +411,10 @@ const rebalance = (s: OvercommitState, obs: Observation, live: Uint8Array, need:
     const P = Math.max(0, T - compressed[v] - swapped[v])
     const b = balloon[v]
     const untouched = Math.max(0, visible[v] - b - T)
-    // The deepest the balloon can reach into touched pages, and the reservation's floor.
-    const reach = Math.max(0, bCap[v] - b - untouched)
-    const floor = Math.max(P - reach, Math.min(ctx.vms[v].reservationMiB, P))
+    // The deepest the balloon can reach into touched pages; the host may page its private pages.
+    reach[v] = Math.max(0, bCap[v] - b - untouched)
+    const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
+    const floor = Math.max(P - reach[v] - pageable, Math.min(ctx.vms[v].reservationMiB, P))
     addReclaimClient(d, v, ctx.vms[v].shares, P + b, Math.min(P, active[v] * T), floor)
     room += b
   }
@@ -407,16 +422,25 @@ const rebalance = (s: OvercommitState, obs: Observation, live: Uint8Array, need:
   const amount = need + room
   const y = waterLevel(fill, amount, s.reclaimLevel)
   const taken = fillAt(fill, amount, y)
+  const q = p.compression ? p.compressibleShare : 0
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue
     const T = touched[v]
     const b = balloon[v]
     // taken of (P + b): a VM that gives less than its balloon gets the rest back (deflation); one
-    // that gives more loses touched pages to a bigger balloon, which first fills the untouched room.
+    // that gives more loses touched pages: to a bigger balloon, then to the host's paging.
     const fromTouched = taken[v] - b
     if (fromTouched > 0) {
+      const byBalloon = Math.min(fromTouched, reach[v])
       const untouched = Math.max(0, visible[v] - b - T)
-      balloon[v] = Math.min(bCap[v], b + untouched + fromTouched)
+      balloon[v] = Math.min(bCap[v], b + untouched + byBalloon)
+      const rest = fromTouched - byBalloon
+      if (rest > 0) {
+        const cacheRoom = p.compression ? Math.max(0, (p.compressionCacheShare * configured[v]) / COMPRESSED_STORE_RATIO - compressed[v]) : 0
+        const [c, w] = splitPageOut(rest, q, cacheRoom)
+        compress[v] += c
+        swap[v] += w
+      }
     } else balloon[v] = Math.max(0, b + fromTouched)
   }
   return Number.isNaN(y) ? s.reclaimLevel : y

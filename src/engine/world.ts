@@ -31,8 +31,11 @@ export interface WorldParams {
   readonly balloonMiBPerSecond: number
   /** Host-wide bandwidth of writes to host swap. */
   readonly swapOutMiBPerSecond: number
-  /** Host-wide bandwidth of swap-ins (pages brought back when the policy lowers its swap target). */
+  /** Host-wide bandwidth of swap-ins at most (sequential reads); faults are random 4 KiB reads, so
+   *  the rate is also bounded by swapQueueDepth faults in flight at the swap device's latency. */
   readonly swapInMiBPerSecond: number
+  /** Swap-in faults in flight host-wide (the datastore's queue depth). */
+  readonly swapQueueDepth: number
   /** Host-wide compression throughput (CPU-bound, much faster than disk). */
   readonly compressMiBPerSecond: number
   /** Active-memory sampling (ESX): pages per period, and the period. */
@@ -50,6 +53,7 @@ export const WorldParamsCodec = t.type({
   balloonMiBPerSecond: t.number,
   swapOutMiBPerSecond: t.number,
   swapInMiBPerSecond: t.number,
+  swapQueueDepth: t.number,
   compressMiBPerSecond: t.number,
   pagesPerSample: t.number,
   samplePeriodSeconds: t.number,
@@ -64,6 +68,9 @@ export const DEFAULT_WORLD: WorldParams = {
   balloonMiBPerSecond: 64, // modelling choice: 2 MiB units, tens of MiB/s per guest
   swapOutMiBPerSecond: 200, // modelling choice: one disk's sequential write bandwidth
   swapInMiBPerSecond: 100, // modelling choice: swap-in is random reads, slower than writes
+  // modelling choice: 32 faults in flight (a typical per-host datastore queue depth): at 8 ms a disk
+  // serves 32 x 4 KiB / 8 ms = 15.6 MiB/s of faults, an SSD (0.1 ms) the 100 MiB/s cap
+  swapQueueDepth: 32,
   compressMiBPerSecond: 1000, // modelling choice: CPU-bound, an order of magnitude above disk
   pagesPerSample: 100, // ESX samples 100 pages per period (DOMAIN.md 4)
   samplePeriodSeconds: 60, // ESX 4 period (ESX 2: 30 s)
@@ -82,6 +89,7 @@ export const WORLD_RANGES = {
   balloonMiBPerSecond: RATE,
   swapOutMiBPerSecond: RATE,
   swapInMiBPerSecond: RATE,
+  swapQueueDepth: wholeRange(1, 65_536, 'faults in flight'),
   compressMiBPerSecond: RATE,
   pagesPerSample: wholeRange(1, 10_000, 'pages'),
   samplePeriodSeconds: range(1, 3600, 'seconds'),
@@ -691,7 +699,7 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
     overheadTotal += overhead[v]
   }
   t.swapOut = swapOutTotal
-  t.swapInLeft = params.swapInMiBPerSecond * seconds
+  t.swapInLeft = swapInRate(params) * seconds
   t.residentTotal = residentTotal
   t.overheadTotal = overheadTotal
 }
@@ -789,14 +797,18 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
   const compShare = Math.min(share, wantComp > 0 ? (w.params.compressMiBPerSecond * seconds) / wantComp : 1)
   let swapOutTotal = t.swapOut
   let used = host.reserveMiB
+  const blockFaults = d.block
+  const reservation = w.settings.reservation
   for (let v = 0; v < n; v++) {
     if (status[v] !== VmStatus.running) continue
     let resident = residentOf(vm, ratio, v) // recomputed below only when its terms change
     if (faulting && swapWs[v] + compWs[v] > 0) {
       let back = swapWs[v] * swapShare
       let unpack = compWs[v] * compShare
-      // Never past the VM's cap (ESX limit): those pages would only be swapped out again.
-      const capRoom = Math.max(0, dCap[v] - resident)
+      // Never past the VM's cap (ESX limit): those pages would only be swapped out again. A host
+      // that blocks allocations (ESX low state) blocks these too, above the VM's reservation: a
+      // fault-in is an allocation, and letting it eat what swap just freed keeps the host low.
+      const capRoom = Math.max(0, (blockFaults ? Math.min(dCap[v], reservation[v]) : dCap[v]) - resident)
       const grows = back + unpack * (1 - ratio)
       if (grows > capRoom) {
         const f = grows > 0 ? capRoom / grows : 0
@@ -835,6 +847,14 @@ export interface TickOutcome {
   readonly swapOut: number
 }
 
+/** MiB/s of swap-in faults the host can serve: queue depth x 4 KiB / device latency, within the
+ *  swap-in bandwidth. */
+export const swapInRate = (p: WorldParams): number => {
+  const latencyMs = p.slowdown.swapDevice === 'ssd' ? p.slowdown.ssdLatencyMs : p.slowdown.diskLatencyMs
+  const byFaults = latencyMs > 0 ? (p.swapQueueDepth * 4) / 1024 / (latencyMs / 1000) : Infinity
+  return Math.min(p.swapInMiBPerSecond, byFaults)
+}
+
 /** Host memory backing a VM: private touched pages plus its compressed store. */
 const residentOf = (vm: VmColumns, ratio: number, v: number): number =>
   Math.max(0, vm.touched[v] - vm.shared[v] - vm.compressed[v] - vm.swapped[v]) + vm.compressed[v] * ratio
@@ -860,15 +880,18 @@ const settle = (w: World, v: number, resident: number): void => {
   const T = vm.touched[v]
   const guestPaging = (vm.guestPaging[v] = Math.max(0, demand - usable))
   const blocked = (vm.blocked[v] = Math.max(0, Math.min(demand, usable) - T))
-  // Working set still in host swap or compressed at the step's end (not yet faulted back).
-  const hostSwapHit = (vm.hostSwapHit[v] = Math.min(w.swapWs[v], vm.swapped[v]))
-  const compressedHit = (vm.compressedHit[v] = Math.min(w.compWs[v], vm.compressed[v]))
-  vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
-  vm.resident[v] = resident
+  // Working set that was in host swap or compressed during the step: faulted back in it (missing
+  // until served), or still out at its end.
   const fs = w.faultSwap[v]
   const fc = w.faultComp[v]
+  const swapLeft = Math.min(w.swapWs[v], vm.swapped[v])
+  const compLeft = Math.min(w.compWs[v], vm.compressed[v])
+  const hostSwapHit = (vm.hostSwapHit[v] = swapLeft + fs)
+  const compressedHit = (vm.compressedHit[v] = compLeft + fc)
+  vm.compressedStore[v] = vm.compressed[v] * w.compressedStoreRatio
+  vm.resident[v] = resident
   // (Most VMs lack nothing: skip the arithmetic.)
-  vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 && fs === 0 && fc === 0 ? 1 : slowdownOf(w.costs, guestPaging, hostSwapHit, compressedHit, blocked, fs, fc)
+  vm.slowdown[v] = guestPaging === 0 && compressedHit === 0 && hostSwapHit === 0 && blocked === 0 && fs === 0 && fc === 0 ? 1 : slowdownOf(w.costs, guestPaging, swapLeft, compLeft, blocked, fs, fc)
 }
 
 /**

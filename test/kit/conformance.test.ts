@@ -36,7 +36,24 @@ describe.each(BUILT_IN_POLICIES.map((p) => [p.name, p] as const))('built-in poli
   it('passes the conformance check, the sample run included', async () => {
     const report = checkConformance(policy, undefined, { runs: 100, sample: await sample() })
     expect(report.ok, formatReport(report)).toBe(true)
-    expect(report.results.map((r) => r.name)).toEqual(['contract', 'invariants', 'purity', 'determinism', 'sample'])
+    expect(report.results.map((r) => r.name)).toEqual(['contract', 'invariants', 'purity', 'determinism', 'monotone', 'sample'])
+    expect(report.results.find((r) => r.name === 'monotone')?.status).toBe('pass')
+  })
+})
+
+describe('the planner\'s law in check-policy', () => {
+  it('warns, without failing, when more host memory makes a policy refuse more', () => {
+    // A perverse static: on a host of more than 16 GiB it refuses every VM, so a bigger host refuses more.
+    const perverse = withStep('refuses-on-big-hosts', (state, obs) => {
+      const [next, d] = staticPolicy.step(state, obs)
+      return obs.host.physicalMiB > 16384 ? [next, { ...d, admit: new Float64Array(obs.vmCount) }] : [next, d]
+    })
+    const r = checkConformance(perverse, undefined, { runs: 200 })
+    const c = r.results.find((x) => x.name === 'monotone')
+    expect(c?.status, formatReport(r)).toBe('warn')
+    expect(c?.summary).toMatch(/more host memory the policy refuses \d+ VMs on the bigger host against \d+/)
+    expect(formatReport(r)).toMatch(/WARN {2}monotone/)
+    expect(r.ok).toBe(true)
   })
 })
 

@@ -13,6 +13,10 @@ export interface VmSpecLite {
   readonly configured: number | ReadonlyArray<number>
   readonly image?: string
   readonly os?: OsFamily
+  /** Recorded touched memory (MiB per tick), and disk reads / writes (MiB/s per tick), if any. */
+  readonly touched?: ReadonlyArray<number>
+  readonly diskRead?: ReadonlyArray<number>
+  readonly diskWrite?: ReadonlyArray<number>
 }
 
 /** A trace of the given VMs on one grid (tick 0 at 2013-08-01 00:00 UTC). */
@@ -22,6 +26,10 @@ export const buildTrace = (vms: ReadonlyArray<VmSpecLite>, step = 300, name = 't
     const demand = new Float32Array(ticks)
     const configured = new Float32Array(ticks)
     const on = new Uint8Array(ticks)
+    const column = (xs: ReadonlyArray<number> | undefined): Float32Array | undefined => (xs === undefined ? undefined : new Float32Array(ticks))
+    const touched = column(v.touched)
+    const diskRead = column(v.diskRead)
+    const diskWrite = column(v.diskWrite)
     let first = ticks
     let end = 0
     for (let t = 0; t < ticks; t++) {
@@ -29,11 +37,14 @@ export const buildTrace = (vms: ReadonlyArray<VmSpecLite>, step = 300, name = 't
       if (d === undefined || Number.isNaN(d)) continue
       on[t] = 1
       demand[t] = d
+      if (touched) touched[t] = v.touched![t] ?? 0
+      if (diskRead) diskRead[t] = v.diskRead![t] ?? 0
+      if (diskWrite) diskWrite[t] = v.diskWrite![t] ?? 0
       configured[t] = typeof v.configured === 'number' ? v.configured : v.configured[t]
       first = Math.min(first, t)
       end = t + 1
     }
-    return { id: v.id, image: v.image, os: v.os, demand, configured, touched: undefined, diskRead: undefined, diskWrite: undefined, on, firstTick: Math.min(first, end), endTick: end }
+    return { id: v.id, image: v.image, os: v.os, demand, configured, touched, diskRead, diskWrite, on, firstTick: Math.min(first, end), endTick: end }
   })
   return {
     name,

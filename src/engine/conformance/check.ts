@@ -29,6 +29,7 @@ import { VmStatus, VM_FIELDS } from '../account.js'
 import { checkPolicyShape, policyParams } from '../validate-policy.js'
 import type { Trace } from '../../trace/trace.js'
 import type { HostSettings, VmSettings } from '../../spec/settings.js'
+import { monotoneFinding } from './monotone.js'
 import { scenarioArb, type Scenario } from './arbitraries.js'
 import { describeScenario } from './describe.js'
 import { changedSince, findHeld, firstDifference, plain, snapshot, type Snapshot } from './snapshot.js'
@@ -42,8 +43,9 @@ export interface Finding {
   readonly detail: string
 }
 
-export type CheckName = 'contract' | 'invariants' | 'purity' | 'determinism' | 'sample'
-export type CheckStatus = 'pass' | 'fail' | 'skip'
+export type CheckName = 'contract' | 'invariants' | 'purity' | 'determinism' | 'monotone' | 'sample'
+/** warn: a law a planner relies on is broken, which a user's policy may do on purpose (not a failure). */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
 
 export interface CheckResult {
   readonly name: CheckName
@@ -330,7 +332,7 @@ const property = (
 }
 
 const rulesChecked = (p: AnyPolicy): string => {
-  const rules = ['conservation', '0 <= resident <= touched <= configured', 'touched <= assigned', 'no negative or non-finite quantity', 'decision shape']
+  const rules = ['conservation', '0 <= resident <= touched <= assigned', 'no negative or non-finite quantity', 'decision shape']
   if (!p.traits.overcommit) rules.push('assigned memory within the host', 'no host swap, compression or page sharing (traits.overcommit false)')
   if (p.traits.minMax) rules.push('assigned within [minimum, maximum] (traits.minMax)')
   if (p.traits.reservations) rules.push('reservation and limit (traits.reservations)')
@@ -352,7 +354,7 @@ export const checkConformance = (policy: AnyPolicy, rawParams: unknown, options:
   const decoded = E.isRight(shape) ? policyParams(policy, rawParams) : shape
   if (E.isLeft(decoded)) {
     results.push({ name: 'contract', status: 'fail', summary: decoded.left.join('; '), finding: { rule: 'contract', tick: undefined, vm: undefined, detail: decoded.left.join('; ') } })
-    for (const n of ['invariants', 'purity', 'determinism', 'sample'] as const) results.push({ name: n, status: 'skip', summary: 'the contract check failed' })
+    for (const n of ['invariants', 'purity', 'determinism', 'monotone', 'sample'] as const) results.push({ name: n, status: 'skip', summary: 'the contract check failed' })
     return { policy: name, results, ok: false }
   }
   const params = decoded.right
@@ -361,8 +363,36 @@ export const checkConformance = (policy: AnyPolicy, rawParams: unknown, options:
   const half = { ...o, runs: Math.max(1, Math.ceil(o.runs / 2)) }
   results.push(property('purity', 'no mutation of observation, context, params or previous state; step a function of (state, observation); no live columns kept', purityFinding, policy, params, half))
   results.push(property('determinism', 'same inputs replayed twice give the same decisions and account', determinismFinding, policy, params, half))
+  results.push(monotoneCheck(policy, params, { ...o, runs: Math.max(1, Math.ceil(o.runs / 4)) }))
   results.push(sampleCheck(policy, params, options.sample, o.world))
   return { policy: name, results, ok: results.every((r) => r.status !== 'fail') }
+}
+
+/**
+ * The planner's law (conformance/monotone.ts): more host memory never leaves the fleet worse off. A
+ * warning, not a failure: a user may write a policy that breaks it, but a plan read over it misleads.
+ */
+const monotoneCheck = (policy: AnyPolicy, params: unknown, o: Required<Pick<ConformanceOptions, 'runs' | 'seed' | 'maxVms' | 'maxTicks'>> & { world: WorldParams }): CheckResult => {
+  let found: { detail: string; scenario: Scenario; seed: number; extra: number } | undefined
+  const prop = fc.property(scenarioArb(o.maxVms, o.maxTicks), fc.constantFrom(512, 2048, 8192), fc.integer({ min: 0, max: 1000 }), (s, extra, seed) => {
+    let breach
+    try {
+      breach = monotoneFinding(policy, params, s, extra, seed, o.world)
+    } catch {
+      return true // a policy that throws is the invariant check's finding
+    }
+    if (breach && !found) found = { detail: breach.detail, scenario: s, seed, extra }
+    return breach === undefined
+  })
+  const out = fc.check(prop, { numRuns: o.runs, seed: o.seed, endOnFailure: true })
+  const what = 'more host memory never raises unserved working set, host swap-out or refusals beyond 5% + a floor'
+  if (!out.failed || !found) return { name: 'monotone', status: 'pass', summary: `${what} (${out.numRuns} random fleets and traces)` }
+  return {
+    name: 'monotone',
+    status: 'warn',
+    summary: `with ${found.extra} MiB more host memory the policy ${found.detail}: a plan that counts hosts with it may mislead`,
+    counterexample: describeScenario(found.scenario, found.seed),
+  }
 }
 
 const sampleCheck = (policy: AnyPolicy, params: unknown, sample: ConformanceOptions['sample'], world: WorldParams): CheckResult => {
@@ -377,13 +407,15 @@ const sampleCheck = (policy: AnyPolicy, params: unknown, sample: ConformanceOpti
 export const formatReport = (r: ConformanceReport): string => {
   const lines = [`check-policy: ${r.policy}${r.source !== undefined && r.source !== r.policy ? ` (${r.source})` : ''}`]
   for (const c of r.results) {
-    const tag = c.status === 'pass' ? 'ok  ' : c.status === 'skip' ? 'skip' : 'FAIL'
+    const tag = c.status === 'pass' ? 'ok  ' : c.status === 'skip' ? 'skip' : c.status === 'warn' ? 'WARN' : 'FAIL'
     lines.push(`  ${tag}  ${c.name}: ${c.summary}`)
     if (c.counterexample) lines.push('        counterexample:', ...c.counterexample.split('\n').map((l) => `          ${l}`))
     if (c.reproduce && c.status === 'fail') lines.push(`        reproduce: npm run check-policy -- ${r.source ?? r.policy} ${c.reproduce}`)
   }
   const failed = r.results.filter((c) => c.status === 'fail').length
   const skipped = r.results.filter((c) => c.status === 'skip').length
-  lines.push(failed > 0 ? `FAILED: ${failed} of ${r.results.length} checks` : `passed${skipped > 0 ? ` (${skipped} skipped)` : ''}`)
+  const warned = r.results.filter((c) => c.status === 'warn').length
+  const notes = [skipped > 0 ? `${skipped} skipped` : '', warned > 0 ? `${warned} warning${warned === 1 ? '' : 's'}` : ''].filter((x) => x !== '')
+  lines.push(failed > 0 ? `FAILED: ${failed} of ${r.results.length} checks` : `passed${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`)
   return lines.join('\n')
 }

@@ -154,8 +154,8 @@ describe('importer fuzzing', () => {
       fc.asyncProperty(
         fc.constantFrom('bitbrains', 'canonical', 'mapped').chain((kind) => fc.array(csvFile(kind as keyof typeof FORMATS), { minLength: 1, maxLength: 3 })),
         async (files) => {
-        const named = files.map((f, i) => [files.length === 1 ? f.name : `${i}-${f.name}`, f.bytes] as const)
-        await check(named, optionsFor(files[0].kind))
+          const named = files.map((f, i) => [files.length === 1 ? f.name : `${i}-${f.name}`, f.bytes] as const)
+          await check(named, optionsFor(files[0].kind))
         },
       ),
       { numRuns: 250 },

@@ -121,6 +121,13 @@ describe('values out of range', () => {
     expect(r.out).toContain('it looks like Unix milliseconds (give the column its unit, e.g. time=ts:ms)')
   })
 
+  it('an ISO time after 2200 is refused without a unit hint', async () => {
+    const file = write(fresh(), 'iso.csv', 'ts,used,total\n2024-03-01T00:00:00Z,1,2\n9999-01-01T00:00:00Z,1,2\n')
+    const r = await validate(file, { map: 'time=ts:iso, demand=used, configured=total' })
+    expect(r.code).toBe(1)
+    expect(r.out).toBe(`${file} line 3, column "ts": expected an ISO-8601 time such as "2013-08-01T12:00:00Z" before 2200, found "9999-01-01T00:00:00Z", a time after the year 2200`)
+  })
+
   it('a disk throughput above 1 TiB/s is refused', async () => {
     const file = write(fresh(), 'd.csv', 'time,vm,demand_mib,configured_mib,disk_read_mibps\n1000,a,1,2,1e7\n')
     const r = await validate(file)

@@ -300,7 +300,17 @@ export const readFile = async (path: string, display: string, options: ReadOptio
       return
     }
     if (time >= MAX_TIME_SECONDS) {
-      fail(traceError(display, line, L.map.time.column, `${describeTimeUnit(L.map.time.unit)} before 2200`, `${quote(timeText)}, ${futureTime(time, timeHint)}`))
+      // an ISO date is what it says: only a number can be in the wrong unit
+      const numeric = L.map.time.unit !== 'iso' && !Number.isNaN(nonNegative(timeText))
+      fail(
+        traceError(
+          display,
+          line,
+          L.map.time.column,
+          `${describeTimeUnit(L.map.time.unit)} before 2200`,
+          `${quote(timeText)}, ${numeric ? futureTime(time, timeHint) : 'a time after the year 2200'}`,
+        ),
+      )
       return
     }
     const demand = nonNegative(record[L.demand]) * demandMul

@@ -12,6 +12,7 @@ import { summarizeComparison } from '../metrics/compare.js'
 import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readTrace, readWorldArg } from './inputs.js'
 import { DEFAULT_LIMITS, deepFreeze, readPolicyLimits } from './confine.js'
 import { readConfinedPolicies, replayConfined } from './user-policies.js'
+import { guardJsonDepth } from './json-depth.js'
 import { traceOptions } from './trace-options.js'
 import { progressBar } from './progress.js'
 import { SAMPLE } from './sample.js'
@@ -62,6 +63,12 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
     { what: '--params file', path: flags.params },
     { what: '--world file', path: flags.world },
     ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
+  ])
+  guardJsonDepth([
+    { option: '--host', arg: hostArg },
+    { option: '--fleet', arg: fleetPath },
+    { option: '--params', arg: flags.params },
+    { option: '--world', arg: flags.world },
   ])
   const limits = readPolicyLimits(flags)
   // What every policy is given is frozen: a policy that writes into it is stopped, and cannot

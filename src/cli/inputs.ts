@@ -19,6 +19,7 @@ import { policyParams } from '../engine/validate-policy.js'
 import { decodeParams } from '../engine/params.js'
 import { DEFAULT_WORLD, WorldParamsInput, type WorldParams } from '../engine/world.js'
 import { loadPolicies } from './load-policy.js'
+import { depthProblem, guardJsonDepth } from './json-depth.js'
 
 /** A failure for people: each line a sentence. */
 export class InputError extends Error {
@@ -61,10 +62,15 @@ export const readTrace = async (path: string, o: TraceOptions = {}): Promise<Tra
   return res.right
 }
 
-export const readHost = (arg: string): HostSettings => resolveHost(orThrow(parseHostArg(arg)))
+export const readHost = (arg: string): HostSettings => {
+  guardJsonDepth([{ option: '--host', arg }])
+  return resolveHost(orThrow(parseHostArg(arg)))
+}
 
-export const readFleet = (trace: Trace, path: string | undefined): ReadonlyArray<VmSettings> =>
-  orThrow(resolveFleet(trace, path === undefined ? undefined : orThrow(loadFleetSpec(path))))
+export const readFleet = (trace: Trace, path: string | undefined): ReadonlyArray<VmSettings> => {
+  guardJsonDepth([{ option: '--fleet', arg: path }])
+  return orThrow(resolveFleet(trace, path === undefined ? undefined : orThrow(loadFleetSpec(path))))
+}
 
 /** Inline JSON or a JSON file, for an option; a failure is a sentence naming the option. */
 const readJsonArg = (option: string, arg: string): unknown => {
@@ -76,6 +82,10 @@ const readJsonArg = (option: string, arg: string): unknown => {
       throw new InputError([`${option}: cannot read "${arg}": ${(err as Error).message}`])
     }
   }
+  // Checked before parsing: the key check and the decoders recurse, and a deep enough text would
+  // exhaust the stack ("Maximum call stack size exceeded", naming nothing).
+  const deep = depthProblem(text === arg ? option : `${option} ${arg}`, text)
+  if (deep !== undefined) throw new InputError([deep])
   let json: unknown
   try {
     json = JSON.parse(text) as unknown

@@ -23,6 +23,7 @@ import { parseSize } from '../units.js'
 import { fleetJson, loadPolicyCached, loadTraceCached, policyRef, resolveRef, runTask, type WorkerTask } from './workers/scenario-worker.js'
 import { DEFAULT_LIMITS, readPolicyLimits, remotePolicy, runInWorker, type PolicyLimits, type PolicyMeta } from './confine.js'
 import { probeModule } from './user-policies.js'
+import { depthProblem, guardJsonDepth } from './json-depth.js'
 import type { ScenarioTask } from './workers/policy-worker.js'
 import { headerOf } from '../engine/replay.js'
 import { finishRun, partialSink } from '../metrics/index.js'
@@ -51,6 +52,8 @@ export const readExperiment = (file: string): Experiment => {
   } catch (err) {
     throw new InputError([`cannot read experiment "${file}": ${(err as Error).message}`])
   }
+  const deep = depthProblem(file, text)
+  if (deep !== undefined) throw new InputError([deep])
   const x = parseExperimentText(text, file)
   if (E.isLeft(x)) throw new InputError(x.left)
   return x.right
@@ -265,6 +268,7 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
   const limits = readPolicyLimits(flags)
   const stem = path.basename(experimentFile).replace(/\.json$/i, '')
   const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
+  if (x.fleet !== null) guardJsonDepth([{ option: 'fleet', arg: resolveRef(baseDir, x.fleet) }])
   guardOut(outDir, [
     { what: 'experiment', path: experimentFile },
     ...x.traces.map((t) => ({ what: 'trace', path: resolveRef(baseDir, t) })),

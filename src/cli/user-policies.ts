@@ -17,6 +17,7 @@ import type { WorldParams } from '../engine/world.js'
 import type { AnyPolicy } from '../engine/policy.js'
 import { InputError } from './inputs.js'
 import { remotePolicy, runInWorker, type PolicyLimits } from './confine.js'
+import { resolvePolicyRef } from './resolve-policy.js'
 import type { PolicyTask, Probe } from './workers/policy-worker.js'
 
 export interface ConfinedPolicy {
@@ -40,7 +41,8 @@ export const readConfinedPolicies = async (
 ): Promise<ReadonlyArray<ConfinedPolicy>> => {
   const errors: string[] = []
   const loaded: ConfinedPolicy[] = []
-  for (const name of names) {
+  for (const given of names) {
+    const name = resolvePolicyRef(given, (n) => builtInPolicy(n) !== undefined) // a bare name may be policies/<name>.ts
     const builtIn = builtInPolicy(name)
     if (builtIn !== undefined) {
       const p = policyParams(builtIn, params[builtIn.name])

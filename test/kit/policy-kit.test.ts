@@ -43,6 +43,14 @@ describe('the policy kit', () => {
     expect(r.out).toMatch(/check-policy: my-policy/)
   })
 
+  it('compare --policy takes the name too, and the next step writes to reports/<name>', () => {
+    const r = sh('npx tsx src/cli/main.ts compare --sample --policies static --policy my-policy --out reports/my-policy', copy.root)
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toMatch(/^my-policy\s/m)
+    expect(fs.existsSync(path.join(copy.root, 'reports', 'my-policy', 'metrics.json'))).toBe(true)
+    expect(fs.existsSync(path.join(copy.root, 'reports', 'sample'))).toBe(false)
+  })
+
   it('type-checks a .ts module first, naming file, line and column, and stops', async () => {
     const file = path.join(copy.root, 'policies', 'my-policy.ts')
     fs.writeFileSync(file, illTyped(fs.readFileSync(file, 'utf8')))

@@ -8,7 +8,8 @@
  * heap limit (resourceLimits.maxOldGenerationSizeMb), a watch on the process's resident memory (for
  * buffers outside the heap) and a wall-clock limit. An endless loop, unbounded allocation, a throw,
  * process.exit() or an async step stops that policy alone, with a sentence naming it and the limit;
- * the rest of the comparison completes. Limits: --policy-timeout <s> (default 600) and
+ * the rest of the comparison completes. Limits: --policy-timeout <s> (default 600, counted once
+ * the module has loaded; starting the worker and loading get at least LOAD_SECONDS) and
  * --policy-memory <MiB> (default 2048), or MEMREPLAY_POLICY_TIMEOUT / MEMREPLAY_POLICY_MEMORY.
  */
 import { fileURLToPath } from 'node:url'

@@ -57,6 +57,7 @@ export const replaceable = (target: string, label: string = target): E.Either<st
     st = lstatSync(target)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return E.right('absent')
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return E.left(`${label}: part of the path is a file, not a folder; nothing was written`)
     return E.left(`${label}: cannot look at it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was written`)
   }
   const other = 'choose a new or empty folder, or move it away yourself'

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { jsonDepth } from '../../src/cli/json-depth.js'
 import { memreplay, writeTinyTrace } from './helpers.js'
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'memreplay-messages-'))
@@ -26,6 +27,15 @@ const expectSentence = (r: { code: number | null; err: string }, sentence: RegEx
   expect(r.err).toMatch(sentence)
   expect(r.err).not.toMatch(/Maximum call stack|TypeError|Cannot read properties|\n\s+at /)
 }
+
+describe('jsonDepth', () => {
+  it('counts nesting outside strings, without recursion', () => {
+    expect(jsonDepth('1')).toBe(0)
+    expect(jsonDepth('{"a":[1,{"b":[]}]}')).toBe(4)
+    expect(jsonDepth('{"a":"[[[[{{{{\\"[["}')).toBe(1)
+    expect(jsonDepth('['.repeat(1_000_000) + ']'.repeat(1_000_000))).toBe(1_000_000)
+  })
+})
 
 describe('deeply nested JSON', () => {
   const levels = /JSON nested (2000|500)\d\d levels deep; memreplay reads at most 64 levels/

@@ -484,6 +484,13 @@ export const overcommitPolicy = definePolicy<OvercommitParams, OvercommitState>(
   params: paramsType,
   defaults,
   traits: { overcommit: true, reservations: true, states: true, minMax: false },
+  notes: [
+    'Whom: min-funding revocation on rho = S / (P (f + k (1 - f))), k = 1 / (1 - idleTax), decided afresh each step in the soft state, so earlier reclaim moves from a VM that became active to one that went idle (Waldspurger 2002, section 5).',
+    'Soft state: the balloon first (up to balloonMaxPercent of the VM; the guest fills it with its untouched room first, which frees nothing); what the balloon cannot reach is compressed or swapped, as ESX swaps a VM whose balloon cannot meet its target. Hard and low: compression and swap, balloons hold.',
+    'Free-memory states relative to minFree (vSphere 6: clear < 100%, soft < 64%, hard < 32%, low < 16%), left upward only past the threshold plus hysteresisShare of it; reclaim aims at the soft state\u2019s exit, so hard and low are transient under a load whose working sets fit.',
+    'Giving back (high and clear states): balloons deflate, highest rho first; swapped and compressed pages come back only when the guest touches them.',
+    'Large pages: broken below 400% of minFree; restored once free memory has stayed above that line plus its margin for largePageRestoreSeconds (a modelling choice: ESX publishes no delay).',
+  ],
   // ESX re-evaluates continuously; its active-memory sampling period (60 s, ESX 4) is the coarsest
   // loop that keeps the free-memory states from overshooting at 5-minute trace steps.
   controlSeconds: 60,

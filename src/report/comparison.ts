@@ -26,6 +26,15 @@ import type { RunMetrics } from '../metrics/run-metrics.js'
 import type { FleetFacts, ReportInput, ReportRun } from './model.js'
 import { toGiB } from '../units.js'
 
+/** Which VMs had touched memory and disk I/O recorded (the model fills in the rest). */
+const touchedNote = (trace: Trace): string => {
+  const ids = (has: (v: Trace['vms'][number]) => boolean): string[] => trace.vms.filter(has).map((v) => v.id)
+  const touched = ids((v) => v.touched !== undefined)
+  const io = ids((v) => v.diskRead !== undefined || v.diskWrite !== undefined)
+  const list = (xs: string[]): string => (xs.length === trace.vms.length ? 'every VM' : xs.length === 0 ? 'no VM' : `${xs.length} of ${trace.vms.length} VMs (${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ', ...' : ''})`)
+  return `Touched memory recorded for ${list(touched)} (followed within what the policy lets the VM hold), modelled for the rest; disk reads and writes recorded for ${list(io)} (their page cache grows by them), the OS time constant for the rest.`
+}
+
 export interface PolicyRun {
   readonly policy: AnyPolicy
   /** Decoded params (defaults filled). */
@@ -122,12 +131,15 @@ export const comparisonReport = (
     worldModel: {
       name: 'world',
       description:
-        'Rates at which the host applies decisions (hot-add, balloon, swap, compression), active-memory sampling, and the guest touched-memory model (Windows zeroes memory at boot; Linux fills page cache over hours).',
+        'Rates at which the host applies decisions (hot-add, balloon, swap, compression; swap-in bounded by faults in flight at the swap device\u2019s latency), active-memory sampling, the start (warm: VMs running at the first sample start in steady state; cold: every VM boots then), and the guest\u2019s touched memory (recorded where the trace has it; else Windows zeroes memory at boot, Linux page cache grows by recorded disk reads and writes, or by an OS time constant where the trace has none).',
       params: { ...world, slowdown: undefined },
     },
     notes: [
-      'Touched memory is modelled, not recorded: see the world model parameters.',
-      'The slowdown figures are an estimate from the unavailable part of each working set; see the slowdown model.',
+      touchedNote(trace),
+      `Start: ${world.start === 'warm' ? `warm (VMs running at the first sample have run ${world.touched.warmHours} h before it: their page cache holds that much of their first day\u2019s mean disk I/O, the host already backs what they touched and has swapped, as idle pages, what it could not hold; VMs that appear later boot)` : 'cold (every VM boots at its first sample: Windows guests zero their memory, a boot storm)'}; world param "start".`,
+      'Host swap and compression keep working-set pages (they fault back once, when touched, as free memory and the swap-in rate allow) apart from idle pages (they stay, costing nothing, until the working set grows into them); blind choice hits the working set in proportion to its share of the pages chosen from. A policy lowering its swap target brings nothing back.',
+      'A host that does not overcommit backs what it assigns: resident = assigned, whatever the trace\u2019s configured size.',
+      `The slowdown figures are an estimate: 1 + stall / time, stall = 4 KiB faults x the latency of where each page was (disk ${world.slowdown.diskLatencyMs} ms, SSD ${world.slowdown.ssdLatencyMs} ms, compression cache ${world.slowdown.compressionLatencyUs} us; swap device ${world.slowdown.swapDevice}, where guest page files live too); a missing working-set page faults once every ${world.slowdown.touchSeconds} s, a page brought back once. See the slowdown model.`,
       'VM-time short of memory: the share of running VM-time whose working set is not fully resident, whatever the cause (guest paging, host swap, compression, blocked allocation); pressure > 100 is Hyper-V\u2019s own figure and sees guest paging only.',
       'Over-commit: the peak of what running VMs hold privately, touched - shared, over physical memory; above 1 something must be swapped or compressed. Pages saved by sharing do not count, so a host that shares but never swaps stays at or below 1. Over-allocation is configured memory over physical.',
       'The verdict ranks policies by fewest VMs refused, then least VM-time short of memory, then slowdown p99, then host swap-out. A VM refused after running is counted once, as refused.',

@@ -48,6 +48,17 @@ describe('a user policy that misbehaves stops alone, named', () => {
   })
 })
 
+describe('a well-behaved module', () => {
+  it('gives on its worker the figures the same policy gives in-process', async () => {
+    const r = await compare(['static', 'static-copy'])
+    expect(r.code).toBe(0)
+    const [a, b] = r.metrics().runs
+    expect(b.label).toBe('static-copy')
+    expect(b.error).toBeUndefined()
+    expect({ ...(b.metrics as object), policy: 'static' }).toEqual(a.metrics)
+  })
+})
+
 describe('exit codes', () => {
   it('every policy stopped: exit 1, says so, the report is marked partial', async () => {
     const r = await compare(['throws', 'async-step'])

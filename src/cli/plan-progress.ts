@@ -55,7 +55,7 @@ export const planProgress = (total: number, mode: 'tty' | 'lines' | 'quiet' = pr
       estimate += replays - estimated
       bar.setTotal(Math.max(estimate, count))
     },
-    note: () => {},
+    note: (line) => process.stderr.write(`\nplan: ${line}\n`),
     stop: () => bar.stop(),
   }
 }

@@ -12,7 +12,7 @@ import type { HostSettings } from '../spec/settings.js'
 import { parseSize } from '../units.js'
 import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg, type LoadedPolicy } from './inputs.js'
 import { traceOptions } from './trace-options.js'
-import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec, type ServiceLevel } from '../plan/sla.js'
+import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
 import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PolicyPlan } from '../plan/plan.js'
 import { grownTrace } from '../plan/constraints.js'
@@ -120,9 +120,6 @@ export const readPlanSpec = (flags: PlanFlags): PlanSpec => {
   }
   return { sla, constraints: readConstraints(flags, spec.constraints) }
 }
-
-/** The service level alone (bounds), as before constraints joined the spec. */
-export const readServiceLevel = (flags: PlanFlags): ServiceLevel => readPlanSpec(flags).sla
 
 /** Host template: --host (size or spec), with --host-reserve / --vm-overhead over it. */
 export const readHostTemplate = (flags: { host?: string; hostReserve?: string; vmOverhead?: string }, required: boolean): HostSettings => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { BUILT_IN_POLICIES } from '../../policies/index.js'
+import { BUILT_IN_POLICIES, builtInPolicy } from '../../policies/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { formatTraceErrors, type ImportOptions } from '../trace/import.js'
 import { importTraceCached } from '../trace/cache.js'
@@ -20,6 +20,7 @@ import { decodeParams } from '../engine/params.js'
 import { DEFAULT_WORLD, WorldParamsInput, type WorldParams } from '../engine/world.js'
 import { loadPolicies } from './load-policy.js'
 import { depthProblem, guardJsonDepth } from './json-depth.js'
+import { guardedPolicy } from './confine.js'
 
 /** A failure for people: each line a sentence. */
 export class InputError extends Error {
@@ -122,7 +123,8 @@ export interface LoadedPolicy {
 
 /** Load policies (names or module paths) and decode each one's params, all checked before any replay. */
 export const readPolicies = async (names: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>): Promise<ReadonlyArray<LoadedPolicy>> => {
-  const policies = orThrow(await loadPolicies(names))
+  // (plan loads modules here, in this process: their contract, at least, is checked as they run.)
+  const policies = orThrow(await loadPolicies(names)).map((p, i) => (builtInPolicy(names[i]) === undefined ? guardedPolicy(p) : p))
   const known = new Set(policies.map((p) => p.name))
   const stray = Object.keys(params).filter((k) => !known.has(k))
   if (stray.length > 0) throw new InputError(stray.map((k) => `--params names policy "${k}", which is not in this run (${[...known].join(', ')})`))

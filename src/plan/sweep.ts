@@ -71,7 +71,7 @@ export const RESULT_COLUMNS = [
   'id', 'trace', 'hostSize', 'hosts', 'policy', 'params', 'vmSettings', 'seed', 'placement', 'meets', 'violations',
   'placementRefused', 'vmsTotal', 'vmsAdmitted', 'vmsRefused', 'pressureOver100Share', 'slowdownP99', 'slowdownMax',
   'hostSwapOutGiB', 'shortfallGiBh', 'guestPagingGiBh', 'sharedSavedGiBh', 'peakResidentGiB', 'overAllocationRatio',
-  'overCommitRatio', 'fairness', 'worstUse', 'error',
+  'overCommitRatio', 'shortOfMemoryShare', 'stateShare', 'fairness', 'worstUse', 'error',
 ] as const
 
 export const resultRow = (r: ScenarioResult): Readonly<Record<(typeof RESULT_COLUMNS)[number], string | number | boolean | null | unknown>> => ({
@@ -100,6 +100,9 @@ export const resultRow = (r: ScenarioResult): Readonly<Record<(typeof RESULT_COL
   peakResidentGiB: r.metrics.peakResidentGiB,
   overAllocationRatio: r.metrics.overAllocationRatio,
   overCommitRatio: r.metrics.overCommitRatio,
+  shortOfMemoryShare: r.metrics.shortOfMemoryShare,
+  // Share of time in each free-memory state (ESX-like policies; {} for the others).
+  stateShare: r.metrics.stateShare ?? {},
   fairness: r.metrics.fairness,
   worstUse: r.worstUse,
   error: r.metrics.error ?? null,

@@ -14,7 +14,7 @@ import { InputError, policyNames, policyOptions, readFleet, readHost, readParams
 import { traceOptions } from './trace-options.js'
 import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
-import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PolicyPlan } from '../plan/plan.js'
+import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PlanEvent, type PolicyPlan } from '../plan/plan.js'
 import { grownTrace } from '../plan/constraints.js'
 import { verdictLine, verdictLines, withPlanExtras, type PlanExtras } from '../plan/plan-report.js'
 import { estimatedReplays, planProgress } from './plan-progress.js'
@@ -212,6 +212,42 @@ export interface PlanRun {
 
 const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 
+export interface DriveHooks {
+  readonly onHost: (e: Extract<PlanEvent, { kind: 'host' }>) => void
+  readonly onPoint: (e: Extract<PlanEvent, { kind: 'point' }>) => void
+  /** Asked before each host replay, after a turn of the event loop (where Ctrl-C is heard). */
+  readonly stopped: () => boolean
+}
+
+/**
+ * Run one plan's search to its end, pausing before each host replay so an interrupt is heard. A plan
+ * stopped part-way is what it had found (its last point's plan so far, marked partial); a plan that
+ * throws becomes a failed plan, so the other policies' results are still written. `empty` builds a
+ * plan with nothing tried (failed, or stopped before its first point).
+ */
+export const drivePlan = async (steps: Generator<PlanEvent, PolicyPlan, void>, hooks: DriveHooks, empty: (extra: { partial?: string; failed?: string }) => PolicyPlan): Promise<PolicyPlan> => {
+  let sofar: PolicyPlan | undefined
+  try {
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value
+      const e = step.value
+      if (e.kind === 'host') {
+        hooks.onHost(e)
+        await pause()
+        if (hooks.stopped()) {
+          steps.return(undefined as never)
+          return sofar ?? empty({ partial: 'stopped before its first replay finished' })
+        }
+      } else {
+        sofar = e.sofar
+        hooks.onPoint(e)
+      }
+    }
+  } catch (err) {
+    return empty({ failed: err instanceof Error ? err.message : String(err) })
+  }
+}
+
 export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   if (flags.trace === undefined) throw new InputError(['--trace <path> is required'])
   const sizeMode = flags.hosts !== undefined
@@ -299,35 +335,24 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
           ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, { ...options, cache })
           : planHostsSteps(trace, sized, vms, run, seed, sla, { ...options, cache })
         const label = (at: number): string => `${what(at)}${!sizeMode && hostSizes.length > 1 ? ` of ${size / 1024} GiB` : ''}`
-        let plan: PolicyPlan | undefined
-        let sofar: PolicyPlan | undefined
         let began = Date.now()
-        try {
-          for (let step = steps.next(); ; step = steps.next()) {
-            if (step.done) {
-              plan = step.value
-              break
-            }
-            const e = step.value
-            if (e.kind === 'host') {
+        const done = await drivePlan(
+          steps,
+          {
+            onHost: (e) => {
               if (e.host === 0) {
                 began = Date.now()
                 progress.start(policy.name, label(e.at))
               }
-              await pause()
-              if (stopped) {
-                steps.return(undefined as never)
-                break
-              }
-            } else {
-              sofar = e.sofar
+            },
+            onPoint: (e) => {
               if (e.row.replayed) progress.done(policy.name, label(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), (Date.now() - began) / 1000)
-            }
-          }
-        } catch (err) {
-          plan = emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, { failed: err instanceof Error ? err.message : String(err) })
-        }
-        candidates.push(plan ?? sofar ?? emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, { partial: 'stopped before its first replay finished' }))
+            },
+            stopped: () => stopped,
+          },
+          (extra) => emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, extra),
+        )
+        candidates.push(done)
       }
       const finished = candidates.filter((p) => p.partial === undefined)
       const chosen = choosePlan(finished.length > 0 ? finished : candidates, objective, cost)

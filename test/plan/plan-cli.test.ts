@@ -39,6 +39,7 @@ describe('plan: a VM that fits no host', () => {
     const md = readFileSync(path.join(out, 'summary.md'), 'utf8')
     expect(md).toMatch(/## Verdict/)
     expect(md).toMatch(named)
+    expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toMatch(/<h2>Verdict<\/h2><ul><li>policy static: no answer: cannot be met: 1 VM fits no host [^<]*VM huge-db needs 511\.5/)
     const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8'))
     const st = plan.plans.find((p: { policy: string }) => p.policy === 'static')
     expect(st.met).toBe(false)

@@ -292,9 +292,13 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
 
   // 6. Limits: ESX keeps a VM within its limit by ballooning it, whatever the host's state, so the
   //    guest gives up free and cache pages before the host swaps what is left above the limit (cap).
+  //    A VM admitted at a warm start has run under its limit before the recording: its balloon is
+  //    already inflated (one that boots has no balloon driver yet, and its limit swaps).
+  const warmAdmission = ctx.warmStart && obs.tick === 0
   for (let v = 0; v < n; v++) {
-    if (!live[v] || vms[v].limitMiB >= configured[v]) continue
-    balloon[v] = Math.max(balloon[v], Math.min(bCap[v], configured[v] - vms[v].limitMiB))
+    if (!(live[v] || (warmAdmission && admit[v])) || vms[v].limitMiB >= configured[v]) continue
+    const cap = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
+    balloon[v] = Math.max(balloon[v], Math.min(cap, configured[v] - vms[v].limitMiB))
   }
 
   const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE

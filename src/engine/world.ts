@@ -827,10 +827,15 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
     // 6.
     const over = resident - dCap[v]
     if (over > EPS) {
-      swapWs[v] += over * blindWsShare(w, v, Math.max(0, vm.touched[v] - vm.shared[v] - compressed[v] - swapped[v]))
+      // At a warm start the VM has run under its limit before the recording: what is above it was
+      // swapped then, idle pages (the working set faulted back), and is not written this tick.
+      const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - compressed[v] - swapped[v])
+      if (!w.warmTick) {
+        swapWs[v] += over * blindWsShare(w, v, pageable)
+        swapOut[v] += over
+        swapOutTotal += over
+      } else swapWs[v] += Math.max(0, over - pageable * (1 - blindWsShare(w, v, pageable))) // idle pages first
       swapped[v] += over
-      swapOut[v] += over
-      swapOutTotal += over
       resident = residentOf(vm, ratio, v)
     }
     // 7. (the sum) and 8.

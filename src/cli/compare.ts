@@ -39,6 +39,8 @@ export interface CompareFlags {
   readonly title?: string
   readonly policyTimeout?: string
   readonly policyMemory?: string
+  /** Write each chart as PNG too (summary.md then links the PNGs). */
+  readonly png?: boolean
 }
 
 /**
@@ -95,7 +97,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   // A report with stopped runs says so in its title: their figures cover only the ticks before the stop.
   const title = stopped.length === 0 ? baseTitle : `${baseTitle} (partial: ${stopped.length === runs.length ? 'every policy' : `${stopped.length} of ${runs.length} policies`} stopped)`
   const input = comparisonReport(title, trace, host, runs, world)
-  await writeReportFiles(outDir, input, {}, `--out ${outDir}`)
+  await writeReportFiles(outDir, input, { png: flags.png === true }, `--out ${outDir}`)
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
   const errors = stopped.map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
   const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
@@ -114,6 +116,7 @@ export const registerCompare = (program: Command): void => {
     .option('--seed <n>', 'seed for sampling and any randomness (default 1)')
     .option('--title <text>', 'report title')
     .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
+    .option('--png', 'write each chart as PNG too, and link the PNGs from summary.md (default: SVG only)')
     .option('--policy-timeout <seconds>', `wall-clock limit for each --policy module's replay (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
     .option('--policy-memory <MiB>', `heap limit for each --policy module's worker (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)
     .addHelpText(

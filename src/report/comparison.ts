@@ -100,9 +100,10 @@ export const comparisonReport = (
   runs: ReadonlyArray<{ readonly run: PolicyRun; readonly result: RunResult }>,
   world: WorldParams = DEFAULT_WORLD,
 ): ReportInput => {
-  const reportRuns: ReportRun[] = runs.map(({ run, result }) => {
-    const summaries = vmSummaries(result.header, result.partial)
-    const cells = heatmapCells(result.header, result.partial, 'slowdown', 'mean')
+  // Each run's VM summaries and heatmap cells, computed once: the report and the CSVs show the same.
+  const folded = runs.map(({ result }) => ({ summaries: vmSummaries(result.header, result.partial), cells: heatmapCells(result.header, result.partial, 'slowdown', 'mean') }))
+  const reportRuns: ReportRun[] = runs.map(({ run, result }, i) => {
+    const { summaries, cells } = folded[i]
     return {
       label: result.label,
       description: run.policy.description,
@@ -115,9 +116,7 @@ export const comparisonReport = (
       ...(result.error === undefined ? {} : { error: result.error }),
     }
   })
-  const seriesCsv = runs.flatMap(({ result }) =>
-    runCsvs(result.partial, vmSummaries(result.header, result.partial), heatmapCells(result.header, result.partial, 'slowdown', 'mean'), `${fileSafe(result.label)}-`),
-  )
+  const seriesCsv = runs.flatMap(({ result }, i) => runCsvs(result.partial, folded[i].summaries, folded[i].cells, `${fileSafe(result.label)}-`))
   const notes = runs.flatMap(({ run }) => (run.policy.notes ?? []).map((n) => `${run.policy.name}: ${n}`))
   return {
     title,

@@ -1,6 +1,7 @@
 /**
  * The report on disk: index.html, summary.md, metrics.json, the series CSVs given in the input,
- * and for each chart its .vl.json (Vega-Lite spec), .svg and .png.
+ * and for each chart its .vl.json (Vega-Lite spec) and .svg, and its .png when asked (`png`: the
+ * PNGs cost about as much to draw as the SVGs; summary.md links the PNGs then, else the SVGs).
  *
  * buildReportFiles renders everything in memory first; writeReportFiles then writes it into a
  * temporary sibling folder and renames that into place, so a failed run never leaves a folder that
@@ -13,10 +14,12 @@ import { renderHtml, type HtmlOptions } from './html.js'
 import { renderMarkdown } from './markdown.js'
 import type { ReportInput } from './model.js'
 import { resolveRuns } from './prepare.js'
-import { renderChart } from './render.js'
+import { renderCharts } from './render.js'
 import { writeFolderAtomically } from './write-folder.js'
 
 export interface ReportOptions extends ChartOptions, HtmlOptions {
+  /** Write each chart as PNG too (default false: SVG only). */
+  readonly png?: boolean
   /** PNG zoom (default 2). */
   readonly pngScale?: number
 }
@@ -92,14 +95,19 @@ export const buildReportFiles = async (input: ReportInput, options: ReportOption
   const charts = reportCharts(input, options)
   const files = new Map<string, string | Buffer>()
   files.set('index.html', renderHtml(input, charts, options))
-  files.set('summary.md', renderMarkdown(input, charts))
+  const png = options.png === true
+  files.set('summary.md', renderMarkdown(input, charts, { png }))
   files.set('metrics.json', `${JSON.stringify(metricsJson(input), null, 2)}\n`)
-  for (const c of charts) {
-    const { svg, png } = await renderChart(c.spec, options.pngScale ?? 2)
+  const drawn = await renderCharts(
+    charts.map((c) => c.spec),
+    { png, scale: options.pngScale ?? 2 },
+  )
+  charts.forEach((c, i) => {
     files.set(`${c.id}.vl.json`, specJson(c.spec))
-    files.set(`${c.id}.svg`, svg)
-    files.set(`${c.id}.png`, png)
-  }
+    files.set(`${c.id}.svg`, drawn[i].svg)
+    const p = drawn[i].png
+    if (p !== undefined) files.set(`${c.id}.png`, p)
+  })
   for (const s of input.seriesCsv ?? []) {
     if (!SAFE_NAME.test(s.fileName))
       throw new Error(`series CSV file name "${s.fileName}" is not a plain file name (letters, digits, '.', '-', '_'; not starting with '.')`)

@@ -1,5 +1,6 @@
 /**
- * summary.md: the verdict (verdict.ts), the comparison table, the charts as PNG links (relative paths) and the key notes,
+ * summary.md: the verdict (verdict.ts), the comparison table, the charts as image links (relative paths: the
+ * SVGs, or the PNGs when the report has them) and the key notes,
  * for pasting into a planning document. Untrusted text is Markdown-escaped (escapeMarkdown), so a
  * VM or policy name cannot inject HTML or break the table.
  */
@@ -10,8 +11,9 @@ import type { ReportInput } from './model.js'
 import { comparisonRows, formatNumber, formatTime, resolveRuns } from './prepare.js'
 import { verdictMarkdown, verdictOfReport } from './verdict.js'
 
-/** Markdown for a report whose chart PNGs sit beside it as `<chart id>.png`. */
-export const renderMarkdown = (input: ReportInput, charts: ReadonlyArray<Chart>): string => {
+/** Markdown for a report whose charts sit beside it as `<chart id>.svg` (`<chart id>.png` with `png`). */
+export const renderMarkdown = (input: ReportInput, charts: ReadonlyArray<Chart>, o: { readonly png?: boolean } = {}): string => {
+  const image = o.png === true ? 'png' : 'svg'
   const runs = resolveRuns(input)
   const ir = input.importReport
   const lines: string[] = []
@@ -34,7 +36,7 @@ export const renderMarkdown = (input: ReportInput, charts: ReadonlyArray<Chart>)
     for (const r of errors) lines.push(`- **${md(r.label)}**: ${md(r.error)}`)
   }
   lines.push('', '## Charts', '')
-  for (const c of charts) lines.push(`![${md(c.title)}](${c.id}.png)`, '', `*${md(c.caption)}*`, '')
+  for (const c of charts) lines.push(`![${md(c.title)}](${c.id}.${image})`, '', `*${md(c.caption)}*`, '')
   lines.push('## Trace import', '')
   const repairs = REPAIR_KINDS.filter((k) => (ir.repairs?.[k] ?? 0) > 0)
   lines.push(

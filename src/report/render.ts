@@ -9,7 +9,7 @@
  * else text silently disappears from the PNG.
  */
 import { existsSync } from 'node:fs'
-import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js'
+import { Resvg, renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js'
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 import { CHART_FONT } from './charts.js'
@@ -68,6 +68,12 @@ export const resvgOptions = (scale = 2): ResvgRenderOptions => {
 /** Render an SVG to PNG with resvg, at `scale` (default 2, for sharp text in documents). */
 export const svgToPng = (svg: string, scale = 2): Buffer => Buffer.from(new Resvg(svg, resvgOptions(scale)).render().asPng())
 
+/**
+ * svgToPng off the main thread: resvg renders on libuv's thread pool, so a PNG is drawn while the
+ * next chart's SVG is laid out (same bytes as svgToPng).
+ */
+export const svgToPngAsync = async (svg: string, scale = 2): Promise<Buffer> => Buffer.from((await renderAsync(svg, resvgOptions(scale))).asPng())
+
 export interface RenderedChart {
   readonly svg: string
   readonly png: Buffer
@@ -77,4 +83,29 @@ export interface RenderedChart {
 export const renderChart = async (spec: TopLevelSpec, scale = 2): Promise<RenderedChart> => {
   const svg = await renderSvg(spec)
   return { svg, png: svgToPng(svg, scale) }
+}
+
+/**
+ * Render charts: every spec to SVG (one after another: Vega runs on the main thread) and, when
+ * `png` is set, each SVG to PNG on the thread pool while the next SVG is drawn. In the order given;
+ * the bytes do not depend on the overlap.
+ */
+export const renderCharts = async (
+  specs: ReadonlyArray<TopLevelSpec>,
+  o: { readonly png: boolean; readonly scale?: number },
+): Promise<ReadonlyArray<{ readonly svg: string; readonly png: Buffer | undefined }>> => {
+  const svgs: string[] = []
+  const pngs: Array<Promise<Buffer> | undefined> = []
+  try {
+    for (const spec of specs) {
+      const svg = await renderSvg(spec)
+      svgs.push(svg)
+      pngs.push(o.png ? svgToPngAsync(svg, o.scale ?? 2) : undefined)
+    }
+  } catch (err) {
+    await Promise.allSettled(pngs) // none left running behind a failure
+    throw err
+  }
+  const done = await Promise.all(pngs)
+  return svgs.map((svg, i) => ({ svg, png: done[i] }))
 }

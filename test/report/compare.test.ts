@@ -37,8 +37,8 @@ describe('compare --sample (what npm start runs)', () => {
   let a: string
   let b: string
   beforeAll(async () => {
-    a = (await runCompare({ sample: true, out: path.join(root, 'a') })).dir
-    b = (await runCompare({ sample: true, out: path.join(root, 'b') })).dir
+    a = (await runCompare({ sample: true, out: path.join(root, 'a'), png: true })).dir
+    b = (await runCompare({ sample: true, out: path.join(root, 'b'), png: true })).dir
   }, 180_000)
 
   it('writes every file of the report', () => {
@@ -47,7 +47,20 @@ describe('compare --sample (what npm start runs)', () => {
     for (const c of CHARTS) for (const ext of ['vl.json', 'svg', 'png']) expect(files, `${c}.${ext}`).toContain(`${c}.${ext}`)
     for (const p of BUILT_IN_POLICIES) for (const s of ['host-series', 'vm-summary', 'heatmap']) expect(files).toContain(`${p.name}-${s}.csv`)
     expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]) // no temporary folder left behind
+    // --png: summary.md links the PNGs
+    for (const c of CHARTS) expect(readFileSync(path.join(a, 'summary.md'), 'utf8')).toContain(`](${c}.png)`)
   })
+
+  it('writes no PNG unless asked (--png); summary.md links the SVGs then', async () => {
+    const { dir } = await runCompare({ sample: true, out: path.join(root, 'svg-only') })
+    const files = readdirSync(dir)
+    expect(files.filter((f) => f.endsWith('.png'))).toEqual([])
+    for (const c of CHARTS) for (const ext of ['vl.json', 'svg']) expect(files, `${c}.${ext}`).toContain(`${c}.${ext}`)
+    const md = readFileSync(path.join(dir, 'summary.md'), 'utf8')
+    for (const c of CHARTS) expect(md).toContain(`](${c}.svg)`)
+    // the same SVGs as with --png
+    for (const c of CHARTS) expect(readFileSync(path.join(dir, `${c}.svg`), 'utf8')).toBe(readFileSync(path.join(a, `${c}.svg`), 'utf8'))
+  }, 180_000)
 
   it('metrics.json has the schema version, the trace and its import report, and every figure per policy', () => {
     const m = JSON.parse(readFileSync(path.join(a, 'metrics.json'), 'utf8'))

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METRICS_SCHEMA_VERSION } from '../../src/metrics/run-metrics.js'
 import { writeReportFiles } from '../../src/report/files.js'
 import { MANIFEST } from '../../src/report/write-folder.js'
+import { svgToPng } from '../../src/report/render.js'
 import type { ReportInput } from '../../src/report/model.js'
 import { EVIL_VM, fixtureInput, SCRIPT_VM } from './fixture.js'
 
@@ -14,13 +15,16 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 let root: string
 let dirA: string
 let dirB: string
+let dirC: string
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'memreplay-report-'))
   dirA = path.join(root, 'a')
   dirB = path.join(root, 'nested', 'b')
-  await writeReportFiles(dirA, fixtureInput())
-  await writeReportFiles(dirB, fixtureInput())
+  dirC = path.join(root, 'c')
+  await writeReportFiles(dirA, fixtureInput(), { png: true })
+  await writeReportFiles(dirB, fixtureInput(), { png: true })
+  await writeReportFiles(dirC, fixtureInput())
 })
 
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -45,7 +49,17 @@ describe('writeReportFiles', () => {
     for (const f of expected) expect(statSync(path.join(dirA, f)).size).toBeGreaterThan(0)
     expect(readFileSync(path.join(dirA, 'host-series.csv'), 'utf8')).toBe('run,time,free\nstatic,0,30\n')
     // no temporary or old folders left beside it
-    expect(readdirSync(root).sort()).toEqual(['a', 'nested'])
+    expect(readdirSync(root).sort()).toEqual(['a', 'c', 'nested'])
+  })
+
+  it('writes PNGs only when asked (png: true); without, summary.md links the SVGs, the same SVGs', () => {
+    const files = readdirSync(dirC).sort()
+    expect(files).toEqual(readdirSync(dirA).filter((f) => !f.endsWith('.png')).sort())
+    const md = readFileSync(path.join(dirC, 'summary.md'), 'utf8')
+    for (const c of CHARTS) expect(md).toContain(`](${c}.svg)`)
+    expect(md).not.toContain('.png)')
+    for (const c of CHARTS) expect(readFileSync(path.join(dirC, `${c}.svg`), 'utf8')).toBe(readFileSync(path.join(dirA, `${c}.svg`), 'utf8'))
+    expect(md.replace(/\.svg\)/g, '.png)')).toBe(readFileSync(path.join(dirA, 'summary.md'), 'utf8'))
   })
 
   it('writes PNGs and SVGs with text in DejaVu Sans', () => {
@@ -63,6 +77,10 @@ describe('writeReportFiles', () => {
     // hostile VM names are text in the heatmap's SVG, escaped
     const heat = readFileSync(path.join(dirA, 'heatmap.svg'), 'utf8')
     expect(heat).toMatch(/>&lt;img src=x onerror=alert[^<]*<\/text>/)
+  })
+
+  it('draws each PNG on the thread pool as svgToPng draws it on the main thread, byte for byte', () => {
+    for (const c of CHARTS) expect(readFileSync(path.join(dirA, `${c}.png`)).equals(svgToPng(readFileSync(path.join(dirA, `${c}.svg`), 'utf8'))), c).toBe(true)
   })
 
   it('is deterministic: two writes give byte-identical files', () => {
@@ -222,7 +240,7 @@ describe('writeReportFiles replaces a folder as a whole', () => {
         ...input,
         runs: [...input.runs, { ...input.runs[0], label: 'empty', hostSeries: [], heatmap: [], slowdownHistogram: [], vmSummaries: [] }],
       }
-      const w = await writeReportFiles(path.join(dir, 'r'), empty)
+      const w = await writeReportFiles(path.join(dir, 'r'), empty, { png: true })
       expect(w.files).toContain('heatmap.png')
       expect(readFileSync(path.join(dir, 'r', 'index.html'), 'utf8')).toContain('No VM summaries.')
     } finally {

@@ -15,6 +15,7 @@ import { runCluster } from '../../src/plan/cluster.js'
 import { runPolicy } from '../../src/report/comparison.js'
 import { dynamicMemoryPolicy } from '../../policies/dynamic-memory.js'
 import { buildTrace, hostOf, settingsOf } from '../support/build.js'
+import { schemaErrors } from '../report/schema-support.js'
 
 const REPO = path.resolve(__dirname, '../..')
 
@@ -129,6 +130,12 @@ describe('sweep runs', () => {
     await runMerge([path.join(dir, 'shard3'), path.join(dir, 'shard1'), path.join(dir, 'shard2')], path.join(dir, 'merged'))
     expect(snapshot(path.join(dir, 'merged'))).toEqual(serial)
     await expect(runMerge([path.join(dir, 'shard1'), path.join(dir, 'shard2')], path.join(dir, 'bad'))).rejects.toThrow(/scenarios are in no shard folder/)
+    // results.json of the whole sweep and of a shard follow schemas/sweep-results.schema.json
+    for (const d of ['serial', 'shard2']) {
+      const doc = JSON.parse(readFileSync(path.join(dir, d, 'results.json'), 'utf8'))
+      expect(schemaErrors('sweep-results.schema.json', doc), d).toEqual([])
+    }
+    expect(JSON.parse(readFileSync(path.join(dir, 'shard2', 'results.json'), 'utf8')).shard).toEqual({ k: 2, n: 3 })
   })
 
   it('--policy adds a user\'s policy module to the experiment\'s policies', async () => {

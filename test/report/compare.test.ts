@@ -18,6 +18,7 @@ import { headerOf, replay } from '../../src/engine/replay.js'
 import { concatPartial, finishRun, runFolder } from '../../src/metrics/index.js'
 import { BUILT_IN_POLICIES } from '../../policies/index.js'
 import { hasChromium, launchChromium, watchPage } from '../support/browser.js'
+import { schemaErrors } from './schema-support.js'
 
 const CHARTS = ['key-metrics', 'host-memory', 'shortfall', 'heatmap', 'slowdown-distribution']
 const ISSUE_METRICS = [
@@ -69,6 +70,10 @@ describe('compare --sample (what npm start runs)', () => {
     expect(m.importReport.vms).toBe(24)
     expect(m.runs.map((r: { label: string }) => r.label)).toEqual(BUILT_IN_POLICIES.map((p) => p.name))
     for (const r of m.runs) for (const k of ISSUE_METRICS) expect(r.metrics, `${r.label}.${k}`).toHaveProperty(k)
+  })
+
+  it('metrics.json follows schemas/metrics.schema.json', () => {
+    expect(schemaErrors('metrics.schema.json', JSON.parse(readFileSync(path.join(a, 'metrics.json'), 'utf8')))).toEqual([])
   })
 
   it('opens with the verdict: terminal, summary.md and index.html name the same winner', async () => {

@@ -106,9 +106,11 @@ export interface Decision {
   readonly visible: Column
   /** Target memory held by the balloon driver. */
   readonly balloon: Column
-  /** Target touched memory held compressed (uncompressed size). */
+  /** Touched memory to hold compressed (uncompressed size), at least: the world compresses private
+   *  pages, chosen blind, up to it; a lower target decompresses nothing (a page comes back when the
+   *  guest touches it). */
   readonly compress: Column
-  /** Target touched memory in host swap. */
+  /** Touched memory to hold in host swap, at least, as for `compress`. */
   readonly swap: Column
   /** Host memory the VM may hold at most (ESX limit): touched pages beyond it go straight to swap.
    *  Applies to overcommitting policies only (a host that does not overcommit backs what it assigns). */

@@ -16,6 +16,7 @@ import type { RunMetrics } from '../metrics/run-metrics.js'
 import { runCluster } from './cluster.js'
 import { evaluate, margin, worstUse } from './sla.js'
 import type { Experiment, Scenario, Shard } from './experiment.js'
+import { csvField } from '../metrics/format.js'
 
 export const SWEEP_SCHEMA_VERSION = 1
 
@@ -108,9 +109,12 @@ export const resultRow = (r: ScenarioResult): Readonly<Record<(typeof RESULT_COL
   error: r.metrics.error ?? null,
 })
 
+// Text through csvField (a trace path or VM setting starting with = + - @ would run as a formula in
+// a spreadsheet: OWASP's CSV injection), numbers and booleans as they are.
 const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+  if (v === null || v === undefined) return ''
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  return csvField(typeof v === 'object' ? JSON.stringify(v) : String(v))
 }
 
 export const resultsCsv = (results: ReadonlyArray<ScenarioResult>): string =>

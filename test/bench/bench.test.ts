@@ -9,7 +9,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 describe('npm run bench -- --quick', () => {
-  it('runs and writes bench.json with ingestRatio, replayRatio per policy, cacheSpeedup, sweepSpeedup, peakRssMiB', () => {
+  it('runs and writes bench.json with ingestRatio, replayRatio per policy, cacheSpeedup, cacheSpeedupFolder, compareStaticCachedSeconds, sweepSpeedup, peakRssMiB', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'memreplay-bench-'))
     const stdout = execFileSync('npm', ['run', '--silent', 'bench', '--', '--quick', '--out', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 })
     expect(stdout).toMatch(/ingest/)
@@ -22,6 +22,16 @@ describe('npm run bench -- --quick', () => {
     expect(machine.cpus).toBeGreaterThan(0)
     expect(machine.node).toBe(process.version)
     expect(json.mode).toBe('quick')
-    for (const k of ['ingest', 'cache', 'replay', 'compare', 'sweep']) expect(json[k], k).toBeTypeOf('object')
+    for (const k of ['ingest', 'cache', 'replay', 'compare', 'compareStatic', 'sweep']) expect(json[k], k).toBeTypeOf('object')
+    // the fair figures (issue 17): static on a host that admits every VM, beside the bench host's
+    const replay = json.replay as { vms: number; admitted: Record<string, number>; staticAdmitAll: { ratio: number; admitted: number } }
+    expect(replay.staticAdmitAll.ratio).toBeGreaterThan(0)
+    expect(replay.staticAdmitAll.admitted).toBeGreaterThan(replay.admitted.static)
+    expect(replay.staticAdmitAll.admitted).toBeLessThanOrEqual(replay.vms)
+    // compare --policies static on the cached month, end to end; the cache on the real-format folder when the sample is there
+    expect(json.compareStaticCachedSeconds).toBeGreaterThan(0)
+    if (json.cacheFolder === null) expect(json.cacheSpeedupFolder).toBeNull()
+    else expect(json.cacheSpeedupFolder).toBeGreaterThan(0)
+    expect(stdout).toMatch(/compare --policies static, cached/)
   }, 300_000)
 })

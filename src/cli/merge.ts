@@ -1,14 +1,15 @@
 /**
  * `memreplay merge <shard dirs...> --out dir`: combine the outputs of `sweep --shard k/N` runs into
- * the output the whole sweep gives (same files, same bytes). Checks that the shards come from one
- * experiment and cover every scenario.
+ * the output the whole sweep gives (same files, same bytes, the report page included). Checks that
+ * the shards come from one experiment and cover every scenario.
  */
 import * as path from 'node:path'
 import { readFileSync, readdirSync, existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { InputError } from './inputs.js'
 import { expandExperiment, type Experiment } from '../plan/experiment.js'
-import { mergeShards, sweepFiles, type ScenarioResult, type ShardOutput } from '../plan/sweep.js'
+import { mergeShards, type ScenarioResult, type ShardOutput } from '../plan/sweep.js'
+import { sweepReportFiles } from '../report/sweep-page.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
 import { guardOut } from './out-guard.js'
 import { depthProblem } from './json-depth.js'
@@ -80,8 +81,8 @@ export const runMerge = async (dirs: ReadonlyArray<string>, out: string | undefi
   const merged = mergeShards(shards, storedIds(dirs[0] ?? ''))
   if (!merged.ok) throw new InputError(merged.errors)
   const x = merged.experiment as Experiment
-  const dir = await writeFolderAtomically(out, sweepFiles(x, merged.scenarioCount, merged.results), `--out ${out}`)
-  return { out: `Merged ${dirs.length} shard folders: ${merged.results.length} scenarios.\nResults: ${path.join(out, 'results.csv')}`, dir }
+  const dir = await writeFolderAtomically(out, sweepReportFiles(x, merged.scenarioCount, merged.results), `--out ${out}`)
+  return { out: `Merged ${dirs.length} shard folders: ${merged.results.length} scenarios.\nResults: ${path.join(out, 'results.csv')}\nReport: ${path.join(out, 'index.html')}`, dir }
 }
 
 export const registerMerge = (program: Command): void => {

@@ -1,8 +1,9 @@
 /**
  * `memreplay sweep <experiment.json>`: every scenario of an experiment (plan/experiment.ts), in
  * parallel on worker threads (piscina), or a deterministic shard of them (--shard k/N); writes
- * results.csv, results.json and one folder per scenario, atomically. Results are identical whatever
- * the number of workers (same function, results ordered by scenario index, JSON-normalized).
+ * results.csv, results.json, the report index.html (report/sweep-page.ts) and one folder per
+ * scenario, atomically. Results are identical whatever the number of workers (same function,
+ * results ordered by scenario index, JSON-normalized).
  * Everything the scenarios need is checked before the first one runs.
  */
 import * as path from 'node:path'
@@ -15,7 +16,8 @@ import { Piscina } from 'piscina'
 import { InputError } from './inputs.js'
 import { progressBar } from './progress.js'
 import { expandExperiment, parseExperimentText, parseShard, shardOf, type Experiment, type Shard } from '../plan/experiment.js'
-import { sweepFiles, type ScenarioResult } from '../plan/sweep.js'
+import type { ScenarioResult } from '../plan/sweep.js'
+import { sweepReportFiles } from '../report/sweep-page.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
 import { decodeFleetSpec } from '../spec/fleet.js'
 import { policyParams } from '../engine/validate-policy.js'
@@ -279,13 +281,14 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
   const bar = progressBar('sweep', mine.length, flags.quiet ? false : undefined)
   const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick(), metas, limits)
   bar.stop()
-  const dir = await writeFolderAtomically(outDir, sweepFiles(x, all.length, results, shard), `--out ${outDir}`)
+  const dir = await writeFolderAtomically(outDir, sweepReportFiles(x, all.length, results, shard), `--out ${outDir}`)
   const met = results.filter((r) => r.meets).length
   const lines = [
     `${mine.length} of ${all.length} scenarios run${shard === undefined ? '' : ` (shard ${shard.k}/${shard.n})`} on ${Math.min(workers, mine.length)} worker${workers === 1 ? '' : 's'}; ${met} meet the service level.`,
     ...results.map((r) => `  ${r.scenario.id}  ${r.policyName}  ${r.scenario.hostSize} x${r.scenario.hosts}  ${JSON.stringify(r.scenario.params)} ${JSON.stringify(r.scenario.vmSettings)} seed ${r.scenario.seed}: ${r.meets ? 'meets' : r.violations.join('; ')}`),
     '',
     `Results: ${path.join(outDir, 'results.csv')}`,
+    `Report: ${path.join(outDir, 'index.html')}`,
   ]
   return { out: lines.join('\n'), dir, results }
 }

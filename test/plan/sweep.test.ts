@@ -120,8 +120,8 @@ describe('sweep runs', () => {
     await runSweep(experiment, { out: path.join(dir, 'parallel'), workers: '3', quiet: true })
     const serial = snapshot(path.join(dir, 'serial'))
     expect([...serial.keys()]).toContain('results.csv')
-    // results.json, results.csv, the manifest, 6 scenario folders: 2 host counts x (static once, dynamic-memory x 2 buffers)
-    expect(serial.size).toBe(3 + 6)
+    // results.json, results.csv, index.html, the manifest, 6 scenario folders: 2 host counts x (static once, dynamic-memory x 2 buffers)
+    expect(serial.size).toBe(4 + 6)
     expect(snapshot(path.join(dir, 'parallel'))).toEqual(serial)
 
     await runSweep(experiment, { out: path.join(dir, 'shard1'), workers: '1', shard: '1/3', quiet: true })

@@ -1,0 +1,54 @@
+/**
+ * Interactive charts in a self-contained page, as the comparison page draws them (html.ts): the
+ * vega, vega-lite and vega-embed builds inlined from node_modules, each spec embedded as JSON (no
+ * $schema, so no URL), drawn by vegaEmbed (renderer 'svg', actions off; tooltips by vega-embed's
+ * handler). A chart's element is `#chart-<id>`; it gets data-rendered="true" (or "error", with a
+ * sentence) and the body data-charts="done" when all are drawn, for tests and for readers with
+ * scripts off, who see what the element held before (a static SVG, if the page put one there).
+ *
+ * The CSP allows inline scripts (and eval, which vega's expression parser needs) and nothing else:
+ * no request leaves the page.
+ */
+import { BROWSER_BUILDS, readBrowserBuild } from './html.js'
+import { escapeHtml as h, jsonForScript, scriptSource } from './escape.js'
+
+export const EMBED_CSP =
+  "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; " +
+  "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
+
+export interface EmbeddedChart {
+  /** Unique in the page: letters, digits, '-' (the element is #chart-<id>). */
+  readonly id: string
+  readonly spec: unknown
+}
+
+const SAFE_ID = /^[A-Za-z0-9-]+$/
+
+/** The element a chart is drawn into; `fallback` (trusted markup, e.g. a rendered SVG) shows until it is. */
+export const chartElement = (id: string, fallback = ''): string => {
+  if (!SAFE_ID.test(id)) throw new Error(`chart id "${id}" is not letters, digits and '-'`)
+  return `<div class="chart" id="chart-${id}" data-chart="${h(id)}">${fallback}</div>`
+}
+
+const BOOT = `(function () {
+  var specs = JSON.parse(document.getElementById('report-specs').textContent);
+  var jobs = specs.map(function (c) {
+    var el = document.getElementById('chart-' + c.id);
+    el.textContent = '';
+    return vegaEmbed(el, c.spec, { actions: false, renderer: 'svg', mode: 'vega-lite' })
+      .then(function () { el.setAttribute('data-rendered', 'true'); })
+      .catch(function (e) { el.setAttribute('data-rendered', 'error'); el.textContent = 'This chart could not be drawn: ' + e; console.error(e); });
+  });
+  Promise.all(jobs).then(function () { document.body.setAttribute('data-charts', 'done'); });
+})();`
+
+/** The scripts that draw `charts`, to put at the end of the body. */
+export const chartScripts = (charts: ReadonlyArray<EmbeddedChart>): string => {
+  for (const c of charts) if (!SAFE_ID.test(c.id)) throw new Error(`chart id "${c.id}" is not letters, digits and '-'`)
+  const specs = charts.map((c) => {
+    const { $schema: _schema, ...spec } = c.spec as { $schema?: string }
+    return { id: c.id, spec }
+  })
+  const libs = BROWSER_BUILDS.map(([pkg, file]) => `<script data-lib="${pkg}">\n${scriptSource(readBrowserBuild(pkg, file))}\n</script>`).join('\n')
+  return `<script id="report-specs" type="application/json">${jsonForScript(specs)}</script>\n${libs}\n<script>\n${BOOT}\n</script>`
+}

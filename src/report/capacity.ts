@@ -1,7 +1,9 @@
 /**
- * The capacity report: plan.json (the figures), index.html (self-contained: charts inlined as SVG,
- * no script, no network), summary.md (charts as PNG links beside it), and each chart's .vl.json,
- * .svg and .png. Built in memory (buildCapacityFiles), written with writeFolderAtomically.
+ * The capacity report: plan.json (the figures), index.html (self-contained, no network: charts
+ * drawn by the inlined vega builds as on the comparison page, embed.ts, so their tooltips answer;
+ * each chart's static SVG shows until then, and for a reader with scripts off), summary.md (charts
+ * as PNG links beside it), and each chart's .vl.json, .svg and .png. Built in memory
+ * (buildCapacityFiles), written with writeFolderAtomically.
  *
  * Untrusted text (trace names, policy names and params, notes) is escaped: escapeHtml in HTML,
  * escapeMarkdown in Markdown.
@@ -12,6 +14,7 @@ import { describeServiceLevel, SLA_TERMS, type ServiceLevel } from '../plan/sla.
 import { CHART_FONT, VEGA_LITE_SCHEMA } from './charts.js'
 import { escapeHtml as h, escapeMarkdown as md } from './escape.js'
 import { renderChart } from './render.js'
+import { chartElement, chartScripts, EMBED_CSP } from './embed.js'
 import { specJson } from './files.js'
 
 export const PLAN_SCHEMA_VERSION = 1
@@ -259,6 +262,13 @@ const question = (input: CapacityInput): string =>
     ? `Fewest hosts of ${num(input.host.physicalGiB, 2)} GiB (reserve ${num(input.host.reserveGiB, 2)} GiB, ${num(input.host.vmOverheadGiB, 3)} GiB overhead per VM) meeting the service level, per policy.`
     : `Smallest host size (steps of ${num(input.granularityGiB ?? 1, 2)} GiB; reserve ${num(input.host.reserveGiB, 2)} GiB, ${num(input.host.vmOverheadGiB, 3)} GiB overhead per VM) meeting the service level with ${input.hosts} hosts, per policy.`
 
+/** An SVG's ids (r1, r2 ... after render.ts) prefixed by its chart's, so two charts inlined in one page do not share clip paths. */
+export const prefixSvgIds = (svg: string, prefix: string): string =>
+  svg
+    .replace(/(\sid=")([^"]+)(")/g, (_m, a: string, id: string, b: string) => `${a}${prefix}-${id}${b}`)
+    .replace(/url\(#([^)]+)\)/g, (_m, id: string) => `url(#${prefix}-${id})`)
+    .replace(/((?:xlink:)?href=")#([^"]+)(")/g, (_m, a: string, id: string, b: string) => `${a}#${prefix}-${id}${b}`)
+
 export const renderCapacityHtml = (input: CapacityInput, svgs: ReadonlyMap<string, string>, charts: ReadonlyArray<CapacityChart>): string => {
   const body: string[] = []
   body.push(`<h1>${h(input.title)}</h1>`)
@@ -266,7 +276,7 @@ export const renderCapacityHtml = (input: CapacityInput, svgs: ReadonlyMap<strin
   body.push(`<h2>Service level</h2><ul>${describeServiceLevel(input.sla).map((l) => `<li>${h(l)}</li>`).join('')}</ul>`)
   body.push(`<h2>Recommendation</h2>${htmlTable(recommendationRows(input))}`)
   body.push('<h2>Charts</h2>')
-  for (const c of charts) body.push(`<figure>${svgs.get(c.id) ?? ''}<figcaption>${h(c.caption)}</figcaption></figure>`)
+  for (const c of charts) body.push(`<figure id="figure-${c.id}">${chartElement(c.id, prefixSvgIds(svgs.get(c.id) ?? '', c.id))}<figcaption>${h(c.caption)}</figcaption></figure>`)
   body.push('<h2>How each answer was found</h2>')
   for (const p of input.plans) {
     body.push(`<h3>${h(p.policy)}</h3><p>${h(p.placementNote)}.</p><ul>${p.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`)
@@ -278,7 +288,7 @@ export const renderCapacityHtml = (input: CapacityInput, svgs: ReadonlyMap<strin
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${EMBED_CSP}">
 <title>${h(input.title)}</title>
 <style>
 body { font-family: 'DejaVu Sans', sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
@@ -290,6 +300,7 @@ pre { background: #f6f6f6; padding: 0.5em; font-size: 0.85em; }
 </head>
 <body>
 ${body.join('\n')}
+${chartScripts(charts)}
 </body>
 </html>
 `

@@ -136,6 +136,10 @@ describe('sweep runs', () => {
       expect(schemaErrors('sweep-results.schema.json', doc), d).toEqual([])
     }
     expect(JSON.parse(readFileSync(path.join(dir, 'shard2', 'results.json'), 'utf8')).shard).toEqual({ k: 2, n: 3 })
+    // and every scenarios/<id>/metrics.json follows schemas/sweep-scenario.schema.json
+    const scenarioFiles = [...serial.keys()].filter((k) => /^scenarios\/s\d+\/metrics\.json$/.test(k))
+    expect(scenarioFiles).toHaveLength(6)
+    for (const f of scenarioFiles) expect(schemaErrors('sweep-scenario.schema.json', JSON.parse((serial.get(f) as Buffer).toString('utf8'))), f).toEqual([])
   })
 
   it('--policy adds a user\'s policy module to the experiment\'s policies', async () => {

@@ -3,7 +3,7 @@
  * what the code writes (its fixed lists match the code's); and a schema is not vacuous: a document
  * missing a field, carrying an unknown one or a wrong type is refused. Real outputs are checked
  * against them where they are made: test/report/compare.test.ts (metrics.json),
- * test/plan/schema.test.ts (plan.json), test/plan/sweep.test.ts (results.json).
+ * test/plan/schema.test.ts (plan.json), test/plan/sweep.test.ts (results.json, scenarios/<id>/metrics.json).
  */
 import { describe, expect, it } from 'vitest'
 import { REPAIR_KINDS } from '../../src/trace/import-report.js'
@@ -17,8 +17,8 @@ type Obj = Record<string, unknown>
 const at = (o: unknown, ...keys: string[]): Obj => keys.reduce((x, k) => (x as Obj)[k], o) as Obj
 
 describe('schemas/', () => {
-  it('publishes the three output schemas and their shared definitions, each draft 2020-12 with its file name as $id', () => {
-    expect(schemaFiles()).toEqual(['defs.schema.json', 'metrics.schema.json', 'plan.schema.json', 'sweep-results.schema.json'])
+  it('publishes the output schemas (metrics.json, plan.json, results.json, a sweep scenario\'s metrics.json) and their shared definitions, each draft 2020-12 with its file name as $id', () => {
+    expect(schemaFiles()).toEqual(['defs.schema.json', 'metrics.schema.json', 'plan.schema.json', 'sweep-results.schema.json', 'sweep-scenario.schema.json'])
     for (const f of schemaFiles()) {
       const s = readSchema(f)
       expect(s.$schema, f).toBe('https://json-schema.org/draft/2020-12/schema')
@@ -43,6 +43,7 @@ describe('schemas/', () => {
     expect(at(defs, 'runMetrics', 'properties', 'stateShare', 'propertyNames').enum).toEqual(HOST_STATES)
     expect(at(sweep, '$defs', 'experiment', 'properties', 'placement').enum).toEqual([...PLACEMENT_NAMES, null])
     expect(at(row, 'properties', 'placement').enum).toEqual([...PLACEMENT_NAMES, 'none'])
+    expect(at(readSchema('sweep-scenario.schema.json'), 'properties', 'placement').enum).toEqual([...PLACEMENT_NAMES, 'none'])
     // Every figure the metrics schema requires is a property, and the other way round but for `error`.
     const rm = at(defs, 'runMetrics')
     expect([...(rm.required as string[])].sort()).toEqual(Object.keys(at(rm, 'properties')).filter((k) => k !== 'error').sort())

@@ -69,6 +69,27 @@ describe('sweep report (pure)', () => {
     expect(new Set(values(2).map((v) => v.policy))).toEqual(new Set(['dynamic-memory']))
   })
 
+  it('a policy param is an axis of its policy alone: numbers on a linear scale, other values as categories in order', () => {
+    const dm = results.filter((r) => r.policyName === 'dynamic-memory' && r.scenario.vmSettings.buffer === 10)
+    const withParams = [
+      ...results.filter((r) => r.policyName !== 'dynamic-memory'),
+      ...dm.flatMap((r, i) =>
+        [true, false].map((salting, j) => ({ ...r, scenario: { ...r.scenario, id: `p${i}${j}`, params: { salting, period: 30 * (j + 1) } } })),
+      ),
+    ]
+    const axes = sweepAxes(withParams)
+    expect(axes.map((a) => [a.key, a.title, a.quantitative])).toEqual([
+      ['hostSize', 'host size (GiB)', true],
+      ['hosts', 'hosts', true],
+      ['params:dynamic-memory:salting', 'dynamic-memory: salting', false],
+      ['params:dynamic-memory:period', 'dynamic-memory: period', true],
+    ])
+    const charts = sweepCharts(withParams)
+    const salting = charts[2].spec as unknown as { data: { values: Array<{ policy: string; x: unknown }> }; concat: Array<{ encoding: { x: { type: string; sort: unknown } } }> }
+    expect(new Set(salting.data.values.map((v) => v.policy))).toEqual(new Set(['dynamic-memory']))
+    expect(salting.concat[0].encoding.x).toMatchObject({ type: 'ordinal', sort: ['true', 'false'] })
+  })
+
   it('the verdict names the policy meeting the service level with the least host memory, and each policy', () => {
     const v = sweepVerdict(results)
     const meeting = results.filter((r) => r.meets)

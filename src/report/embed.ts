@@ -1,5 +1,5 @@
 /**
- * Interactive charts in a self-contained page, as the comparison page draws them (html.ts): the
+ * Interactive charts in a self-contained page (the comparison, plan and sweep pages): the
  * vega, vega-lite and vega-embed builds inlined from node_modules, each spec embedded as JSON (no
  * $schema, so no URL), drawn by vegaEmbed (renderer 'svg', actions off; tooltips by vega-embed's
  * handler). A chart's element is `#chart-<id>`; it gets data-rendered="true" (or "error", with a
@@ -9,8 +9,36 @@
  * The CSP allows inline scripts (and eval, which vega's expression parser needs) and nothing else:
  * no request leaves the page.
  */
-import { BROWSER_BUILDS, readBrowserBuild } from './html.js'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { escapeHtml as h, jsonForScript, scriptSource } from './escape.js'
+
+/** The browser builds inlined into the page: [package, file under the package's build/]. */
+export const BROWSER_BUILDS: ReadonlyArray<readonly [string, string]> = [
+  ['vega', 'vega.min.js'],
+  ['vega-lite', 'vega-lite.min.js'],
+  ['vega-embed', 'vega-embed.min.js'],
+]
+
+const buildCache = new Map<string, string>()
+
+/** Read a package's browser build (cached). Each of these packages' entry point is in build/. */
+export const readBrowserBuild = (pkg: string, file: string): string => {
+  const key = `${pkg}/${file}`
+  const cached = buildCache.get(key)
+  if (cached !== undefined) return cached
+  const require = createRequire(import.meta.url)
+  let dir: string
+  try {
+    dir = path.dirname(require.resolve(pkg))
+  } catch {
+    dir = path.join(process.cwd(), 'node_modules', pkg, 'build')
+  }
+  const text = readFileSync(path.join(dir, file), 'utf8')
+  buildCache.set(key, text)
+  return text
+}
 
 export const EMBED_CSP =
   "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; " +

@@ -1,7 +1,7 @@
 /**
  * index.html: one self-contained page that opens with no network. The vega, vega-lite and
  * vega-embed builds are inlined from node_modules; each chart spec is embedded as JSON and drawn
- * by vegaEmbed (renderer 'svg', actions off).
+ * by vegaEmbed (renderer 'svg', actions off): embed.ts, shared with the plan and sweep pages.
  *
  * Safety: every string from a trace or a spec is HTML-escaped (escapeHtml); JSON in <script> has
  * `<`, `>`, `&` as \u003c, \u003e, \u0026 (jsonForScript); a Content-Security-Policy forbids any
@@ -9,41 +9,16 @@
  * No external URL appears in the page's own markup; specs are embedded without $schema.
  * Deterministic: no timestamps (unless the input carries generatedNote).
  */
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
 import { REPAIR_KINDS, type RepairKind } from '../trace/import-report.js'
 import type { Chart } from './charts.js'
-import { escapeHtml as h, jsonForScript, scriptSource } from './escape.js'
+import { chartElement, chartScripts, EMBED_CSP } from './embed.js'
+import { escapeHtml as h } from './escape.js'
 import type { ReportInput, VmSummaryRow } from './model.js'
 import { comparisonRows, formatNumber, formatTime, prettyJson, resolveRuns, type ResolvedRun } from './prepare.js'
 import { verdictHtml, verdictOfReport } from './verdict.js'
 
-/** The browser builds inlined into the page: [package, file under the package's build/]. */
-export const BROWSER_BUILDS: ReadonlyArray<readonly [string, string]> = [
-  ['vega', 'vega.min.js'],
-  ['vega-lite', 'vega-lite.min.js'],
-  ['vega-embed', 'vega-embed.min.js'],
-]
-
-const buildCache = new Map<string, string>()
-
-/** Read a package's browser build (cached). Each of these packages' entry point is in build/. */
-export const readBrowserBuild = (pkg: string, file: string): string => {
-  const key = `${pkg}/${file}`
-  const cached = buildCache.get(key)
-  if (cached !== undefined) return cached
-  const require = createRequire(import.meta.url)
-  let dir: string
-  try {
-    dir = path.dirname(require.resolve(pkg))
-  } catch {
-    dir = path.join(process.cwd(), 'node_modules', pkg, 'build')
-  }
-  const text = readFileSync(path.join(dir, file), 'utf8')
-  buildCache.set(key, text)
-  return text
-}
+// The browser builds and how charts are drawn live in embed.ts (shared with the plan and sweep pages).
+export { BROWSER_BUILDS, readBrowserBuild } from './embed.js'
 
 /** What a repair kind means, for the import-report table. */
 export const REPAIR_DESCRIPTIONS: Readonly<Record<RepairKind, string>> = {
@@ -60,10 +35,6 @@ export const REPAIR_DESCRIPTIONS: Readonly<Record<RepairKind, string>> = {
   earlyStop: 'VM stops before the trace end',
   repeatedHeader: 'header line repeated mid-file (skipped)',
 }
-
-const CSP =
-  "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; " +
-  "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
 
 const STYLE = `
 body{font-family:'DejaVu Sans',sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222;line-height:1.4}
@@ -238,32 +209,17 @@ export const renderHtml = (input: ReportInput, charts: ReadonlyArray<Chart>, opt
   const figures = charts
     .map(
       (c) =>
-        `<figure id="figure-${c.id}"><h3>${h(c.title)}</h3><div class="chart" id="chart-${c.id}" data-chart="${c.id}"></div>` +
+        `<figure id="figure-${c.id}"><h3>${h(c.title)}</h3>${chartElement(c.id)}` +
         `<figcaption>${h(c.caption)}</figcaption></figure>`,
     )
     .join('\n')
   const notes =
     input.notes.length === 0 ? '<p class="muted">No notes.</p>' : `<ul class="notes">${input.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`
-  const specs = charts.map((c) => {
-    const { $schema: _schema, ...spec } = c.spec as { $schema?: string }
-    return { id: c.id, spec }
-  })
-  const libs = BROWSER_BUILDS.map(([pkg, file]) => `<script data-lib="${pkg}">\n${scriptSource(readBrowserBuild(pkg, file))}\n</script>`).join('\n')
-  const boot = `(function () {
-  var specs = JSON.parse(document.getElementById('report-specs').textContent);
-  var jobs = specs.map(function (c) {
-    var el = document.getElementById('chart-' + c.id);
-    return vegaEmbed(el, c.spec, { actions: false, renderer: 'svg', mode: 'vega-lite' })
-      .then(function () { el.setAttribute('data-rendered', 'true'); })
-      .catch(function (e) { el.setAttribute('data-rendered', 'error'); el.textContent = 'This chart could not be drawn: ' + e; console.error(e); });
-  });
-  Promise.all(jobs).then(function () { document.body.setAttribute('data-charts', 'done'); });
-})();`
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="${EMBED_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${h(input.title)}</title>
 <style>${STYLE}</style>
@@ -278,11 +234,7 @@ ${section('vms', 'VMs most short of memory, and VMs refused', vmTables(runs, opt
 ${section('import', 'Trace import', importSection(input))}
 ${section('parameters', 'Parameters', paramsSection(input, runs))}
 ${section('notes', 'Modelling notes', notes)}
-<script id="report-specs" type="application/json">${jsonForScript(specs)}</script>
-${libs}
-<script>
-${boot}
-</script>
+${chartScripts(charts)}
 </body>
 </html>
 `

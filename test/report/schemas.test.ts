@@ -3,9 +3,16 @@
  * what the code writes (its fixed lists match the code's); and a schema is not vacuous: a document
  * missing a field, carrying an unknown one or a wrong type is refused. Real outputs are checked
  * against them where they are made: test/report/compare.test.ts (metrics.json),
- * test/plan/schema.test.ts (plan.json), test/plan/sweep.test.ts (results.json, scenarios/<id>/metrics.json).
+ * test/plan/schema.test.ts (plan.json), test/plan/sweep.test.ts (results.json, scenarios/<id>/metrics.json),
+ * and here, outputs with a run stopped by a policy that throws (a comparison, a sweep).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCompare } from '../../src/cli/compare.js'
+import { runSweep } from '../../src/cli/sweep.js'
+import { ROOT, writeTinyTrace } from '../cli/helpers.js'
 import { REPAIR_KINDS } from '../../src/trace/import-report.js'
 import { RESULT_COLUMNS } from '../../src/plan/sweep.js'
 import { SLA_KEYS } from '../../src/plan/sla.js'
@@ -74,5 +81,44 @@ describe('schemas/', () => {
     expect(schemaErrors('sweep-results.schema.json', { ...doc, scenarios: [{ ...row, slowdownP99: 0.5 }] }).join('\n')).toMatch(/slowdownP99 must be >= 1/)
     expect(schemaErrors('sweep-results.schema.json', { ...doc, scenarios: [{ ...row, stateShare: { warm: 0.5 } }] }).join('\n')).toMatch(/stateShare/)
     expect(schemaErrors('sweep-results.schema.json', { ...doc, schemaVersion: 2 }).join('\n')).toMatch(/must be equal to constant/)
+  })
+})
+
+describe('outputs with a stopped run', () => {
+  it('metrics.json of a comparison follows the schema, the stop named in the run and its figures', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-schema-stopped-'))
+    try {
+      const trace = writeTinyTrace(path.join(dir, 'trace.csv'))
+      const { dir: out, stopped } = await runCompare({ trace, host: '8GiB', policies: 'static', policy: [path.join(ROOT, 'test/cli/policies/throws.ts')], out: path.join(dir, 'report') })
+      expect(stopped).toBe(1)
+      const doc = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'))
+      expect(schemaErrors('metrics.schema.json', doc)).toEqual([])
+      expect(doc.runs.map((r: { label: string; error?: string; metrics: { error?: string } }) => [r.label, r.error !== undefined, r.metrics.error !== undefined])).toEqual([
+        ['static', false, false],
+        ['throws', true, true],
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("a sweep's results.json and scenario files follow their schemas", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-schema-stopped-'))
+    try {
+      writeTinyTrace(path.join(dir, 'trace.csv'))
+      const x = path.join(dir, 'x.json')
+      writeFileSync(x, JSON.stringify({ traces: ['trace.csv'], hostSizes: ['8GiB'], hostCounts: [1], policies: ['static', path.join(ROOT, 'test/cli/policies/throws.ts')] }))
+      const { dir: out } = await runSweep(x, { out: path.join(dir, 'sweep'), workers: '1', quiet: true })
+      const doc = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'))
+      expect(schemaErrors('sweep-results.schema.json', doc)).toEqual([])
+      expect(doc.scenarios.map((r: { policy: string; error: string | null }) => [r.policy, r.error !== null])).toEqual([
+        ['static', false],
+        ['throws', true],
+      ])
+      for (const id of ['s000', 's001']) expect(schemaErrors('sweep-scenario.schema.json', JSON.parse(readFileSync(path.join(out, 'scenarios', id, 'metrics.json'), 'utf8'))), id).toEqual([])
+      expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toContain('1 scenario stopped early')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -131,6 +131,9 @@ const config = {
   title: { fontSize: 12, anchor: 'start' },
 } as const
 
+/** Most lines named in a chart's legend. */
+export const MAX_LEGEND_LINES = 24
+
 /** Finite figures as they are; anything else (JSON's null for an unbounded figure) dropped from a panel. */
 const figure = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null)
 
@@ -157,8 +160,20 @@ export const sweepCharts = (results: ReadonlyArray<ScenarioResult>): ReadonlyArr
       ? { field: 'x', type: 'quantitative', title: axis.title, scale: { zero: false, nice: false }, axis: { values: xs, ...(axis.key === 'hosts' ? { format: 'd' } : {}) } }
       : { field: 'x', type: 'ordinal', title: axis.title, sort: xs }
     const color = { field: 'policy', type: 'nominal', title: 'policy', scale: { domain: policies, range: policies.map((_, i) => RUN_COLOURS[i % RUN_COLOURS.length]) } }
-    // Lines of one policy (other axes' values) differ by dash; the legend names them.
-    const dash = others.length === 0 ? {} : { strokeDash: { field: 'series', type: 'nominal', title: 'line (policy, other axes)', scale: { domain: series, range: series.map((_, i) => [...RUN_DASHES[i % RUN_DASHES.length]]) } } }
+    // Lines of one policy (other axes' values) differ by dash; the legend names them, up to a
+    // legend's worth (past that the tooltip names a point's line).
+    const dash =
+      others.length === 0
+        ? {}
+        : {
+            strokeDash: {
+              field: 'series',
+              type: 'nominal',
+              title: 'line (policy, other axes)',
+              scale: { domain: series, range: series.map((_, i) => [...RUN_DASHES[i % RUN_DASHES.length]]) },
+              ...(series.length > MAX_LEGEND_LINES ? { legend: null } : {}),
+            },
+          }
     const tooltip = [
       { field: 'policy', type: 'nominal' },
       { field: 'xLabel', type: 'nominal', title: axis.title },

@@ -13,7 +13,7 @@
  *   shortfall_mib (= the four kinds), guest_paging_mib, host_swap_hit_mib, compressed_hit_mib,
  *   blocked_mib, pressure_over_100_vms,
  *   touched_unshared_mib (running VMs' touched - shared: over-commitment when above physical_mib),
- *   short_vms (running VMs short of memory: working set not fully resident, any cause).
+ *   short_vms (running VMs short of memory: more than 1% of the working set not resident, any cause).
  *   (Definitions: partial.ts HOST_SUM_FIELDS.)
  *
  * vm-summary.csv: one row per VM (header.vmIds order), finish.ts VmSummary in GiB / GiBh / hours,

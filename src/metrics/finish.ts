@@ -31,7 +31,7 @@
  *   pressureOver100Share running VM-seconds with demand > assigned / running VM-seconds (0 if none):
  *                        Hyper-V's own figure, blind to host swap and compression
  *   shortOfMemoryShare   running VM-seconds short of memory / running VM-seconds (0 if none), where
- *                        short = guestPaging + hostSwapHit + compressedHit + blocked > SHORT_MIB
+ *                        short = guestPaging + hostSwapHit + compressedHit + blocked > max(SHORT_MIB, 1% of demand)
  *                        (fold.ts): the headline service figure, every cause counted. Over the
  *                        admitted VMs' running time only
  *   refusedVmHours       VM-seconds with status refused / 3600 (time VMs wanted to run and did not)

@@ -16,9 +16,11 @@
  *                 0 = demand = assigned gives 0); "pressure over 100" is tested as demand > assigned,
  *                 which is the same thing without the rounding of a division.
  *   slowdown    = account slowdown, counted as 1 if below 1 or NaN.
- *   short       = unavailable > SHORT_MIB: the working set is not fully resident, whatever the cause
- *                 (guest paging, host swap, compression, blocked). The threshold only absorbs
- *                 rounding in the world's arithmetic; any real shortage is far above it.
+ *   short       = unavailable > max(SHORT_MIB, SHORT_SHARE x demand): more than 1% of the working set
+ *                 is not resident, whatever the cause (guest paging, host swap, compression,
+ *                 blocked). 1% so that a VM with a few MiB of cold working set compressed (a fault
+ *                 of microseconds) is not counted as short beside one that thrashes; 1 KiB absorbs
+ *                 rounding in the world's arithmetic.
  * Per VM-tick with status refused: refusedSeconds += s, peakConfigured includes its configured size
  * (a refused VM shows what it asked for, not 0).
  */
@@ -47,8 +49,11 @@ const STATS_AS_WRITTEN =
 if (VM_STATS.join(',') !== STATS_AS_WRITTEN) throw new Error('metrics fold: VM_STATS changed; update the offsets in fold.ts')
 
 if (VmStatus.running !== 1 || VmStatus.refused !== 2) throw new Error('metrics fold: VmStatus changed; update fold.ts')
-/** Unavailable working set (MiB) above which a running VM counts as short of memory: 1 KiB. */
+/** Unavailable working set (MiB) above which a running VM counts as short of memory: 1 KiB, and
+ *  SHORT_SHARE of its working set. */
 export const SHORT_MIB = 1 / 1024
+export const SHORT_SHARE = 0.01
+if ((SHORT_SHARE as number) !== 0.01) throw new Error('metrics fold: SHORT_SHARE changed; update the literal in fold.ts')
 if ((SHORT_MIB as number) !== 0.0009765625) throw new Error('metrics fold: SHORT_MIB changed; update the literal in fold.ts')
 /** Upper edge of slowdown bucket 0: below it (most VM-ticks: slowdown 1) the bucket needs no log. */
 const EDGE1 = SLOWDOWN_EDGES[1]
@@ -295,8 +300,8 @@ export const runFolder = (header: RunHeader, options: FoldOptions = {}): Folder<
       const bl = blocked[v]
       const unavail = gp + hs + ch + bl
       const sat = Math.max(0, d - unavail)
-      // SHORT_MIB as a literal (checked at load).
-      const short = unavail > 0.0009765625
+      // SHORT_MIB and SHORT_SHARE as literals (checked at load).
+      const short = unavail > 0.0009765625 && unavail > 0.01 * d
       if (short) nShort++
       const priv = r - cs
       const ws = Math.min(priv, sat)

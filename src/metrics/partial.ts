@@ -76,7 +76,7 @@ export const HOST_SUM_FIELDS = [
    *  swapped): over-commitment is this above physical (DOMAIN.md section 1). */
   'touchedUnshared',
   /** Number of running VMs short of memory: unavailable working set (guestPaging + hostSwapHit +
-   *  compressedHit + blocked) above SHORT_MIB (fold.ts). */
+   *  compressedHit + blocked) above SHORT_MIB and 1% of the working set (fold.ts). */
   'shortVms',
 ] as const
 export type HostSumField = (typeof HOST_SUM_FIELDS)[number]
@@ -119,7 +119,7 @@ export const VM_STATS = [
   'swapOutMiB', // sum of swapOut (MiB, not an integral)
   'pressureOverSeconds', // seconds with pressure > 100 (demand > assigned)
   'slowdownSeconds', // integral of slowdown (for a time-weighted mean)
-  'shortSeconds', // seconds short of memory (unavailable working set above SHORT_MIB, fold.ts)
+  'shortSeconds', // seconds short of memory (unavailable working set above SHORT_MIB and 1% of it, fold.ts)
   'refusedSeconds', // seconds with status refused (wanted to run, was not admitted)
   // peaks:
   'peakDemand',

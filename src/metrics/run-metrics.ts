@@ -57,7 +57,7 @@ export interface RunMetrics {
   readonly slowdownMean?: number
   /** Share of time the over-commit ratio was above 1 (something had to be swapped or compressed). */
   readonly overCommitTimeShare?: number
-  /** Share of running VM-time short of memory: working set not fully resident, whatever the cause
+  /** Share of running VM-time short of memory: more than 1% of the working set not resident, whatever the cause
    *  (guest paging, host swap hit, compression hit, blocked). The headline service figure; over the
    *  admitted VMs' running time. */
   readonly shortOfMemoryShare?: number

@@ -64,7 +64,7 @@ export interface VmSummaryRow {
   readonly hostSwapGiBh: number
   /** Share of running time with pressure (demand / assigned x 100) above 100, in [0, 1]. */
   readonly pressureOver100Share: number
-  /** Share of running time short of memory (working set not fully resident, any cause), in [0, 1]. */
+  /** Share of running time short of memory (more than 1% of the working set not resident, any cause), in [0, 1]. */
   readonly shortOfMemoryShare: number
   readonly slowdownP95: number
   readonly slowdownMax: number

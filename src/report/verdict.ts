@@ -5,7 +5,7 @@
  *
  * The rule is lexicographic, on the figures as people see them (rounded as printed):
  *   1. fewest VMs refused (refused at any time, whether or not they ran before);
- *   2. least VM-time short of memory (shortOfMemoryShare: working set not fully resident, any cause);
+ *   2. least VM-time short of memory (shortOfMemoryShare: more than 1% of the working set not resident, any cause);
  *   3. lowest slowdown p99;
  *   4. least host swap-out.
  * Refusals come first because the other figures are over a policy's ADMITTED VMs: a VM refused

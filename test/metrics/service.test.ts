@@ -11,12 +11,13 @@
  *  touched: 12288, 12288, 7168 -> the old touched / physical peaked at 1.5, though tick 0 swaps nothing
  *  touched - shared: 4096 + 4096 = 8192 (ratio 1, not above), 5120 + 5120 = 10240 (1.25, above),
  *    4096 + 3072 = 7168 (0.875) -> overCommitRatio 1.25, overCommitTimeShare 1/3
- *  short (unavailable > 1 KiB): P at ticks 1 and 2 (1 MiB compressed is short), Q at tick 2
- *    -> 3 of 6 running VM-ticks: shortOfMemoryShare 0.5; P 2/3, Q 1/3
- *  pressure > 100: none (demand <= assigned throughout): Hyper-V's figure shows 0 where half the
- *    VM-time is short of memory.
+ *  short (unavailable > 1 KiB and > 1% of the 2048 MiB working set, 20.48 MiB): P at tick 1 (512 in
+ *    swap), Q at tick 2 (2048 blocked); P's 1 MiB compressed at tick 2 is under 1%: not short
+ *    -> 2 of 6 running VM-ticks: shortOfMemoryShare 1/3; P 1/3, Q 1/3
+ *  pressure > 100: none (demand <= assigned throughout): Hyper-V's figure shows 0 where a third of
+ *    the VM-time is short of memory.
  *  A third VM R (configured 4096) is refused at every tick: refusedVmHours 0.25,
- *    shortOrRefusedShare = (900 + 900) / (1800 + 900) = 2/3; R's summary shows 4 GiB configured.
+ *    shortOrRefusedShare = (600 + 900) / (1800 + 900) = 5/9; R's summary shows 4 GiB configured.
  */
 import { describe, expect, it } from 'vitest'
 import { finishRun, foldAccounts, vmSummaries, vmSummaryCsv } from '../../src/metrics/index.js'
@@ -70,17 +71,17 @@ describe('short of memory: every cause of missing working set', () => {
   const m = finishRun(header, partial)
 
   it('run figures', () => {
-    expect(m.shortOfMemoryShare).toBe(0.5)
+    expect(m.shortOfMemoryShare).toBeCloseTo(1 / 3, 15)
     expect(m.pressureOver100Share).toBe(0) // blind to host swap, compression and blocking
     expect(m.refusedVmHours).toBe(0.25)
-    expect(m.shortOrRefusedShare).toBeCloseTo(2 / 3, 15)
+    expect(m.shortOrRefusedShare).toBeCloseTo(5 / 9, 15)
     expect(m.vmsAdmitted).toBe(2)
     expect(m.vmsRefused).toBe(1)
   })
 
   it('per-VM figures, and a refused VM shows its configured size', () => {
     const [p, q, r] = vmSummaries(header, partial)
-    expect(p.shortOfMemoryShare).toBeCloseTo(2 / 3, 15)
+    expect(p.shortOfMemoryShare).toBeCloseTo(1 / 3, 15)
     expect(q.shortOfMemoryShare).toBeCloseTo(1 / 3, 15)
     expect(r.shortOfMemoryShare).toBe(0)
     expect(r.refused).toBe(true)
@@ -88,7 +89,7 @@ describe('short of memory: every cause of missing working set', () => {
     expect(r.refusedHours).toBe(0.25)
     const csv = vmSummaryCsv([p, q, r]).split('\n')
     expect(csv[0].endsWith(',short_of_memory_share,refused_h')).toBe(true)
-    expect(csv[1].endsWith(',0.666667,0.000000')).toBe(true)
+    expect(csv[1].endsWith(',0.333333,0.000000')).toBe(true)
     expect(csv[3].endsWith(',0.000000,0.250000')).toBe(true)
   })
 
@@ -96,5 +97,12 @@ describe('short of memory: every cause of missing working set', () => {
     const h = headerFor(['P'], 1, { hasStates: false })
     const m1 = finishRun(h, foldAccounts(h, reusedStream([tick(0, [vm(4096, 0, { hostSwapHit: 1e-9, guestPaging: 1e-9 })])])))
     expect(m1.shortOfMemoryShare).toBe(0)
+  })
+
+  it('1% of the working set is the line: 20.48 MiB of a 2048 MiB working set is not short, 20.49 is', () => {
+    const h = headerFor(['P'], 1, { hasStates: false })
+    const at = (miss: number) => finishRun(h, foldAccounts(h, reusedStream([tick(0, [vm(4096, 0, { compressedHit: miss })])]))).shortOfMemoryShare
+    expect(at(20.48)).toBe(0)
+    expect(at(20.49)).toBe(1)
   })
 })

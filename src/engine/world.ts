@@ -6,6 +6,14 @@
  * Rates (hot-add, balloon, swap, compression, page-sharing scan) are per second and applied over
  * the tick's duration, so results keep their character when the step changes.
  *
+ * Host swap and compression (DOMAIN.md 4 and 7): each VM's swapped and compressed pages are two
+ * pools, working-set pages and idle pages. A host pages blind, so what it takes is working set in
+ * proportion to the working set's share of the pages it chooses from. Working-set pages fault back
+ * once, when the guest touches them, as free memory and the swap-in rate allow (faults in flight at
+ * the swap device's latency); each is a hit in its step. Idle pages stay out, costing nothing, until
+ * the working set grows into them (a guest reusing a page the host swapped: a fault). A policy's
+ * lower target brings nothing back; a guest that gives pages to its balloon gives idle ones first.
+ *
  * The world's arrays are mutated in place, tick by tick: it is the replay's private machinery,
  * reached only through replay.ts, whose interface is pure (same inputs, same outputs).
  */

@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Both cores: vitest's default leaves one idle on a 2-core machine, and most of the long files
+    // wait on child processes (the CLI as a user runs it) rather than compute.
+    maxWorkers: 2,
   },
 })

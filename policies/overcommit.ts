@@ -52,7 +52,7 @@
  */
 import * as t from 'io-ts'
 import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
-import { paramsCodec } from '../src/engine/params.js'
+import { paramsCodec, range } from '../src/engine/params.js'
 import { VmStatus, type HostState } from '../src/engine/account.js'
 import {
   exitLevel,
@@ -142,6 +142,21 @@ const paramsType = paramsCodec(
     largePageRestoreSeconds: t.number,
   },
   defaults,
+  // Valid values, refused by name outside them: tau below 1 (k = 1 / (1 - tau) is infinite at 1),
+  // shares in [0, 1], percentages of a VM, and times from none to a day.
+  {
+    idleTax: range(0, 0.99),
+    shareScanMinutes: range(0, 1440, 'minutes'),
+    shareScanPagesPerSecond: range(0, 1e7, 'pages per second'),
+    balloonMaxPercent: range(0, 100, 'percent of the VM'),
+    compressionCacheShare: range(0, 1),
+    compressibleShare: range(0, 1),
+    activeSlowSeconds: range(0, 86_400, 'seconds'),
+    activeFastSeconds: range(0, 86_400, 'seconds'),
+    hysteresisShare: range(0, 10),
+    minHysteresisMiB: range(0, 1_048_576, 'MiB'),
+    largePageRestoreSeconds: range(0, 86_400, 'seconds'),
+  },
 )
 
 /** A compressed page is kept only if it fits a 2 KB slot: it occupies at most half its size. */

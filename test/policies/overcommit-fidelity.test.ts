@@ -146,3 +146,17 @@ describe('large pages come back after a boot storm', () => {
     expect(shared(true)).toBeLessThan(shared(false) * 0.9)
   })
 })
+
+describe('params out of range are refused by name', () => {
+  it('idleTax must stay below 1 (k = 1 / (1 - tau)), shares in [0, 1], the balloon cap a percentage', async () => {
+    const { decodeParams } = await import('../../src/engine/params.js')
+    const left = (p: unknown) => {
+      const d = decodeParams(overcommitPolicy.params, p)
+      return E.isLeft(d) ? d.left.join('; ') : ''
+    }
+    expect(left({ idleTax: 1 })).toMatch(/overcommit\.idleTax: expected a number in 0\.\.0\.99, found 1/)
+    expect(left({ compressibleShare: 1.5 })).toMatch(/overcommit\.compressibleShare/)
+    expect(left({ balloonMaxPercent: -5 })).toMatch(/overcommit\.balloonMaxPercent/)
+    expect(left({ idleTax: 0.95, balloonMaxPercent: 50 })).toBe('')
+  })
+})

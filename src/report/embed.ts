@@ -44,6 +44,18 @@ export const EMBED_CSP =
   "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; " +
   "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'"
 
+/** A self-contained page's opening, through </head>: the CSP that lets nothing leave the page, the
+ *  (escaped) title and the page's own style. */
+export const pageHead = (title: string, style: string): string => `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${EMBED_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title>
+<style>${style}</style>
+</head>`
+
 export interface EmbeddedChart {
   /** Unique in the page: letters, digits, '-' (the element is #chart-<id>). */
   readonly id: string

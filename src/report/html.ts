@@ -11,7 +11,7 @@
  */
 import { REPAIR_KINDS, type RepairKind } from '../trace/import-report.js'
 import type { Chart } from './charts.js'
-import { chartElement, chartScripts, EMBED_CSP } from './embed.js'
+import { chartElement, chartScripts, pageHead } from './embed.js'
 import { escapeHtml as h } from './escape.js'
 import type { ReportInput, VmSummaryRow } from './model.js'
 import { comparisonRows, formatNumber, formatTime, prettyJson, resolveRuns, type ResolvedRun } from './prepare.js'
@@ -215,15 +215,7 @@ export const renderHtml = (input: ReportInput, charts: ReadonlyArray<Chart>, opt
     .join('\n')
   const notes =
     input.notes.length === 0 ? '<p class="muted">No notes.</p>' : `<ul class="notes">${input.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>`
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${EMBED_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(input.title)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${pageHead(input.title, STYLE)}
 <body>
 <header>${header}</header>
 ${errorList}

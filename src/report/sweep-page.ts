@@ -18,7 +18,7 @@ import { sweepFiles, type ScenarioResult } from '../plan/sweep.js'
 import { describeServiceLevel } from '../plan/sla.js'
 import { parseSize } from '../units.js'
 import { CHART_FONT, VEGA_LITE_SCHEMA } from './charts.js'
-import { chartElement, chartScripts, EMBED_CSP } from './embed.js'
+import { chartElement, chartScripts, pageHead } from './embed.js'
 import { escapeHtml as h } from './escape.js'
 import { formatNumber, prettyJson, RUN_COLOURS, RUN_DASHES, RUN_SHAPES } from './prepare.js'
 
@@ -344,15 +344,7 @@ export const renderSweepHtml = (x: Experiment, scenarioCount: number, results: R
     charts.length === 0
       ? '<p class="muted">No axis varies among these scenarios: nothing to chart.</p>'
       : charts.map((c) => `<figure id="figure-${c.id}"><h3>${h(c.title)}</h3>${chartElement(c.id)}<figcaption>${h(c.caption)}</figcaption></figure>`).join('\n')
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${EMBED_CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${h(title)}</title>
-<style>${STYLE}</style>
-</head>
+  return `${pageHead(title, STYLE)}
 <body>
 <header>${header}</header>
 <section id="verdict"><h2>Verdict</h2>

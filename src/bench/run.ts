@@ -98,6 +98,8 @@ export interface BenchResult {
   readonly ingestRatio: number
   readonly ingestRatioReal: number | null
   readonly replayRatio: Readonly<Record<string, number>>
+  /** The same per control step (VM-control-steps/s over the baseline's VM-ticks/s): the targets' figure (issue 14). */
+  readonly replayStepRatio: Readonly<Record<string, number>>
   readonly cacheSpeedup: number
   /** End to end on the real-format folder: validate without the cache / validate from it (null without the sample). */
   readonly cacheSpeedupFolder: number | null
@@ -286,6 +288,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
   const sweep = await measureSweep(inputs, work, cacheDir, o.quick ? 1 : 3, log)
 
   const replayRatio = Object.fromEntries(Object.entries(replay.policies).map(([k, v]) => [k, v.ratio]))
+  const replayStepRatio = Object.fromEntries(Object.entries(replay.policies).map(([k, v]) => [k, v.stepRatio]))
   return {
     schemaVersion: 1,
     mode: o.quick ? 'quick' : 'full',
@@ -310,6 +313,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
     ingestRatio: synthetic.ratio,
     ingestRatioReal: real?.ratio ?? null,
     replayRatio,
+    replayStepRatio,
     cacheSpeedup: sig(cache.parseSeconds / cache.loadSeconds),
     cacheSpeedupFolder: cacheFolder === null ? null : sig(cacheFolder.validateParseSeconds / cacheFolder.validateCachedSeconds),
     compareStaticCachedSeconds: compareStatic.seconds,
@@ -324,7 +328,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
     sweep,
     targets: {
       ingestRatio: '>= 0.8',
-      replayRatio: '>= 0.25 per policy',
+      replayRatio: 'per tick: see replayStepRatio',
+      replayStepRatio: '>= 0.25 per control step for a policy acting once a tick (static, dynamic-memory, kvm-mom), >= 0.05 for one acting more often (overcommit)',
       cacheSpeedup: 'a second run loads in a small fraction of the parse time',
       cacheSpeedupFolder: '>= 20 end to end (validate) on the real-format folder',
       compareStaticCachedSeconds: '<= 3 s wall on the cached 500-VM month (a quiet machine)',

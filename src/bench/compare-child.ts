@@ -4,7 +4,7 @@
  * one JSON line. Run as a child so that its peak RSS (process.resourceUsage().maxRSS) is the
  * comparison's alone, not the benchmark's.
  *
- *   node --import tsx src/bench/compare-child.ts <trace> <host.json> <out-dir>
+ *   node dist/bench/compare-child.js (or node --import tsx src/bench/compare-child.ts) <trace> <host.json> <out-dir>
  */
 import { runCompare } from '../cli/compare.js'
 

@@ -13,7 +13,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
-import { fileURLToPath } from 'node:url'
+import { nodeArgs } from '../runtime.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { importTraceWithCache } from '../trace/cache.js'
 import { readFleet, readHost } from '../cli/inputs.js'
@@ -46,7 +46,7 @@ export interface CacheFigures {
 /** The cache end to end on the real-format folder: `validate` in a fresh process, as a user runs it. */
 export interface CacheFolderFigures extends CacheFigures {
   readonly files: number
-  /** `validate --no-cache <folder>`, a fresh process (node + tsx + parse), wall seconds. */
+  /** `validate --no-cache <folder>`, a fresh process (node + the build + parse), wall seconds. */
   readonly validateParseSeconds: number
   /** `validate <folder>` with the entry in the cache, a fresh process, wall seconds (median). */
   readonly validateCachedSeconds: number
@@ -61,7 +61,7 @@ export interface CompareStaticFigures {
   readonly seconds: number
   /** With --png (each chart as PNG too); null when not measured (--quick). */
   readonly pngSeconds: number | null
-  /** `compare --help` in a fresh process: node, tsx and the modules loaded, nothing run (null with --quick). */
+  /** `compare --help` in a fresh process: node and the modules loaded, nothing run (null with --quick). */
   readonly helpSeconds: number | null
   readonly repeats: number
 }
@@ -118,13 +118,11 @@ export interface BenchResult {
   readonly targets: Readonly<Record<string, string>>
 }
 
-const CHILD = fileURLToPath(new URL('./compare-child.ts', import.meta.url))
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
 
-/** Run the CLI (`memreplay <args>`) in a fresh process as `npm run` does (node + tsx); its wall seconds. */
+/** Run the CLI (`memreplay <args>`) in a fresh process as `npm run` does (the compiled build); its wall seconds. */
 const cliSeconds = async (args: ReadonlyArray<string>, cacheDir: string): Promise<number> => {
   const t0 = performance.now()
-  await run(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir }, maxBuffer: 1 << 26 })
+  await run(process.execPath, [...nodeArgs('cli/main'), ...args], { env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir }, maxBuffer: 1 << 26 })
   return (performance.now() - t0) / 1000
 }
 
@@ -205,7 +203,7 @@ const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string
   const secs: number[] = []
   const rss: number[] = []
   for (let i = 0; i < repeats; i++) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', CHILD, inputs.synthetic, inputs.hostSpec, path.join(out, 'compare')], {
+    const { stdout } = await run(process.execPath, [...nodeArgs('bench/compare-child'), inputs.synthetic, inputs.hostSpec, path.join(out, 'compare')], {
       env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir },
       maxBuffer: 1 << 26,
     })
@@ -218,11 +216,9 @@ const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string
   return { policies: 4, seconds: sig(median(secs)), peakRssMiB: sig(Math.max(...rss)), repeats }
 }
 
-const SWEEP_CHILD = fileURLToPath(new URL('./sweep-child.ts', import.meta.url))
-
 /** One sweep in a fresh child process (src/bench/sweep-child.ts); its own time, in seconds. */
 const sweepInChild = async (experiment: string, workers: number, out: string, cacheDir: string): Promise<number> => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', SWEEP_CHILD, experiment, String(workers), out], {
+  const { stdout } = await run(process.execPath, [...nodeArgs('bench/sweep-child'), experiment, String(workers), out], {
     env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir }, // worker threads inherit it
     maxBuffer: 1 << 26,
   })

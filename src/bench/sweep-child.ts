@@ -4,7 +4,7 @@
  * line. Both the 1-worker and the 2-worker sweeps run this way, so that neither borrows the
  * benchmark's warm code or its in-process trace cache.
  *
- *   node --import tsx src/bench/sweep-child.ts <experiment.json> <workers> <out-dir>
+ *   node dist/bench/sweep-child.js (or node --import tsx src/bench/sweep-child.ts) <experiment.json> <workers> <out-dir>
  */
 import { runSweep } from '../cli/sweep.js'
 

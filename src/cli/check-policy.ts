@@ -5,7 +5,6 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
 import { checkConformance, formatReport, type ConformanceReport, type SampleInput } from '../engine/conformance/index.js'
@@ -15,9 +14,9 @@ import { resolvePolicyRef } from './resolve-policy.js'
 import { typeCheckPolicy } from './typecheck-policy.js'
 import { builtInPolicy } from '../../policies/index.js'
 import { SAMPLE } from './sample.js'
-import { registerNewPolicy } from './new-policy.js'
+import { PROJECT_ROOT } from '../runtime.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const repoRoot = PROJECT_ROOT
 
 export interface CheckFlags {
   readonly params?: string
@@ -110,10 +109,4 @@ Examples:
       process.stdout.write(formatReport(report) + '\n')
       if (!report.ok) process.exitCode = 1
     })
-}
-
-/** Both commands of the policy kit (new-policy, check-policy), for main.ts. */
-export const registerPolicyKit = (program: Command): void => {
-  registerNewPolicy(program)
-  registerCheckPolicy(program)
 }

@@ -12,7 +12,7 @@
  * the module has loaded; starting the worker and loading get at least LOAD_SECONDS) and
  * --policy-memory <MiB> (default 2048), or MEMREPLAY_POLICY_TIMEOUT / MEMREPLAY_POLICY_MEMORY.
  */
-import { fileURLToPath } from 'node:url'
+import { workerEntry } from '../runtime.js'
 import { Worker } from 'node:worker_threads'
 import * as t from 'io-ts'
 import type { AnyPolicy, PolicyTraits } from '../engine/policy.js'
@@ -114,10 +114,10 @@ export const remotePolicy = (meta: PolicyMeta, module: string): AnyPolicy & { re
   return { ...meta, params: t.unknown, module, init: elsewhere, step: elsewhere }
 }
 
-/** Seconds a worker may take to start and load a module, at least (a cold tsx compile is slow). */
+/** Seconds a worker may take to start and load a module, at least (a user's TypeScript module is compiled by tsx as it loads). */
 export const LOAD_SECONDS = 120
 
-export const POLICY_WORKER = fileURLToPath(new URL('./workers/policy-entry.mjs', import.meta.url))
+export const POLICY_WORKER = workerEntry('policy-worker')
 
 export type WorkerOutcome<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: string }
 

@@ -2,7 +2,6 @@
  * Loading policies by name or path (the shell's part: the import). A built-in name resolves to
  * policies/; anything else is a path to a .ts or .js module, checked before any replay starts.
  */
-import { pathToFileURL } from 'node:url'
 import * as path from 'node:path'
 import * as fs from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
@@ -10,6 +9,7 @@ import type { AnyPolicy } from '../engine/policy.js'
 import { policyOfModule } from '../engine/validate-policy.js'
 import { BUILT_IN_POLICIES, builtInPolicy } from '../../policies/index.js'
 import { resolvePolicyRef } from './resolve-policy.js'
+import { importUserModule } from '../runtime.js'
 
 export const loadPolicy = async (given: string): Promise<E.Either<ReadonlyArray<string>, AnyPolicy>> => {
   const nameOrPath = resolvePolicyRef(given, (n) => builtInPolicy(n) !== undefined) // a bare name may be policies/<name>.ts
@@ -22,7 +22,7 @@ export const loadPolicy = async (given: string): Promise<E.Either<ReadonlyArray<
   if (!fs.existsSync(file)) return E.left([`policy module ${nameOrPath}: no such file`])
   let mod: unknown
   try {
-    mod = await import(pathToFileURL(file).href)
+    mod = await importUserModule(file)
   } catch (err) {
     return E.left([`policy module ${nameOrPath} failed to load: ${err instanceof Error ? err.message : String(err)}`])
   }

@@ -4,16 +4,31 @@
  * The shell of the toolkit: it parses options, reads and writes files, and calls the pure core.
  */
 import { Command } from 'commander'
-import { registerValidate } from './validate.js'
-import { registerCompare } from './compare.js'
-import { registerGenerate } from './generate.js'
-import { registerPolicyKit } from './check-policy.js'
 import { InputError } from './inputs.js'
-import { registerPlan } from './plan.js'
-import { registerSweep } from './sweep.js'
-import { registerMerge } from './merge.js'
 import { HOST_DEFAULTS_HELP } from '../spec/host.js'
 import { UNITS_TEXT } from '../units.js'
+import { staleSource } from '../runtime.js'
+
+type Register = (program: Command) => void
+
+// Each command's module is loaded only when that command runs: a command pays for its own imports
+// (compare's report and charts, plan's search, the policy kit's TypeScript), not for every other one.
+// `memreplay --help`, an unknown word or none loads them all, so the list of commands stays whole.
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  validate: () => import('./validate.js').then((m) => m.registerValidate),
+  compare: () => import('./compare.js').then((m) => m.registerCompare),
+  generate: () => import('./generate.js').then((m) => m.registerGenerate),
+  plan: () => import('./plan.js').then((m) => m.registerPlan),
+  sweep: () => import('./sweep.js').then((m) => m.registerSweep),
+  merge: () => import('./merge.js').then((m) => m.registerMerge),
+  'new-policy': () => import('./new-policy.js').then((m) => m.registerNewPolicy),
+  'check-policy': () => import('./check-policy.js').then((m) => m.registerCheckPolicy),
+}
+// The order `memreplay --help` lists them in.
+const ORDER = ['validate', 'compare', 'generate', 'plan', 'sweep', 'merge', 'new-policy', 'check-policy']
+
+const stale = staleSource()
+if (stale !== undefined) process.stderr.write(`memreplay: ${stale} is newer than the build in dist/: run \`npm run build\` (this run uses the build)\n`)
 
 const program = new Command()
 program
@@ -21,13 +36,8 @@ program
   .description('Replay recorded VM memory traces against hypervisor memory policies and compare what each costs.')
   .showHelpAfterError()
 
-registerValidate(program)
-registerCompare(program)
-registerGenerate(program)
-registerPlan(program)
-registerSweep(program)
-registerMerge(program)
-registerPolicyKit(program)
+const asked = process.argv[2]
+for (const name of asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : ORDER) (await COMMANDS[name]!())(program)
 
 // What every command that takes a host says about sizes and host defaults (declared once, here).
 const SIZES_HELP = `

@@ -5,15 +5,15 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { InputError } from './inputs.js'
 import { BUILT_IN_POLICIES } from '../../policies/index.js'
 import { resolvePolicyRef } from './resolve-policy.js'
+import { PROJECT_ROOT } from '../runtime.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const repoRoot = path.resolve(here, '..', '..')
-const TEMPLATE = path.join(here, 'templates', 'policy.template.ts')
+const repoRoot = PROJECT_ROOT
+// Read from the checkout's src/ (the build does not carry it): the template is TypeScript the user edits.
+const TEMPLATE = path.join(repoRoot, 'src', 'cli', 'templates', 'policy.template.ts')
 const ENGINE = path.join(repoRoot, 'src', 'engine')
 
 export const POLICY_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { PROJECT_ROOT } from '../runtime.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const repoRoot = PROJECT_ROOT
 
 /** A bare policy name: letters, digits and dashes, no path separator or extension. */
 const BARE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/

@@ -9,7 +9,7 @@
 import * as path from 'node:path'
 import * as os from 'node:os'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { workerEntry } from '../runtime.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
 import { Piscina } from 'piscina'
@@ -45,7 +45,7 @@ export interface SweepFlags {
   readonly policyMemory?: string
 }
 
-export const WORKER_ENTRY = fileURLToPath(new URL('./workers/entry.mjs', import.meta.url))
+export const WORKER_ENTRY = workerEntry('scenario-worker')
 
 export const readExperiment = (file: string): Experiment => {
   let text: string

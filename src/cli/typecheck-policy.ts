@@ -8,10 +8,10 @@
  * memreplay's engine, which the project's own type check covers.
  */
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
+import { PROJECT_ROOT } from '../runtime.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const repoRoot = PROJECT_ROOT
 
 /** Files the user did not write: diagnostics in them are the project's business. */
 const isOurs = (file: string, root: string): boolean => {

@@ -20,8 +20,8 @@
  * to the newest MAX_ENTRIES entries and MAX_BYTES (a hit counts as use), oldest removed first.
  */
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, sep } from 'node:path'
+import { projectPath } from '../runtime.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { DEFAULT_MAX_GAP_SECONDS, importTrace, importLimits, type ImportOptions, type TraceError } from './import.js'
 import type { Trace } from './trace.js'
@@ -30,8 +30,8 @@ import { decodeTrace, encodeTrace } from './internal/cache-arrow.js'
 
 export { CACHE_FORMAT_VERSION } from './internal/cache-key.js'
 
-/** `.cache/traces` under the repository root (this file is src/trace/cache.ts). */
-export const DEFAULT_CACHE_DIR = fileURLToPath(new URL('../../.cache/traces/', import.meta.url))
+/** `.cache/traces` under the project folder (found by its package.json, from src/ or the build). */
+export const DEFAULT_CACHE_DIR = projectPath('.cache', 'traces') + sep
 
 export interface CacheOptions {
   /** False: parse, neither read nor write the cache. Default: on unless MEMREPLAY_NO_CACHE=1. */

@@ -13,7 +13,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'memreplay-cli-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 const memreplay = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEMREPLAY_NO_CACHE: '1' } })
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEMREPLAY_NO_CACHE: '1' } })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 

@@ -8,8 +8,8 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFil
 import path from 'node:path'
 
 export const ROOT = path.resolve(import.meta.dirname, '../..')
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')
-const MAIN = path.join(ROOT, 'src/cli/main.ts')
+/** The CLI as npm's scripts run it: the build (vitest's globalSetup brings it up to date). */
+export const MAIN = path.join(ROOT, 'dist/cli/main.js')
 
 export interface CliResult {
   readonly code: number | null
@@ -20,7 +20,7 @@ export interface CliResult {
 /** `memreplay <args>` in `cwd` (default the checkout), no trace cache. */
 export const memreplay = (args: ReadonlyArray<string>, cwd: string = ROOT, env: Record<string, string> = {}): Promise<CliResult> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, MEMREPLAY_NO_CACHE: '1', ...env } })
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { ...process.env, MEMREPLAY_NO_CACHE: '1', ...env } })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))

@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(out, { recursive: true, force: true }))
 
 describe('a broken policy', () => {
   it('fails check-policy, naming the rule, tick and VM, with a shrunk counterexample, and exits non-zero', () => {
-    const r = sh(`npx tsx src/cli/main.ts check-policy ${BROKEN} --runs 50`, REPO)
+    const r = sh(`node dist/cli/main.js check-policy ${BROKEN} --runs 50`, REPO)
     expect(r.code, r.out).toBe(1)
     expect(r.out).toMatch(/FAIL {2}invariants: rule "host-memory" broken at tick \d+, VM "vm\d+": assigned memory plus overheads/)
     expect(r.out).toMatch(/counterexample:\n {10}host: \d+ MiB physical/)
@@ -25,7 +25,7 @@ describe('a broken policy', () => {
   })
 
   it.skipIf(!fs.existsSync(SHARED_TRACE))('stops alone in a comparison while the others report', () => {
-    const r = sh(`npx tsx src/cli/main.ts compare --trace ../shared/traces/bitbrains-rnd-2013-08 --host 128GiB --policies static --policy ${BROKEN} --out ${out}`, REPO)
+    const r = sh(`node dist/cli/main.js compare --trace ../shared/traces/bitbrains-rnd-2013-08 --host 128GiB --policies static --policy ${BROKEN} --out ${out}`, REPO)
     expect(r.code, r.out).toBe(0)
     expect(r.out).toMatch(/Runs that stopped(?: on a rule violation)?:\n {2}broken-admit-all: stopped: policy "broken-admit-all" broke rule "host-memory" at tick \d+/)
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as {

@@ -38,13 +38,13 @@ describe('the policy kit', () => {
   })
 
   it('check-policy takes the name of a policy in policies/', () => {
-    const r = sh('npx tsx src/cli/main.ts check-policy my-policy --runs 5 --no-sample', copy.root)
+    const r = sh('node dist/cli/main.js check-policy my-policy --runs 5 --no-sample', copy.root)
     expect(r.code, r.out).toBe(0)
     expect(r.out).toMatch(/check-policy: my-policy/)
   })
 
   it('compare --policy takes the name too, and the next step writes to reports/<name>', () => {
-    const r = sh('npx tsx src/cli/main.ts compare --sample --policies static --policy my-policy --out reports/my-policy', copy.root)
+    const r = sh('node dist/cli/main.js compare --sample --policies static --policy my-policy --out reports/my-policy', copy.root)
     expect(r.code, r.out).toBe(0)
     expect(r.out).toMatch(/^my-policy\s/m)
     expect(fs.existsSync(path.join(copy.root, 'reports', 'my-policy', 'metrics.json'))).toBe(true)
@@ -58,7 +58,7 @@ describe('the policy kit', () => {
     const checked = await typeCheckPolicy(file, copy.root)
     expect(E.isRight(checked) && checked.right.some((d) => d.endsWith(`policies/my-policy.ts:${line}:23: error TS2448: Block-scoped variable 'limit' used before its declaration.`))).toBe(true)
 
-    const r = sh('npx tsx src/cli/main.ts check-policy my-policy --runs 5 --no-sample', copy.root)
+    const r = sh('node dist/cli/main.js check-policy my-policy --runs 5 --no-sample', copy.root)
     expect(r.code, r.out).toBe(1)
     expect(r.out).toMatch(/policies\/my-policy\.ts does not type-check \(\d+ errors?; the conformance check runs once it does, or with --no-type-check\):/)
     expect(r.out).toContain(`policies/my-policy.ts:${line}:23: error TS2448: Block-scoped variable 'limit' used before its declaration.`)
@@ -77,15 +77,15 @@ describe('the policy kit', () => {
 
 describe('every command answers --help', () => {
   const scripts = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
-  const commands = Object.entries(scripts).filter(([name, line]) => line.startsWith('tsx ') && name !== 'start')
+  const commands = Object.entries(scripts).filter(([name, line]) => line.includes('node dist/') && name !== 'start')
 
-  it('npm run <each tsx script> -- --help prints its usage', async () => {
+  it('npm run <each command script> -- --help prints its usage', async () => {
     expect(commands.map(([name]) => name)).toContain('fingerprint')
     // Side by side: each is a process start, most of it loading modules.
     const outs = await Promise.all(
       commands.map(async ([name, line]) => {
-        const args = [...line.split(' ').slice(1), '--help']
-        const { stdout } = await promisify(execFile)(path.join(REPO, 'node_modules', '.bin', 'tsx'), args, { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } })
+        const args = [...line.slice(line.indexOf('node dist/')).split(' ').slice(1), '--help']
+        const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } })
         return [name, stdout] as const
       }),
     )
@@ -97,7 +97,7 @@ describe('every command answers --help', () => {
 
   it('compare and plan state the units and the host defaults', async () => {
     for (const sub of ['compare', 'plan']) {
-      const { stdout } = await promisify(execFile)(path.join(REPO, 'node_modules', '.bin', 'tsx'), ['src/cli/main.ts', sub, '--help'], { cwd: REPO })
+      const { stdout } = await promisify(execFile)(process.execPath, ['dist/cli/main.js', sub, '--help'], { cwd: REPO })
       expect(stdout.replace(/\s+/g, ' ')).toContain(
         'Sizes need a unit: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB, in any case (e.g. 128GiB; a bare 128 is refused). A host given as a size gets the defaults a host spec gets when it leaves them out: reserve 2 GiB, vmOverhead 64 MiB per VM.',
       )

@@ -73,7 +73,7 @@ describe('the README', () => {
   it("minimal example runs and passes check-policy as printed", () => {
     const example = blockAfter(readme, '## A complete minimal example', 'ts')
     fs.writeFileSync(path.join(copy.root, 'policies', 'fixed-size.ts'), example)
-    const r = sh('npx tsx src/cli/main.ts check-policy policies/fixed-size.ts --runs 40', copy.root)
+    const r = sh('node dist/cli/main.js check-policy policies/fixed-size.ts --runs 40', copy.root)
     expect(r.code, r.out).toBe(0)
     expect(r.out).toMatch(/check-policy: fixed-size/)
   })

@@ -15,14 +15,14 @@ export interface Copy {
 }
 
 /**
- * A throwaway copy of the repository's sources (src, policies, traces, configs) with node_modules
+ * A throwaway copy of the repository's sources (src, policies, traces, configs) and its build (dist) with node_modules
  * linked, so that following the README writes nothing into the real checkout.
  */
 export const repoCopy = (): Copy => {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'memreplay-kit-'))
   const root = path.join(base, 'main')
   fs.mkdirSync(root)
-  for (const d of ['src', 'policies', 'traces']) fs.cpSync(path.join(REPO, d), path.join(root, d), { recursive: true })
+  for (const d of ['src', 'policies', 'traces', 'dist', 'test/support']) fs.cpSync(path.join(REPO, d), path.join(root, d), { recursive: true })
   for (const f of ['package.json', 'tsconfig.json', 'vitest.config.ts']) fs.copyFileSync(path.join(REPO, f), path.join(root, f))
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'dir')
   const shared = path.resolve(REPO, '..', 'shared')

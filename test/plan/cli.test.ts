@@ -8,7 +8,7 @@ import path from 'node:path'
 const REPO = path.resolve(__dirname, '../..')
 const TRACE = '../shared/traces/bitbrains-rnd-2013-08'
 const cli = (args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
+  spawnSync(process.execPath, ['dist/cli/main.js', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } })
 
 describe('memreplay plan (real trace)', () => {
   it('prints hosts needed and density per policy and writes the capacity report', () => {

@@ -66,7 +66,7 @@ describe('plan: interrupted', () => {
       Array.from({ length: 24 }, (_, i) => ({ id: `vm-${i}`, configured: 16 * GiB, demand: (t: number) => 4 * GiB + ((t * (i + 3)) % 97) * 80 })),
     )
     const out = path.join(dir, 'report')
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'plan', '--trace', trace, '--host', '64GiB', '--policies', 'static,overcommit,kvm-mom', '--out', out], {
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'plan', '--trace', trace, '--host', '64GiB', '--policies', 'static,overcommit,kvm-mom', '--out', out], {
       cwd: ROOT,
       env: { ...process.env, MEMREPLAY_NO_CACHE: '1' },
     })

@@ -15,7 +15,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
 const compare = (...args: string[]) => {
   const out = path.join(tmp, `out-${Math.random().toString(36).slice(2)}`)
-  const r = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'compare', '--trace', 'traces/sample/sample.csv', '--policies', 'static', '--out', out, ...args], {
+  const r = spawnSync(process.execPath, ['dist/cli/main.js', 'compare', '--trace', 'traces/sample/sample.csv', '--policies', 'static', '--out', out, ...args], {
     cwd: REPO,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', MEMREPLAY_NO_CACHE: '1' },

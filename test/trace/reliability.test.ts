@@ -209,7 +209,7 @@ describe('bounded grid, rows, records and files', () => {
     expect(direct.out).toBe(`${fifo}: expected a trace file or folder, found a FIFO (named pipe): memreplay reads regular files only`)
     // as a user runs it, with the cache on: it must end (the test times out otherwise)
     const env = { ...process.env, MEMREPLAY_CACHE_DIR: path.join(dir, 'cache') }
-    const spawned = await promisify(execFile)('npx', ['tsx', 'src/cli/main.ts', 'validate', dir], { cwd: ROOT, env, timeout: 60_000 }).catch((e) => e as { code: number; stderr: string })
+    const spawned = await promisify(execFile)(process.execPath, ['dist/cli/main.js', 'validate', dir], { cwd: ROOT, env, timeout: 60_000 }).catch((e) => e as { code: number; stderr: string })
     expect((spawned as { code: number }).code).toBe(1)
     expect((spawned as { stderr: string }).stderr).toContain('found a FIFO (named pipe)')
   }, 90_000)

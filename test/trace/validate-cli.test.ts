@@ -12,7 +12,7 @@ const run = promisify(execFile)
 
 const validate = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'src/cli/main.ts', 'validate', ...args], { cwd: ROOT })
+    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', 'validate', ...args], { cwd: ROOT })
     return { code: 0, out: stdout, err: stderr }
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string }

@@ -1,7 +1,8 @@
 /**
  * The scenario worker: loads what a scenario needs (trace, fleet, policy, params, host), with a
  * per-process cache, and runs it (plan/sweep.ts runScenario). Runs on a piscina worker thread
- * (through entry.mjs, which registers tsx so this TypeScript module can load) or in-process for a
+ * (compiled: dist/cli/workers/scenario-worker.js itself; as TypeScript: through entry.mjs, which registers
+ * tsx in the thread first) or in-process for a
  * serial sweep: the same function either way, so the results are the same.
  *
  * Cache: each trace is imported once per process (per worker thread), keyed by its resolved path;

@@ -49,6 +49,9 @@ export const readShard = (dir: string): ShardOutput => {
     throw new InputError([`${resultsFile}: expected the experiment the shard ran (an object with traces, hostSizes, policies ...), found ${kind(res.experiment)}`])
   if (!Number.isInteger(res.scenarioCount) || (res.scenarioCount as number) < 0)
     throw new InputError([`${resultsFile}: expected scenarioCount, a whole number, found ${kind(res.scenarioCount)}`])
+  const shard = res.shard
+  if (shard !== undefined && !(isObject(shard) && Number.isInteger(shard.k) && Number.isInteger(shard.n) && (shard.k as number) >= 1 && (shard.k as number) <= (shard.n as number)))
+    throw new InputError([`${resultsFile}: expected shard { k, n } with 1 <= k <= n, found ${isObject(shard) ? JSON.stringify(shard) : kind(shard)}`])
   const scenariosDir = path.join(dir, 'scenarios')
   const ids = existsSync(scenariosDir) ? readdirSync(scenariosDir).sort() : []
   const results = ids.map((id) => {
@@ -62,7 +65,7 @@ export const readShard = (dir: string): ShardOutput => {
     const { schemaVersion: _v, ...rest } = r
     return rest as unknown as ScenarioResult
   })
-  return { source: dir, experiment: res.experiment, scenarioCount: res.scenarioCount as number, results }
+  return { source: dir, experiment: res.experiment, scenarioCount: res.scenarioCount as number, ...(shard === undefined ? {} : { shard: { k: shard.k as number, n: shard.n as number } }), results }
 }
 
 /** The scenario ids of a stored experiment; a stored experiment that does not expand is named. */

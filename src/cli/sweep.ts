@@ -8,14 +8,17 @@
  */
 import * as path from 'node:path'
 import * as os from 'node:os'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { workerEntry } from '../runtime.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
 import { Piscina } from 'piscina'
 import { InputError } from './inputs.js'
 import { progressBar } from './progress.js'
-import { expandExperiment, parseExperimentText, parseShard, shardOf, type Experiment, type Shard } from '../plan/experiment.js'
+import { expandExperiment, parseExperimentText, parseShard, type Experiment, type Scenario, type Shard } from '../plan/experiment.js'
+import { scenarioCost, shardByCost, shardFromEnv, shardOutDir } from '../plan/shard.js'
+import { k8sJob, slurmScript, type EmitPlan } from '../cluster/emit.js'
+import { PROJECT_ROOT } from '../runtime.js'
 import type { ScenarioResult } from '../plan/sweep.js'
 import { sweepReportFiles } from '../report/sweep-page.js'
 import { writeFolderAtomically } from '../report/write-folder.js'
@@ -36,6 +39,16 @@ export interface SweepFlags {
   readonly out?: string
   readonly workers?: string
   readonly shard?: string
+  /** With --shard auto where the engine gives no count (Kubernetes, AWS Batch). */
+  readonly shardCount?: string
+  /** Write a batch job for the sweep instead of running it. */
+  readonly emit?: string
+  readonly emitFile?: string
+  /** Shards of an emitted job. */
+  readonly shards?: string
+  readonly cpusPerTask?: string
+  readonly image?: string
+  readonly claim?: string
   readonly cache?: boolean
   /** Policy modules of the user's, added to the experiment's policies (paths from the working folder). */
   readonly policy?: ReadonlyArray<string>
@@ -250,26 +263,51 @@ export const runTasks = async (
   }
 }
 
+/** `--shard k/N` or `--shard auto` (the batch engine's environment); undefined without --shard. */
+const readShardFlag = (flags: SweepFlags): Shard | undefined => {
+  if (flags.shard === undefined) {
+    if (flags.shardCount !== undefined) throw new InputError(['--shard-count: only with --shard auto'])
+    return undefined
+  }
+  if (flags.shard.trim() === 'auto') {
+    const s = shardFromEnv(process.env, flags.shardCount)
+    if (E.isLeft(s)) throw new InputError(s.left)
+    return { k: s.right.k, n: s.right.n }
+  }
+  if (flags.shardCount !== undefined) throw new InputError(['--shard-count: only with --shard auto (--shard k/N names the count)'])
+  const s = parseShard(flags.shard)
+  if (E.isLeft(s)) throw new InputError([`${s.left} or auto`])
+  return s.right
+}
+
+/**
+ * Each scenario's estimated cost (plan/shard.ts): its policy's control steps per tick x the VMs x
+ * ticks of its trace. Traces are read here (once per process, cached), so only when sharding.
+ */
+const scenarioCosts = async (baseDir: string, scenarios: ReadonlyArray<Scenario>, metas: ModuleMetas): Promise<ReadonlyArray<number>> => {
+  const traces = new Map<string, { step: number; ticks: number; vmCount: number }>()
+  for (const ref of new Set(scenarios.map((s) => s.trace))) {
+    const t = await loadTraceCached(resolveRef(baseDir, ref))
+    traces.set(ref, { step: t.step, ticks: t.ticks, vmCount: t.vms.length })
+  }
+  const control = new Map<string, number | undefined>()
+  for (const ref of new Set(scenarios.map((s) => s.policy)))
+    control.set(ref, metas.get(ref)?.controlSeconds ?? (metas.has(ref) ? undefined : (await loadPolicyCached(policyRef(baseDir, ref))).controlSeconds))
+  return scenarios.map((s) => scenarioCost(control.get(s.policy), traces.get(s.trace) as { step: number; ticks: number; vmCount: number }))
+}
+
 export const runSweep = async (experimentFile: string, flags: SweepFlags): Promise<{ out: string; dir: string; results: ReadonlyArray<ScenarioResult> }> => {
   const read = readExperiment(experimentFile)
   // --policy modules join the experiment's policy axis; absolute, so they resolve from here.
   const x = flags.policy?.length ? { ...read, policies: [...read.policies, ...flags.policy.map((p) => path.resolve(p))] } : read
   const baseDir = path.dirname(path.resolve(experimentFile))
-  let shard: Shard | undefined
-  if (flags.shard !== undefined) {
-    const s = parseShard(flags.shard)
-    if (E.isLeft(s)) throw new InputError([s.left])
-    shard = s.right
-  }
+  const emitOnly = (['emitFile', 'shards', 'cpusPerTask', 'image', 'claim'] as const).filter((k) => flags[k] !== undefined)
+  if (emitOnly.length > 0) throw new InputError([`${emitOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: only with --emit slurm|k8s`])
+  const shard = readShardFlag(flags)
   const all = expandExperiment(x)
-  const mine = shard === undefined ? all : shardOf(all, shard)
-  const requested = flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
-  if (!Number.isInteger(requested) || requested < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
-  // More threads than the machine has CPUs only adds memory and contention.
-  const workers = Math.min(requested, os.availableParallelism())
   const limits = readPolicyLimits(flags)
   const stem = path.basename(experimentFile).replace(/\.json$/i, '')
-  const outDir = flags.out ?? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`)
+  const outDir = flags.out === undefined ? path.join('reports', `sweep-${stem}${shard === undefined ? '' : `-shard-${shard.k}-of-${shard.n}`}`) : shard === undefined ? flags.out : shardOutDir(flags.out, shard)
   if (x.fleet !== null) guardJsonDepth([{ option: 'fleet', arg: resolveRef(baseDir, x.fleet) }])
   guardOut(outDir, [
     { what: 'experiment', path: experimentFile },
@@ -278,6 +316,11 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
     ...x.policies.filter((p) => /[./\\]/.test(p)).map((p) => ({ what: 'policy module', path: policyRef(baseDir, p) })),
   ])
   const metas = await checkExperiment(x, baseDir, limits)
+  const mine = shard === undefined ? all : shardByCost(all, await scenarioCosts(baseDir, all, metas), shard)
+  const requested = flags.workers === undefined ? Math.max(1, Math.min(os.availableParallelism(), mine.length)) : Number(flags.workers)
+  if (!Number.isInteger(requested) || requested < 1) throw new InputError([`--workers: expected a whole number >= 1, found "${flags.workers}"`])
+  // More threads than the machine has CPUs only adds memory and contention.
+  const workers = Math.min(requested, os.availableParallelism())
   const bar = progressBar('sweep', mine.length, flags.quiet ? false : undefined)
   const results = await runTasks(mine.map((scenario) => ({ experiment: x, baseDir, scenario })), workers, () => bar.tick(), metas, limits)
   bar.stop()
@@ -293,6 +336,107 @@ export const runSweep = async (experimentFile: string, flags: SweepFlags): Promi
   return { out: lines.join('\n'), dir, results }
 }
 
+/** A whole number >= 1 from a flag, or a sentence naming it. */
+const wholeFlag = (name: string, v: string | undefined, fallback: number): number => {
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isInteger(n) || n < 1) throw new InputError([`${name}: expected a whole number >= 1, found "${v}"`])
+  return n
+}
+
+/** Write a job file atomically; a file there is replaced only if memreplay emitted it (it says so). */
+const writeJobFile = (file: string, text: string): void => {
+  if (existsSync(file)) {
+    let have = ''
+    try {
+      have = readFileSync(file, 'utf8')
+    } catch (err) {
+      throw new InputError([`--emit-file ${file}: exists and cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was written`])
+    }
+    if (!have.includes(EMIT_MARK)) throw new InputError([`--emit-file ${file}: a file of yours is there (not one memreplay emitted); nothing was written: choose another --emit-file`])
+  }
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  const tmp = `${file}.tmp-${process.pid}`
+  writeFileSync(tmp, text, { flag: 'wx', mode: text.startsWith('#!') ? 0o755 : 0o644 })
+  renameSync(tmp, file)
+}
+
+/** What marks a job file as memreplay's (so emitting again may replace it). */
+const EMIT_MARK = 'memreplay sweep --emit'
+
+/**
+ * `sweep <experiment> --emit slurm|k8s`: check the experiment as a run would, then write the job
+ * (cluster/emit.ts) instead of running it. Slurm: absolute paths (a shared filesystem), the CLI
+ * from this checkout. Kubernetes: paths as the pod sees them (the image's /app, the volume's /shared).
+ */
+export const emitSweep = async (experimentFile: string, flags: SweepFlags): Promise<{ out: string; file: string }> => {
+  const engine = flags.emit
+  if (engine !== 'slurm' && engine !== 'k8s') throw new InputError([`--emit: expected slurm or k8s, found "${engine}"`])
+  if (flags.shard !== undefined) throw new InputError(['--emit: every task of the job picks its own shard (--shard auto); leave --shard out'])
+  const read = readExperiment(experimentFile)
+  const x = flags.policy?.length ? { ...read, policies: [...read.policies, ...flags.policy.map((p) => path.resolve(p))] } : read
+  const baseDir = path.dirname(path.resolve(experimentFile))
+  await checkExperiment(x, baseDir, readPolicyLimits(flags))
+  const count = expandExperiment(x).length
+  const shards = wholeFlag('--shards', flags.shards, Math.min(count, 4))
+  if (shards > count) throw new InputError([`--shards: ${shards} shards for ${count} scenarios would leave some empty: give at most ${count}`])
+  const cpusPerTask = wholeFlag('--cpus-per-task', flags.cpusPerTask, 1)
+  const stem = path.basename(experimentFile).replace(/\.json$/i, '')
+  const passOn = [
+    ...(flags.policyTimeout === undefined ? [] : ['--policy-timeout', flags.policyTimeout]),
+    ...(flags.policyMemory === undefined ? [] : ['--policy-memory', flags.policyMemory]),
+    ...(flags.cache === false ? ['--no-cache'] : []),
+  ]
+  const file = flags.emitFile ?? path.join('reports', `sweep-${stem}.${engine === 'slurm' ? 'sbatch' : 'k8s.json'}`)
+  let text: string
+  let note: string
+  if (engine === 'slurm') {
+    const out = path.resolve(flags.out ?? path.join('reports', `sweep-${stem}`))
+    const plan: EmitPlan = {
+      stem,
+      experiment: path.resolve(experimentFile),
+      scenarioCount: count,
+      shards,
+      cpusPerTask,
+      out,
+      shardsDir: `${out}-shards`,
+      sweepArgs: [...(flags.policy ?? []).flatMap((p) => ['--policy', path.resolve(p)]), ...passOn],
+    }
+    guardOut(out, [{ what: 'experiment', path: experimentFile }])
+    const r = slurmScript({ ...plan, projectDir: PROJECT_ROOT })
+    if (!r.ok) throw new InputError(r.errors)
+    text = r.text
+    // Slurm opens each task's log before the script runs: its folder must exist.
+    mkdirSync(plan.shardsDir, { recursive: true })
+    note = `Submit it: sbatch ${file} (sbatch --wait to block until the merge is done). Shards: ${plan.shardsDir}; merged: ${out}`
+  } else {
+    // The pod sees the checkout at /app (Dockerfile) and the shared volume at /shared.
+    const inPod = (p: string, what: string): string => {
+      const rel = path.relative(PROJECT_ROOT, path.resolve(p))
+      if (rel.startsWith('..') || path.isAbsolute(rel)) throw new InputError([`--emit k8s: the ${what} ${p} is outside the project, so not in the image: copy it (and what it reads) into the project before building the image`])
+      return rel.split(path.sep).join('/')
+    }
+    const out = flags.out ?? `/shared/sweep-${stem}`
+    if (!out.startsWith('/shared/')) throw new InputError([`--emit k8s: --out must be on the shared volume, under /shared/ (found "${out}")`])
+    const plan: EmitPlan = {
+      stem,
+      experiment: inPod(experimentFile, 'experiment'),
+      scenarioCount: count,
+      shards,
+      cpusPerTask,
+      out,
+      shardsDir: `${out}-shards`,
+      sweepArgs: [...(flags.policy ?? []).flatMap((p) => ['--policy', inPod(p, 'policy module')]), ...passOn],
+    }
+    const r = k8sJob({ ...plan, image: flags.image ?? 'memreplay:latest', claim: flags.claim ?? 'memreplay-shared' })
+    if (!r.ok) throw new InputError(r.errors)
+    text = `${JSON.stringify(r.job, null, 2)}\n`
+    note = `Apply it: kubectl apply -f ${file} (the image ${flags.image ?? 'memreplay:latest'} built from the Dockerfile; the claim ${flags.claim ?? 'memreplay-shared'} ReadWriteMany). Merged: ${out}`
+  }
+  writeJobFile(file, text)
+  return { out: `${count} scenarios in ${shards} shards, balanced by estimated cost.\nJob: ${file}\n${note}`, file }
+}
+
 export const registerSweep = (program: Command): void => {
   program
     .command('sweep')
@@ -300,14 +444,21 @@ export const registerSweep = (program: Command): void => {
     .argument('<experiment>', 'experiment JSON (see examples/sweep-buffer.json)')
     .option('--out <dir>', 'output folder (default reports/sweep-<experiment name>)')
     .option('--workers <n>', 'worker threads (default and at most: the CPUs, at most one per scenario; 1 = serial in this process, except --policy modules, always on workers)')
-    .option('--shard <k/N>', 'run only scenarios whose index mod N is k-1; combine shards with merge')
+    .option('--shard <k/N|auto>', 'run only shard k of N (scenarios dealt by estimated cost, the same split everywhere); auto: from the batch engine (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX); combine shards with merge. --out may hold {k} and {n}')
+    .option('--shard-count <N>', 'with --shard auto where the engine gives only an index (Kubernetes, AWS Batch; also MEMREPLAY_SHARD_COUNT)')
+    .option('--emit <slurm|k8s>', 'write a batch job that runs the sweep in shards and merges them (an sbatch script, or a Kubernetes Indexed Job as JSON), instead of running it')
+    .option('--emit-file <file>', 'where --emit writes the job (default reports/sweep-<experiment>.sbatch or .k8s.json)')
+    .option('--shards <N>', 'with --emit: array tasks / completions (default the scenario count, at most 4)')
+    .option('--cpus-per-task <n>', 'with --emit: CPUs (and workers) per task (default 1)')
+    .option('--image <ref>', 'with --emit k8s: the container image (default memreplay:latest, built from the Dockerfile)')
+    .option('--claim <name>', 'with --emit k8s: the PersistentVolumeClaim for outputs, mounted at /shared (default memreplay-shared)')
     .option('--policy <module>', 'a policy module of your own (.ts or .js), added to the experiment\'s policies; repeatable', (v: string, acc: string[] = []) => [...acc, v])
     .option('--policy-timeout <seconds>', `wall-clock limit for each scenario of a --policy module (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
     .option('--policy-memory <MiB>', `heap limit for each scenario of a --policy module (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)
     .option('--no-cache', 'parse the trace, neither reading nor writing the trace cache (.cache/traces; also MEMREPLAY_NO_CACHE=1)')
     .action(async (file: string, flags: SweepFlags) => {
       if (flags.cache === false) process.env.MEMREPLAY_NO_CACHE = '1' // workers inherit it
-      const { out } = await runSweep(file, flags)
+      const { out } = flags.emit === undefined ? await runSweep(file, flags) : await emitSweep(file, flags)
       process.stdout.write(out + '\n')
     })
 }

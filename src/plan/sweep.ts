@@ -150,12 +150,38 @@ export interface ShardOutput {
   readonly source: string
   readonly experiment: unknown
   readonly scenarioCount: number
+  /** k of n, as sweep --shard wrote it (absent: a whole sweep's folder, or one from before shards were numbered). */
+  readonly shard?: Shard
   readonly results: ReadonlyArray<ScenarioResult>
 }
 
 /**
+ * The shard set's own problems, each naming the folders: a shard given twice, one missing, one of
+ * another split (k of a different n) or not a shard at all beside shards. Folders that carry no
+ * shard number (older outputs) are left to the scenario checks.
+ */
+export const shardSetProblems = (shards: ReadonlyArray<Pick<ShardOutput, 'source' | 'shard'>>): ReadonlyArray<string> => {
+  const numbered = shards.flatMap((s) => (s.shard === undefined ? [] : [{ source: s.source, k: s.shard.k, n: s.shard.n }]))
+  if (numbered.length === 0) return []
+  const errors: string[] = []
+  for (const s of shards) if (s.shard === undefined) errors.push(`${s.source}: not a shard (a whole sweep's output, no "shard" in results.json) beside shard folders`)
+  // The n most folders have is the set's; a folder of another n is foreign (from another split).
+  const ns = new Map<number, number>()
+  for (const s of numbered) ns.set(s.n, (ns.get(s.n) ?? 0) + 1)
+  const n = [...ns].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0]
+  for (const s of numbered) if (s.n !== n) errors.push(`${s.source}: shard ${s.k} of ${s.n}, from another split than the others (of ${n})`)
+  for (let k = 1; k <= n; k++) {
+    const have = numbered.filter((s) => s.n === n && s.k === k)
+    if (have.length === 0) errors.push(`merge: shard ${k} of ${n} is missing`)
+    if (have.length > 1) errors.push(`merge: shard ${k} of ${n} is given ${have.length} times: ${have.map((s) => s.source).join(', ')}`)
+  }
+  return errors
+}
+
+/**
  * Combine shard outputs into the whole sweep's results (pure). Every shard must come from the same
- * experiment; every scenario must be present once (a duplicate is accepted only if identical).
+ * experiment; numbered shards must be k = 1..n of one n, each once (shardSetProblems); every
+ * scenario must be present once (a duplicate is accepted only if identical).
  */
 export const mergeShards = (
   shards: ReadonlyArray<ShardOutput>,
@@ -167,7 +193,7 @@ export const mergeShards = (
   const key = JSON.stringify(first.experiment)
   for (const s of shards.slice(1))
     if (JSON.stringify(s.experiment) !== key) errors.push(`${s.source}: comes from a different experiment than ${first.source}`)
-  if (errors.length > 0) return { ok: false, errors }
+  errors.push(...shardSetProblems(shards))
   const byId = new Map<string, ScenarioResult>()
   for (const s of shards)
     for (const r of s.results) {

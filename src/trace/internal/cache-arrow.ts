@@ -11,16 +11,22 @@
  *   memreplay.cache   JSON: format name and version, the entry's key, the source files (stat and
  *                     SHA-256 of each, cache-key.ts), the trace's
  *                     scalars, per-VM id / image / os / firstTick / endTick / which optional columns
- *                     it has (touched, diskRead, diskWrite), and a SHA-256
- *                     of the column bytes (Arrow itself checks structure, not values)
+ *                     it has (touched, diskRead, diskWrite), and a CRC-32 of the column bytes (Arrow
+ *                     itself checks structure, not values; a CRC-32 finds any burst of flipped bits
+ *                     up to 32 long and all but 1 in 4 billion others, at twice SHA-256's speed)
  *   memreplay.report  JSON: the ImportReport (non-finite numbers encoded as {"$nonFinite": "NaN"})
  *   memreplay.sha256  SHA-256 of the two JSON texts above: metadata edited in place (a step, a VM id,
  *                     a source's hash) is refused like a flipped bit in a column, and as the column
  *                     checksum is inside memreplay.cache, this one checksum covers the whole entry.
+ * Written with apache-arrow (loaded on the first write: a cached load never needs it), read with
+ * arrow-read.ts.
  */
 import { createHash } from 'node:crypto'
-import { Field, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Uint8, type Data } from 'apache-arrow'
+import { createRequire } from 'node:module'
+import { crc32 } from 'node:zlib'
+import type * as Arrow from 'apache-arrow'
 import * as E from 'fp-ts/lib/Either.js'
+import { ArrowReadError, readArrowFile, type ArrowFile } from './arrow-read.js'
 import type { ImportReport } from '../import-report.js'
 import type { OsFamily, Trace, VmTrace } from '../trace.js'
 import { CACHE_FORMAT_VERSION, type SourceEntry } from './cache-key.js'
@@ -29,7 +35,10 @@ export const CACHE_FORMAT_NAME = 'memreplay-trace-cache'
 const META = 'memreplay.cache'
 const REPORT = 'memreplay.report'
 const CHECKSUM = 'memreplay.sha256'
-const MAGIC = 'ARROW1'
+
+// apache-arrow is required (its CommonJS build, synchronously) on the first write only.
+let arrowModule: typeof Arrow | undefined
+const arrow = (): typeof Arrow => (arrowModule ??= createRequire(import.meta.url)('apache-arrow') as typeof Arrow)
 
 interface VmMeta {
   readonly id: string
@@ -61,7 +70,7 @@ export interface CacheMeta {
   readonly ticks: number
   readonly columns: ReadonlyArray<string>
   readonly vms: ReadonlyArray<VmMeta>
-  readonly columnsSha256: string
+  readonly columnsCrc32: number
 }
 
 /** What an entry must match to be trusted (its sources are checked by the caller, against the files). */
@@ -92,11 +101,11 @@ const reviver = (_k: string, v: unknown): unknown =>
 
 const bytesOf = (a: Float32Array | Uint8Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
 
-/** SHA-256 of every column's values, VM by VM, in column order. */
-const columnsHash = (columns: ReadonlyArray<ReadonlyArray<Float32Array | Uint8Array>>): string => {
-  const h = createHash('sha256')
-  for (const vm of columns) for (const c of vm) h.update(bytesOf(c))
-  return h.digest('hex')
+/** CRC-32 of every column's values, VM by VM, in column order (read in place: no copy). */
+const columnsCrc = (columns: ReadonlyArray<ReadonlyArray<Float32Array | Uint8Array>>): number => {
+  let crc = 0
+  for (const vm of columns) for (const c of vm) crc = crc32(bytesOf(c), crc)
+  return crc
 }
 
 type OptionalKey = (typeof OPTIONAL)[number][0]
@@ -110,6 +119,7 @@ const columnsOf = (vm: VmTrace, present: ReadonlyArray<OptionalKey>, zeros: Floa
 
 /** Encode a trace (with its report) as an Arrow IPC file. */
 export const encodeTrace = (trace: Trace, expected: EntryInput): Uint8Array => {
+  const { Field, Float32, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Uint8 } = arrow()
   const present = OPTIONAL.filter(([k]) => trace.vms.some((v) => v[k] !== undefined))
   const names = [...BASE, ...present.map(([, n]) => n)]
   const types = names.map((n) => (n === 'on' ? new Uint8() : new Float32()))
@@ -136,7 +146,7 @@ export const encodeTrace = (trace: Trace, expected: EntryInput): Uint8Array => {
       diskRead: v.diskRead !== undefined,
       diskWrite: v.diskWrite !== undefined,
     })),
-    columnsSha256: columnsHash(columns),
+    columnsCrc32: columnsCrc(columns),
   }
   const metaText = JSON.stringify(meta, replacer)
   const reportText = JSON.stringify(trace.report, replacer)
@@ -149,34 +159,29 @@ export const encodeTrace = (trace: Trace, expected: EntryInput): Uint8Array => {
     ]),
   )
   const batches = columns.map((cols) => {
-    const children = cols.map((c, i) => makeData({ type: types[i], length: trace.ticks, nullCount: 0, data: c } as never) as Data)
+    const children = cols.map((c, i) => makeData({ type: types[i], length: trace.ticks, nullCount: 0, data: c } as never) as Arrow.Data)
     return new RecordBatch(schema, makeData({ type: new Struct(fields), length: trace.ticks, nullCount: 0, children }))
   })
   return tableToIPC(new Table(schema, batches), 'file')
 }
-
-const magicAt = (bytes: Uint8Array, at: number): boolean =>
-  at >= 0 && Buffer.from(bytes.buffer, bytes.byteOffset + at, MAGIC.length).toString('latin1') === MAGIC
 
 /**
  * Decode an entry, or say why it cannot be trusted: 'corrupt: ...' (bad magic, truncated, unreadable,
  * inconsistent) or 'stale: ...' (another format version, key or source).
  */
 export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<string, Decoded> => {
-  if (input.length < 2 * MAGIC.length + 8 || !magicAt(input, 0)) return E.left('corrupt: not an Arrow IPC file (bad magic)')
-  if (!magicAt(input, input.length - MAGIC.length)) return E.left('corrupt: truncated (no closing Arrow magic)')
-  // Arrow views columns in place: their offsets must be aligned to the element size.
+  // Columns are viewed in place: their offsets must be aligned to the element size.
   const bytes = input.byteOffset % 8 === 0 ? input : new Uint8Array(input)
-  let table: Table
+  let file: ArrowFile
   try {
-    table = tableFromIPC(bytes)
+    file = readArrowFile(bytes)
   } catch (err) {
-    return E.left(`corrupt: unreadable Arrow data (${(err as Error).message})`)
+    return E.left(err instanceof ArrowReadError ? `corrupt: ${err.message}` : `corrupt: unreadable Arrow data (${(err as Error).message})`)
   }
-  const metaText = table.schema.metadata.get(META)
-  const reportText = table.schema.metadata.get(REPORT)
+  const metaText = file.metadata.get(META)
+  const reportText = file.metadata.get(REPORT)
   if (metaText === undefined || reportText === undefined) return E.left('corrupt: no memreplay metadata')
-  if (table.schema.metadata.get(CHECKSUM) !== checksum(metaText, reportText)) return E.left('corrupt: metadata does not match its checksum')
+  if (file.metadata.get(CHECKSUM) !== checksum(metaText, reportText)) return E.left('corrupt: metadata does not match its checksum')
   let meta: CacheMeta
   let report: ImportReport
   try {
@@ -195,27 +200,15 @@ export const decodeTrace = (input: Uint8Array, expected: Expected): E.Either<str
   const wantNames = Array.isArray(names) ? [...BASE, ...OPTIONAL.map(([, n]) => n).filter((n) => names.includes(n))] : []
   if (!Number.isInteger(ticks) || ticks < 0 || !Array.isArray(meta.vms) || !Array.isArray(names) || names.join() !== wantNames.join())
     return E.left('corrupt: inconsistent metadata')
-  if (table.schema.fields.map((f) => f.name).join() !== names.join()) return E.left('corrupt: columns differ from the metadata')
-  if (table.batches.length !== meta.vms.length) return E.left(`corrupt: ${table.batches.length} record batches for ${meta.vms.length} VMs`)
+  if (file.fields.map((f) => f.name).join() !== names.join() || file.fields.some((f, c) => f.type !== (names[c] === 'on' ? 'uint8' : 'float32')))
+    return E.left('corrupt: columns differ from the metadata')
+  if (file.batches.length !== meta.vms.length) return E.left(`corrupt: ${file.batches.length} record batches for ${meta.vms.length} VMs`)
   if (report.ticks !== ticks || report.vms !== meta.vms.length || report.perVm?.length !== meta.vms.length)
     return E.left('corrupt: the import report does not match the columns')
-  const columns: Array<ReadonlyArray<Float32Array | Uint8Array>> = []
-  for (let i = 0; i < table.batches.length; i++) {
-    const batch = table.batches[i]
-    if (batch.numRows !== ticks) return E.left(`corrupt: VM ${i} has ${batch.numRows} ticks, expected ${ticks}`)
-    const cols: Array<Float32Array | Uint8Array> = []
-    for (let c = 0; c < names.length; c++) {
-      const data = batch.getChildAt(c)?.data
-      const values = data?.length === 1 ? (data[0].values as unknown) : undefined
-      const want = names[c] === 'on' ? Uint8Array : Float32Array
-      // Arrow pads buffers to 8 bytes: values may run past the column's length.
-      if (!(values instanceof want) || values.length < ticks || data![0].length !== ticks || data![0].nullCount !== 0)
-        return E.left(`corrupt: column ${names[c]} of VM ${i} has the wrong type or length`)
-      cols.push(values.subarray(0, ticks))
-    }
-    columns.push(cols)
-  }
-  if (columnsHash(columns) !== meta.columnsSha256) return E.left('corrupt: column bytes do not match their checksum')
+  for (let i = 0; i < file.batches.length; i++)
+    if (file.batches[i].length !== ticks) return E.left(`corrupt: VM ${i} has ${file.batches[i].length} ticks, expected ${ticks}`)
+  const columns = file.batches.map((b) => b.columns)
+  if (columnsCrc(columns) !== meta.columnsCrc32) return E.left('corrupt: column bytes do not match their checksum')
   const columnOf = (i: number, name: string): Float32Array | undefined => {
     const c = names.indexOf(name)
     return c < 0 ? undefined : (columns[i][c] as Float32Array)

@@ -19,7 +19,7 @@ import { readdir, realpath, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
 /** Bump when the entry's layout or the importer's output changes meaning. */
-export const CACHE_FORMAT_VERSION = 3 // 2: disk read / write columns; 3: sources keyed by stat, whole-entry checksum
+export const CACHE_FORMAT_VERSION = 4 // 2: disk read / write columns; 3: sources keyed by stat, whole-entry checksum; 4: column CRC-32
 
 /** The import options that decide what a successful import gives (maxErrors does not: only successes are cached). */
 export interface KeyedOptions {

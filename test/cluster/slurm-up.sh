@@ -44,7 +44,7 @@ mkdir -p /run/munge /var/lib/munge /var/log/munge
 chown munge:munge /run/munge /var/lib/munge /var/log/munge && chmod 0755 /run/munge
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   log "starting munged"
-  runuser -u munge -- /usr/sbin/munged
+  runuser -u munge -- /usr/sbin/munged </dev/null >/dev/null 2>&1
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
   munge -n | unmunge >/dev/null || { log "munged does not answer"; exit 1; }
 fi
@@ -68,6 +68,9 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 SchedulerType=sched/backfill
+# sbatch --wait sleeps 2 s, then x4 while below MinJobAge / 3 (to 32 s): a small MinJobAge keeps it
+# polling every 2 s, so a test waits seconds, not half a minute, past the job's end.
+MinJobAge=6
 StateSaveLocation=$DIR/state
 SlurmdSpoolDir=$DIR/spool
 SlurmctldPidFile=$DIR/slurmctld.pid
@@ -83,16 +86,18 @@ if [ ! -f "$CONF" ] || [ "$(cat "$CONF")" != "$CONTENT" ]; then
 fi
 export SLURM_CONF=$CONF
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-if ! alive "$DIR/slurmctld.pid"; then
+# A daemon is alive if its pid file names a live process of that name (a pid left from before a
+# reboot may since belong to another program).
+alive() { [ -f "$DIR/$1.pid" ] && [ "$(cat "/proc/$(cat "$DIR/$1.pid")/comm" 2>/dev/null)" = "$1" ]; }
+if ! alive slurmctld; then
   log "starting slurmctld"
-  /usr/sbin/slurmctld -f "$CONF"
+  /usr/sbin/slurmctld -f "$CONF" </dev/null >/dev/null 2>&1
 fi
 for _ in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.2; done
 scontrol ping | grep -q UP || { log "slurmctld does not answer (see $DIR/log/slurmctld.log)"; exit 1; }
-if ! alive "$DIR/slurmd.pid"; then
+if ! alive slurmd; then
   log "starting slurmd"
-  /usr/sbin/slurmd -f "$CONF"
+  /usr/sbin/slurmd -f "$CONF" </dev/null >/dev/null 2>&1
 fi
 
 # Idle (or mixed/allocated: already running jobs) within 60 s; a node left down by an earlier run is resumed.

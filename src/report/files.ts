@@ -14,7 +14,7 @@ import { renderHtml, type HtmlOptions } from './html.js'
 import { renderMarkdown } from './markdown.js'
 import type { ReportInput } from './model.js'
 import { resolveRuns } from './prepare.js'
-import { renderCharts } from './render.js'
+import { renderCharts, type ChartThread } from './render.js'
 import { writeFolderAtomically } from './write-folder.js'
 
 export interface ReportOptions extends ChartOptions, HtmlOptions {
@@ -22,6 +22,8 @@ export interface ReportOptions extends ChartOptions, HtmlOptions {
   readonly png?: boolean
   /** PNG zoom (default 2). */
   readonly pngScale?: number
+  /** Where to draw the SVGs (default: this thread): see startChartThread. */
+  readonly chartThread?: ChartThread
 }
 
 /** The files of a report: name -> content, in the order they are listed. */
@@ -93,15 +95,18 @@ const uniqueName = (name: string, taken: ReadonlyMap<string, unknown>): string =
  */
 export const buildReportFiles = async (input: ReportInput, options: ReportOptions = {}): Promise<ReportFiles> => {
   const charts = reportCharts(input, options)
+  const png = options.png === true
+  // Asked for first: on a chart thread they are drawn while this thread writes the other files.
+  const drawing = renderCharts(
+    charts.map((c) => c.spec),
+    { png, scale: options.pngScale ?? 2, ...(options.chartThread === undefined ? {} : { thread: options.chartThread }) },
+  )
+  drawing.catch(() => undefined) // awaited below; not an unhandled rejection if what follows throws first
   const files = new Map<string, string | Buffer>()
   files.set('index.html', renderHtml(input, charts, options))
-  const png = options.png === true
   files.set('summary.md', renderMarkdown(input, charts, { png }))
   files.set('metrics.json', `${JSON.stringify(metricsJson(input), null, 2)}\n`)
-  const drawn = await renderCharts(
-    charts.map((c) => c.spec),
-    { png, scale: options.pngScale ?? 2 },
-  )
+  const drawn = await drawing
   charts.forEach((c, i) => {
     files.set(`${c.id}.vl.json`, specJson(c.spec))
     files.set(`${c.id}.svg`, drawn[i].svg)

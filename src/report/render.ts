@@ -10,10 +10,13 @@
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
 import type { ResvgRenderOptions } from '@resvg/resvg-js'
 import type * as vega from 'vega'
 import type { TopLevelSpec } from 'vega-lite'
+import { projectPath } from '../runtime.js'
 import { CHART_FONT } from './charts.js'
+import { drawSvg } from './chart-worker.mjs'
 
 // Vega, Vega-Lite and resvg are loaded when the first chart is drawn, not when the command line
 // starts: every command imports this module, and loading them costs about 0.6 CPU-seconds that
@@ -56,14 +59,73 @@ export const normalizeSvgIds = (svg: string): string => {
 /** Render a Vega-Lite spec to an SVG string (deterministic). */
 export const renderSvg = async (spec: TopLevelSpec): Promise<string> => {
   const { vega: v, vl } = await loadVega()
-  const view = new v.View(v.parse(vl.compile(spec).spec), { renderer: 'none', logLevel: v.Error })
+  return normalizeSvgIds(await drawSvg(v, vl, spec))
+}
+
+/** The chart thread's program: plain JavaScript, run from src/ whether the CLI runs from src/ or dist/. */
+const CHART_WORKER = projectPath('src', 'report', 'chart-worker.mjs')
+
+/** The chart thread failed (it could not start, or died): not the spec's fault; draw here instead. */
+class ChartThreadError extends Error {}
+
+/**
+ * A worker thread that draws SVGs (chart-worker.mjs), the same bytes as renderSvg. Started before
+ * the trace is read, it loads Vega and Vega-Lite on the other core while this thread reads and
+ * replays; the charts are then drawn there while this thread writes the report's other files. It
+ * keeps the process alive only while a chart is being drawn; `close` ends it.
+ */
+export interface ChartThread {
+  readonly svg: (spec: TopLevelSpec) => Promise<string>
+  readonly close: () => Promise<void>
+}
+
+export const startChartThread = (): ChartThread => {
+  const pending = new Map<number, { readonly resolve: (svg: string) => void; readonly reject: (err: Error) => void }>()
+  let next = 0
+  let broken: ChartThreadError | undefined
+  const fail = (err: ChartThreadError): void => {
+    broken ??= err
+    for (const p of pending.values()) p.reject(err)
+    pending.clear()
+  }
+  let worker: Worker
   try {
-    const svg = await view.toSVG()
-    return normalizeSvgIds(svg)
-  } finally {
-    view.finalize()
+    worker = new Worker(CHART_WORKER, { workerData: { memreplayCharts: true } })
+  } catch (err) {
+    broken = new ChartThreadError(`the chart thread did not start: ${(err as Error).message}`)
+    return { svg: () => Promise.reject(broken), close: async () => undefined }
+  }
+  worker.unref()
+  worker.on('message', (m: { id: number; svg?: string; error?: string }) => {
+    const p = pending.get(m.id)
+    if (p === undefined) return
+    pending.delete(m.id)
+    if (pending.size === 0) worker.unref()
+    if (m.svg !== undefined) p.resolve(normalizeSvgIds(m.svg))
+    else p.reject(new Error(m.error))
+  })
+  worker.on('error', (err) => fail(new ChartThreadError(`the chart thread failed: ${err.message}`)))
+  worker.on('exit', (code) => fail(new ChartThreadError(`the chart thread exited (code ${code})`)))
+  return {
+    svg: (spec) =>
+      broken !== undefined
+        ? Promise.reject(broken)
+        : new Promise<string>((resolve, reject) => {
+            const id = next++
+            pending.set(id, { resolve, reject })
+            worker.ref()
+            worker.postMessage({ id, spec })
+          }),
+    close: async () => {
+      fail(new ChartThreadError('the chart thread was closed'))
+      await worker.terminate()
+    },
   }
 }
+
+/** An SVG drawn on `thread` when given (here if the thread failed), else here. */
+const svgOn = (spec: TopLevelSpec, thread: ChartThread | undefined): Promise<string> =>
+  thread === undefined ? renderSvg(spec) : thread.svg(spec).catch((err: unknown) => (err instanceof ChartThreadError ? renderSvg(spec) : Promise.reject(err)))
 
 /** resvg's options: zoom `scale`, white background, the DejaVu files (system fonts if they are missing). */
 export const resvgOptions = (scale = 2): ResvgRenderOptions => {
@@ -99,26 +161,30 @@ export const renderChart = async (spec: TopLevelSpec, scale = 2): Promise<Render
 }
 
 /**
- * Render charts: every spec to SVG (one after another: Vega runs on the main thread) and, when
- * `png` is set, each SVG to PNG on the thread pool while the next SVG is drawn. In the order given;
- * the bytes do not depend on the overlap.
+ * Render charts: every spec to SVG, one after another, on `thread` when given (else here) and, when
+ * `png` is set, each SVG to PNG on libuv's thread pool as soon as it is drawn. In the order given;
+ * the bytes do not depend on where or in what overlap they were drawn.
  */
 export const renderCharts = async (
   specs: ReadonlyArray<TopLevelSpec>,
-  o: { readonly png: boolean; readonly scale?: number },
+  o: { readonly png: boolean; readonly scale?: number; readonly thread?: ChartThread },
 ): Promise<ReadonlyArray<{ readonly svg: string; readonly png: Buffer | undefined }>> => {
-  const svgs: string[] = []
-  const pngs: Array<Promise<Buffer> | undefined> = []
-  try {
+  const drawn: Array<Promise<{ readonly svg: string; readonly png: Buffer | undefined }>> = []
+  if (o.thread !== undefined) {
+    // The thread draws them in turn: ask for all at once, so it never waits for this thread.
+    for (const spec of specs) drawn.push(svgOn(spec, o.thread).then(async (svg) => ({ svg, png: o.png ? await svgToPngAsync(svg, o.scale ?? 2) : undefined })))
+  } else {
     for (const spec of specs) {
-      const svg = await renderSvg(spec)
-      svgs.push(svg)
-      pngs.push(o.png ? svgToPngAsync(svg, o.scale ?? 2) : undefined)
+      const svg = await renderSvg(spec).catch(async (err: unknown) => {
+        await Promise.allSettled(drawn) // none left running behind a failure
+        throw err
+      })
+      const png = o.png ? svgToPngAsync(svg, o.scale ?? 2) : undefined
+      drawn.push(png === undefined ? Promise.resolve({ svg, png: undefined }) : png.then((p) => ({ svg, png: p })))
     }
-  } catch (err) {
-    await Promise.allSettled(pngs) // none left running behind a failure
-    throw err
   }
-  const done = await Promise.all(pngs)
-  return svgs.map((svg, i) => ({ svg, png: done[i] }))
+  const settled = await Promise.allSettled(drawn) // none left running behind a failure
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
+  return settled.map((r) => (r as PromiseFulfilledResult<{ svg: string; png: Buffer | undefined }>).value)
 }

@@ -406,6 +406,9 @@ export const emitSweep = async (experimentFile: string, flags: SweepFlags): Prom
     const r = slurmScript({ ...plan, projectDir: PROJECT_ROOT })
     if (!r.ok) throw new InputError(r.errors)
     text = r.text
+    // Shards of an earlier run there would be merged by the first task to find them all.
+    const earlier = existsSync(plan.shardsDir) ? readdirSync(plan.shardsDir).filter((f) => /^shard-\d+-of-\d+$/.test(f)) : []
+    if (earlier.length > 0) throw new InputError([`--out ${out}: ${plan.shardsDir} holds shard folders of an earlier run (${earlier.slice(0, 3).join(', ')}${earlier.length > 3 ? ', ...' : ''}); choose another --out, or move them away`])
     // Slurm opens each task's log before the script runs: its folder must exist.
     mkdirSync(plan.shardsDir, { recursive: true })
     note = `Submit it: sbatch ${file} (sbatch --wait to block until the merge is done). Shards: ${plan.shardsDir}; merged: ${out}`

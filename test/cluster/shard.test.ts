@@ -6,7 +6,8 @@
 import { describe, expect, it, beforeAll } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { balanceShards, scenarioCost, shardFromEnv, shardOutDir } from '../../src/plan/shard.js'
@@ -104,6 +105,9 @@ describe('merge refuses a bad shard set, naming which', () => {
     await runSweep(exp, { out: path.join(dir, 'whole'), workers: '1', quiet: true })
     for (const k of [1, 2, 3]) await runSweep(exp, { out: path.join(dir, 'shards', 'shard-{k}-of-{n}'), shard: `${k}/3`, workers: '1', quiet: true })
     await runSweep(exp, { out: path.join(dir, 'other', 'shard-{k}-of-{n}'), shard: '1/2', workers: '1', quiet: true })
+    const exp2 = path.join(dir, 'exp2.json')
+    writeFileSync(exp2, JSON.stringify({ traces: [trace], hostSizes: ['16GiB'], hostCounts: [1, 2], policies: ['static', 'dynamic-memory', 'overcommit', 'kvm-mom'] }))
+    await runSweep(exp2, { out: path.join(dir, 'exp2', 'shard-{k}-of-{n}'), shard: '2/3', workers: '1', quiet: true })
   })
   const s = (k: number) => path.join(dir, 'shards', `shard-${k}-of-3`)
 
@@ -117,6 +121,8 @@ describe('merge refuses a bad shard set, naming which', () => {
     await expect(runMerge([s(1), s(2), s(3), s(2)], path.join(dir, 'm2'))).rejects.toThrow(`merge: shard 2 of 3 is given 2 times: ${s(2)}, ${s(2)}`)
     const foreign = path.join(dir, 'other', 'shard-1-of-2')
     await expect(runMerge([s(1), s(2), s(3), foreign], path.join(dir, 'm3'))).rejects.toThrow(`${foreign}: shard 1 of 2, from another split than the others (of 3)`)
+    const elsewhere = path.join(dir, 'exp2', 'shard-2-of-3')
+    await expect(runMerge([s(1), elsewhere, s(3)], path.join(dir, 'm5'))).rejects.toThrow(`${elsewhere}: comes from a different experiment than ${s(1)}`)
     await expect(runMerge([s(1), s(2), s(3), path.join(dir, 'whole')], path.join(dir, 'm4'))).rejects.toThrow(/whole: not a shard \(a whole sweep's output/)
   })
 
@@ -126,7 +132,7 @@ describe('merge refuses a bad shard set, naming which', () => {
   })
 })
 
-describe('--emit k8s: an Indexed Job', () => {
+describe('--emit: the job files', () => {
   it('completions = shards, the index wired to --shard auto, outputs on the shared volume', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-k8s-'))
     const file = path.join(dir, 'job.json')
@@ -151,6 +157,11 @@ describe('--emit k8s: an Indexed Job', () => {
     expect(mount.mountPath).toBe('/shared')
     expect(pod.volumes).toContainEqual({ name: 'shared', persistentVolumeClaim: { claimName: 'memreplay-shared' } })
     expect(c.resources.requests.cpu).toBe('2')
+    // the image is the Dockerfile's: the checkout at the pod's working folder, installed with npm ci
+    expect(c.workingDir).toBe('/app')
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
+    expect(dockerfile).toMatch(/^WORKDIR \/app$/m)
+    expect(dockerfile).toMatch(/^RUN npm ci /m)
     // emitting again replaces memreplay's own file; a file of the user's is never replaced
     await emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'k8s', emitFile: file })
     writeFileSync(path.join(dir, 'mine.json'), '{"mine": true}\n')
@@ -158,6 +169,24 @@ describe('--emit k8s: an Indexed Job', () => {
     expect(readFileSync(path.join(dir, 'mine.json'), 'utf8')).toBe('{"mine": true}\n')
     await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'k8s', emitFile: file, out: '/data/x' })).rejects.toThrow(/--out must be on the shared volume, under \/shared\//)
     await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'k8s', emitFile: file, shards: '11' })).rejects.toThrow(/11 shards for 10 scenarios/)
+  })
+
+  it('--emit slurm: an array of N tasks from this checkout; refuses a shards folder holding an earlier run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-sbatch-'))
+    const out = path.join(dir, 'merged')
+    const file = path.join(dir, 'job.sbatch')
+    await emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'slurm', shards: '5', out, emitFile: file })
+    const script = readFileSync(file, 'utf8')
+    expect(script.startsWith('#!/bin/bash\n')).toBe(true)
+    for (const line of ['#SBATCH --array=0-4', '#SBATCH --cpus-per-task=1', `#SBATCH --chdir=${ROOT}`, `#SBATCH --output=${out}-shards/slurm-%A_%a.log`, `SHARDS=${out}-shards`, 'N=5'])
+      expect(script.split('\n')).toContain(line)
+    expect(script).toContain(`memreplay_sweep ${path.join(ROOT, 'examples/sweep-buffer.json')} --shard auto --shard-count "$N" --workers "\${SLURM_CPUS_PER_TASK:-1}" --out "$SHARDS/shard-{k}-of-{n}"`)
+    const r = spawnSync('bash', ['-n', file])
+    expect(r.status, String(r.stderr)).toBe(0)
+    mkdirSync(path.join(`${out}-shards`, 'shard-1-of-5'))
+    await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'slurm', out, emitFile: file })).rejects.toThrow(/holds shard folders of an earlier run \(shard-1-of-5\)/)
+    await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'slurm', shard: '1/2', emitFile: file })).rejects.toThrow(/leave --shard out/)
+    await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'pbs' })).rejects.toThrow('--emit: expected slurm or k8s, found "pbs"')
   })
 
   it('shell words are quoted', () => {

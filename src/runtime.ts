@@ -41,8 +41,10 @@ export const nodeArgs = (rel: string): ReadonlyArray<string> => (COMPILED ? [pro
  * A worker thread's entry. Compiled: the bundled worker itself. As TypeScript: a small .mjs that
  * registers tsx in the thread first (Node 20 worker threads do not inherit the parent's loader).
  */
-export const workerEntry = (name: 'scenario-worker' | 'policy-worker'): string =>
-  COMPILED ? projectPath('dist', 'cli', 'workers', `${name}.js`) : projectPath('src', 'cli', 'workers', name === 'scenario-worker' ? 'entry.mjs' : 'policy-entry.mjs')
+export const workerEntry = (name: 'scenario-worker' | 'policy-worker' | 'compare-worker'): string =>
+  COMPILED
+    ? projectPath('dist', 'cli', 'workers', `${name}.js`)
+    : projectPath('src', 'cli', 'workers', name === 'scenario-worker' ? 'entry.mjs' : name === 'compare-worker' ? 'compare-entry.mjs' : 'policy-entry.mjs')
 
 let tsxRegistered: Promise<void> | undefined
 

@@ -5,7 +5,13 @@
  */
 import * as path from 'node:path'
 import type { Command } from 'commander'
-import { comparisonReport, runPolicy, type PolicyRun, type RunResult } from '../report/comparison.js'
+import { foldRun, reportOfFolds, type PolicyRun, type RunFold } from '../report/comparison.js'
+import type { Trace } from '../trace/trace.js'
+import { headerOf } from '../engine/replay.js'
+import { finishRun, partialSink } from '../metrics/index.js'
+import { workerEntry } from '../runtime.js'
+import { poolSize, runAll, sharedProgress, shareTrace, stepsPerTick, taskRunner } from './pool.js'
+import { compareRun, type CompareTask } from './workers/compare-worker.js'
 import { writeReportFiles } from '../report/files.js'
 import { verdictOfReport, verdictText } from '../report/verdict.js'
 import { summarizeComparison } from '../metrics/compare.js'
@@ -19,6 +25,8 @@ import { SAMPLE } from './sample.js'
 import { guardOut } from './out-guard.js'
 import { formatTable, terminalTable } from './table.js'
 import { formatSize } from '../units.js'
+import { builtInPolicy } from '../../policies/index.js'
+import type { AnyPolicy } from '../engine/policy.js'
 
 export interface CompareFlags {
   readonly trace?: string
@@ -41,6 +49,16 @@ export interface CompareFlags {
   readonly policyMemory?: string
   /** Write each chart as PNG too (summary.md then links the PNGs). */
   readonly png?: boolean
+  /** Threads replaying built-in policies side by side (default: one per core, at most one per policy; 1: serially, in this thread). */
+  readonly workers?: string
+}
+
+/** The fold of a run whose worker thread failed (not the policy: a crash, memory): stopped at its start, the sentence as its error. */
+const failedFold = (t: CompareTask, error: string): RunFold => {
+  const policy = builtInPolicy(t.policy) as AnyPolicy
+  const header = headerOf({ trace: t.trace, host: t.host, vms: t.vms, policy, params: t.params, seed: t.seed })
+  const partial = partialSink(header).result()
+  return foldRun({ label: t.label ?? t.policy, header, partial, metrics: finishRun(header, partial, error), error })
 }
 
 /**
@@ -78,28 +96,50 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   const host = deepFreeze(readHost(hostArg))
   const policies = await readConfinedPolicies(names, readParamsArg(flags.params), limits)
   const world = deepFreeze(readWorldArg(flags.world))
-  const trace = await readTrace(tracePath, flags)
-  const vms = deepFreeze(readFleet(trace, fleetPath))
-  const bar = progressBar('replay', trace.ticks * policies.length)
-  const runs: Array<{ run: PolicyRun; result: RunResult }> = []
-  for (const { policy, params, module } of policies) {
-    const run: PolicyRun = { policy, params: deepFreeze(params) }
-    if (module === undefined) runs.push({ run, result: runPolicy(trace, host, vms, run, seed, world, () => bar.tick()) })
-    else {
-      // A user's module replays on its own worker, within the limits (confine.ts).
-      runs.push({ run, result: await replayConfined(module, policy, { trace, host, vms, params, seed, world }, limits) })
-      for (let t = 0; t < trace.ticks; t++) bar.tick()
+  // Built-in policies replay on the pool (pool.ts), one per thread, or here with --workers 1: the
+  // same function (compareRun), the same bytes. Its threads start now and load while the trace is read.
+  const builtIn = policies.flatMap((p, i) => (p.module === undefined ? [{ ...p, index: i }] : []))
+  let tick: (n?: number) => void = () => {}
+  const runner = taskRunner<CompareTask, RunFold>(workerEntry('compare-worker'), poolSize(flags.workers, builtIn.length), (t) => compareRun(t, () => tick()))
+  const runs: Array<{ run: PolicyRun; fold: RunFold }> = []
+  let trace: Trace
+  try {
+    const read = await readTrace(tracePath, flags)
+    const vms = deepFreeze(readFleet(read, fleetPath))
+    // On threads the trace's columns are shared, not copied per thread.
+    trace = runner.workers > 1 ? shareTrace(read) : read
+    const bar = progressBar('replay', trace.ticks * policies.length)
+    tick = bar.tick
+    const progress = runner.workers > 1 ? sharedProgress(bar.tick) : undefined
+    const tasks = builtIn.map(({ policy, params }): CompareTask => ({ trace, host, vms, policy: policy.name, params: deepFreeze(params), seed, world, ...(progress === undefined ? {} : { progress: progress.counter }) }))
+    const folds = await runAll(
+      { ...runner, run: (t: CompareTask) => runner.run(t).catch((err: unknown) => failedFold(t, `policy "${t.policy}" failed on its worker thread: ${err instanceof Error ? err.message : String(err)}`)) },
+      tasks,
+      builtIn.map((p) => stepsPerTick(p.policy, trace.step)),
+    )
+    progress?.stop()
+    builtIn.forEach((p, i) => (runs[p.index] = { run: { policy: p.policy, params: tasks[i].params }, fold: folds[i] }))
+    // A user's module replays on its own worker, within the limits (confine.ts), after the pool (its
+    // memory watch reads the whole process's), on its own copy of the trace (`read`: never the
+    // shared columns, which it could write into).
+    for (const [i, { policy, params, module }] of policies.entries()) {
+      if (module === undefined) continue
+      const result = await replayConfined(module, policy, { trace: read, host, vms, params, seed, world }, limits)
+      runs[i] = { run: { policy, params: deepFreeze(params) }, fold: foldRun(result) }
+      bar.tick(trace.ticks)
     }
+    bar.stop()
+  } finally {
+    await runner.close()
   }
-  bar.stop()
-  const stopped = runs.filter((r) => r.result.error !== undefined)
+  const stopped = runs.filter((r) => r.fold.error !== undefined)
   const baseTitle = flags.title ?? `memreplay: ${path.basename(trace.name)} on a ${formatSize(host.physicalMiB)} host`
   // A report with stopped runs says so in its title: their figures cover only the ticks before the stop.
   const title = stopped.length === 0 ? baseTitle : `${baseTitle} (partial: ${stopped.length === runs.length ? 'every policy' : `${stopped.length} of ${runs.length} policies`} stopped)`
-  const input = comparisonReport(title, trace, host, runs, world)
+  const input = reportOfFolds(title, trace, host, runs, world)
   await writeReportFiles(outDir, input, { png: flags.png === true }, `--out ${outDir}`)
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
-  const errors = stopped.map((r) => `  ${r.result.label}: stopped: ${r.result.error}`)
+  const errors = stopped.map((r) => `  ${r.fold.label}: stopped: ${r.fold.error}`)
   const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')
   return { out, dir: outDir, stopped: stopped.length, runs: runs.length }
 }
@@ -116,6 +156,7 @@ export const registerCompare = (program: Command): void => {
     .option('--seed <n>', 'seed for sampling and any randomness (default 1)')
     .option('--title <text>', 'report title')
     .option('--sample', 'use the bundled synthetic sample (traces/sample) and write reports/sample')
+    .option('--workers <n>', 'threads replaying built-in policies side by side (default: one per core, at most one per policy; 1: one after the other)')
     .option('--png', 'write each chart as PNG too, and link the PNGs from summary.md (default: SVG only)')
     .option('--policy-timeout <seconds>', `wall-clock limit for each --policy module's replay (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
     .option('--policy-memory <MiB>', `heap limit for each --policy module's worker (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)

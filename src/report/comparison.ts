@@ -92,6 +92,37 @@ export const fleetFacts = (trace: Trace): FleetFacts => {
 
 const fileSafe = (label: string): string => label.replace(/[^A-Za-z0-9._-]+/g, '_')
 
+/**
+ * One run's share of the report, folded from its account where it was replayed: a worker of a
+ * parallel comparison sends back this, not the account (compare-worker.ts).
+ */
+export interface RunFold {
+  readonly label: string
+  readonly metrics: RunMetrics
+  readonly error: string | undefined
+  readonly hostSeries: ReportRun['hostSeries']
+  readonly vmSummaries: ReportRun['vmSummaries']
+  readonly heatmap: ReportRun['heatmap']
+  readonly slowdownHistogram: ReportRun['slowdownHistogram']
+  readonly seriesCsv: ReadonlyArray<{ readonly fileName: string; readonly csv: string }>
+}
+
+/** Fold a finished run into its part of the report (VM summaries and heatmap cells computed once: the report and the CSVs show the same). */
+export const foldRun = (result: RunResult): RunFold => {
+  const summaries = vmSummaries(result.header, result.partial)
+  const cells = heatmapCells(result.header, result.partial, 'slowdown', 'mean')
+  return {
+    label: result.label,
+    metrics: result.metrics,
+    error: result.error,
+    hostSeries: hostSeriesRows(result.header, result.partial),
+    vmSummaries: summaries,
+    heatmap: cells,
+    slowdownHistogram: slowdownDistribution(result.partial),
+    seriesCsv: runCsvs(result.partial, summaries, cells, `${fileSafe(result.label)}-`),
+  }
+}
+
 /** The report's input for a set of finished runs. */
 export const comparisonReport = (
   title: string,
@@ -99,24 +130,28 @@ export const comparisonReport = (
   host: HostSettings,
   runs: ReadonlyArray<{ readonly run: PolicyRun; readonly result: RunResult }>,
   world: WorldParams = DEFAULT_WORLD,
+): ReportInput => reportOfFolds(title, trace, host, runs.map(({ run, result }) => ({ run, fold: foldRun(result) })), world)
+
+/** The report's input for runs already folded (foldRun), in the order given. */
+export const reportOfFolds = (
+  title: string,
+  trace: Trace,
+  host: HostSettings,
+  runs: ReadonlyArray<{ readonly run: PolicyRun; readonly fold: RunFold }>,
+  world: WorldParams = DEFAULT_WORLD,
 ): ReportInput => {
-  // Each run's VM summaries and heatmap cells, computed once: the report and the CSVs show the same.
-  const folded = runs.map(({ result }) => ({ summaries: vmSummaries(result.header, result.partial), cells: heatmapCells(result.header, result.partial, 'slowdown', 'mean') }))
-  const reportRuns: ReportRun[] = runs.map(({ run, result }, i) => {
-    const { summaries, cells } = folded[i]
-    return {
-      label: result.label,
-      description: run.policy.description,
-      metrics: result.metrics,
-      params: run.params,
-      hostSeries: hostSeriesRows(result.header, result.partial),
-      vmSummaries: summaries,
-      heatmap: cells,
-      slowdownHistogram: slowdownDistribution(result.partial),
-      ...(result.error === undefined ? {} : { error: result.error }),
-    }
-  })
-  const seriesCsv = runs.flatMap(({ result }, i) => runCsvs(result.partial, folded[i].summaries, folded[i].cells, `${fileSafe(result.label)}-`))
+  const reportRuns: ReportRun[] = runs.map(({ run, fold }) => ({
+    label: fold.label,
+    description: run.policy.description,
+    metrics: fold.metrics,
+    params: run.params,
+    hostSeries: fold.hostSeries,
+    vmSummaries: fold.vmSummaries,
+    heatmap: fold.heatmap,
+    slowdownHistogram: fold.slowdownHistogram,
+    ...(fold.error === undefined ? {} : { error: fold.error }),
+  }))
+  const seriesCsv = runs.flatMap(({ fold }) => fold.seriesCsv)
   const notes = runs.flatMap(({ run }) => (run.policy.notes ?? []).map((n) => `${run.policy.name}: ${n}`))
   return {
     title,

@@ -50,7 +50,8 @@ export const SHARD_COUNT_VAR = 'MEMREPLAY_SHARD_COUNT'
  * SLURM_ARRAY_TASK_MIN (default 0), over SLURM_ARRAY_TASK_COUNT (or MAX - MIN + 1), with
  * SLURM_ARRAY_TASK_STEP; a sparse array (--array=1,5,9) is refused, since its indices do not number
  * shards 1..N. Kubernetes and AWS Batch give a 0-based index only: the count is `count` (the
- * --shard-count flag) or MEMREPLAY_SHARD_COUNT. A count given beside Slurm's must agree with it.
+ * --shard-count flag) or MEMREPLAY_SHARD_COUNT. Given a count, a Slurm index is read the same way
+ * (the shard's, from 0), so a part of the array can run again on its own.
  */
 export const shardFromEnv = (env: Env, count?: string): E.Either<ReadonlyArray<string>, ShardFromEnv> => {
   const set = ENGINES.filter((e) => env[e.index] !== undefined && env[e.index] !== '')
@@ -76,7 +77,7 @@ export const shardFromEnv = (env: Env, count?: string): E.Either<ReadonlyArray<s
   if (errors.length > 0) return E.left(errors)
   let k: number
   let n: number
-  if (indexVar === 'SLURM_ARRAY_TASK_ID') {
+  if (indexVar === 'SLURM_ARRAY_TASK_ID' && given === undefined) {
     const min = get('SLURM_ARRAY_TASK_MIN') ?? 0
     const max = get('SLURM_ARRAY_TASK_MAX')
     const step = get('SLURM_ARRAY_TASK_STEP') ?? 1
@@ -85,14 +86,15 @@ export const shardFromEnv = (env: Env, count?: string): E.Either<ReadonlyArray<s
     if (step < 1) return E.left([`SLURM_ARRAY_TASK_STEP: expected a whole number >= 1, found "${env.SLURM_ARRAY_TASK_STEP}"`])
     const span = max === undefined ? undefined : Math.floor((max - min) / step) + 1
     if (slurmCount !== undefined && span !== undefined && slurmCount !== span)
-      return E.left([`--shard auto: a sparse Slurm array (SLURM_ARRAY_TASK_COUNT ${slurmCount}, MIN ${min}, MAX ${max}, STEP ${step}): its indices do not number shards 1..N; submit --array=0-${slurmCount - 1}`])
-    const slurmN = slurmCount ?? span ?? given
-    if (slurmN === undefined) return E.left([`--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX; give ${countName}`])
-    if (given !== undefined && given !== slurmN) return E.left([`--shard auto: ${countName} says ${given} shards, the Slurm array has ${slurmN}`])
+      return E.left([`--shard auto: a sparse Slurm array (SLURM_ARRAY_TASK_COUNT ${slurmCount}, MIN ${min}, MAX ${max}, STEP ${step}): its indices do not number shards 1..N; submit --array=0-${slurmCount - 1}, or give --shard-count N (then the index is the shard's, from 0)`])
+    const slurmN = slurmCount ?? span
+    if (slurmN === undefined) return E.left([`--shard auto: SLURM_ARRAY_TASK_ID is set but not SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX; give --shard-count N`])
     if (id < min || (id - min) % step !== 0) return E.left([`SLURM_ARRAY_TASK_ID: expected an index of the array (from ${min} in steps of ${step}), found ${id}`])
     k = (id - min) / step + 1
     n = slurmN
   } else {
+    // With a count, every engine's index is the shard's from 0: a Slurm array of 0-(N-1), or any
+    // part of it (sbatch --array=2 re-runs shard 3 alone).
     if (given === undefined) return E.left([`--shard auto: ${indexVar} gives this shard's index but not the count: give --shard-count N or set ${SHARD_COUNT_VAR}`])
     k = id + 1
     n = given

@@ -29,10 +29,11 @@ describe('--shard auto reads the batch engine', () => {
     expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '16', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_MAX: '16', SLURM_ARRAY_TASK_STEP: '3', SLURM_ARRAY_TASK_COUNT: '3' })).toEqual(
       E.right({ k: 3, n: 3, source: 'SLURM_ARRAY_TASK_ID' }),
     )
-    // a count given beside Slurm's must agree
-    expect(left(shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '4' }, '3'))).toBe('--shard auto: --shard-count says 3 shards, the Slurm array has 4')
+    // given a count, the index is the shard's from 0: `sbatch --array=2` re-runs shard 3 of 4 alone
+    expect(shardFromEnv({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '1', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '2' }, '4')).toEqual(E.right({ k: 3, n: 4, source: 'SLURM_ARRAY_TASK_ID' }))
+    expect(left(shardFromEnv({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '1' }, '4'))).toBe('SLURM_ARRAY_TASK_ID: expected an index below the shard count 4, found 4')
     // --array=1,5,9 cannot number shards 1..3
-    expect(left(shardFromEnv({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '9', SLURM_ARRAY_TASK_COUNT: '3' }))).toMatch(/^--shard auto: a sparse Slurm array .*--array=0-2$/)
+    expect(left(shardFromEnv({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '9', SLURM_ARRAY_TASK_COUNT: '3' }))).toMatch(/^--shard auto: a sparse Slurm array .*submit --array=0-2, or give --shard-count N/)
   })
 
   it('Kubernetes and AWS Batch: a 0-based index, the count from --shard-count or MEMREPLAY_SHARD_COUNT', () => {

@@ -353,7 +353,7 @@ const writeJobFile = (file: string, text: string): void => {
     } catch (err) {
       throw new InputError([`--emit-file ${file}: exists and cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was written`])
     }
-    if (!have.includes(EMIT_MARK)) throw new InputError([`--emit-file ${file}: a file of yours is there (not one memreplay emitted); nothing was written: choose another --emit-file`])
+    if (!emittedByUs(have)) throw new InputError([`--emit-file ${file}: a file of yours is there (not one memreplay emitted); nothing was written: choose another --emit-file`])
   }
   mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const tmp = `${file}.tmp-${process.pid}`
@@ -361,8 +361,16 @@ const writeJobFile = (file: string, text: string): void => {
   renameSync(tmp, file)
 }
 
-/** What marks a job file as memreplay's (so emitting again may replace it). */
-const EMIT_MARK = 'memreplay sweep --emit'
+/** A job file memreplay emitted (so emitting again may replace it): the script's own line, or the Job's annotation. */
+const emittedByUs = (text: string): boolean => {
+  if (/^# Written by `memreplay sweep --emit slurm`/m.test(text)) return true
+  try {
+    const j = JSON.parse(text) as { metadata?: { annotations?: Record<string, unknown> } }
+    return j.metadata?.annotations?.['memreplay/emitted-by'] === 'memreplay sweep --emit k8s'
+  } catch {
+    return false
+  }
+}
 
 /**
  * `sweep <experiment> --emit slurm|k8s`: check the experiment as a run would, then write the job

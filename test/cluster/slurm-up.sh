@@ -55,7 +55,7 @@ HOST=$(hostname -s)
 NODE=$(slurmd -C | head -1 | awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^RealMemory=/) { split($i, a, "="); $i = "RealMemory=" int(a[2] * 0.9) } } print }')
 CONTENT="# Written by memreplay's test/cluster/slurm-up.sh: a one-node cluster on $HOST, no cgroups.
 ClusterName=memreplay
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
@@ -79,16 +79,28 @@ SlurmctldLogFile=$DIR/log/slurmctld.log
 SlurmdLogFile=$DIR/log/slurmd.log
 SlurmctldPort=6817
 SlurmdPort=6818
-$NODE State=UNKNOWN
+$NODE NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=$HOST Default=YES MaxTime=INFINITE State=UP"
+CHANGED=0
 if [ ! -f "$CONF" ] || [ "$(cat "$CONF")" != "$CONTENT" ]; then
   printf '%s\n' "$CONTENT" >"$CONF"
+  CHANGED=1
 fi
 export SLURM_CONF=$CONF
 
 # A daemon is alive if its pid file names a live process of that name (a pid left from before a
 # reboot may since belong to another program).
-alive() { [ -f "$DIR/$1.pid" ] && [ "$(cat "/proc/$(cat "$DIR/$1.pid")/comm" 2>/dev/null)" = "$1" ]; }
+alive() { [ "$(cat "/proc/$(cat "$DIR/$1.pid" 2>/dev/null)/comm" 2>/dev/null)" = "$1" ]; }
+# A changed slurm.conf (another hostname, memory): the daemons this script started restart with it.
+if [ "$CHANGED" = 1 ]; then
+  for d in slurmd slurmctld; do
+    if alive "$d"; then
+      log "restarting $d (slurm.conf changed)"
+      kill "$(cat "$DIR/$d.pid")"
+      for _ in $(seq 50); do alive "$d" || break; sleep 0.1; done
+    fi
+  done
+fi
 if ! alive slurmctld; then
   log "starting slurmctld"
   /usr/sbin/slurmctld -f "$CONF" </dev/null >/dev/null 2>&1

@@ -257,7 +257,7 @@ export const createWorld = (
     traits,
     policyName,
     uniform,
-    binomial: binomialSampler(uniform),
+    binomial: binomialSampler(uniform, n), // a slot per VM
     pageSamples,
     vm,
     status: new Uint8Array(n),
@@ -345,7 +345,7 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     if (running && T > 0) {
       const p = Math.min(1, Math.min(d, T) / T)
       sampledPages[v] = n
-      accessedPages[v] = w.binomial(n, p)
+      accessedPages[v] = w.binomial(n, p, v)
     } else {
       sampledPages[v] = 0
       accessedPages[v] = 0

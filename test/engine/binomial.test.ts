@@ -34,6 +34,20 @@ describe('binomial page samples', () => {
     expect(Math.abs(share - 0.97 ** 100)).toBeLessThan(5 * se)
   })
 
+  it('a slot remembers its last q^n: draws with slots are the draws without, repeated p or not', () => {
+    // Three slots drawing in turn, each keeping its p for a few draws (as a VM over one tick's
+    // control steps) then moving; n changes once. The same uniforms, with and without slots.
+    const plain = binomialSampler(mutableRng(seedRng(5, 'slots')).float)
+    const slotted = binomialSampler(mutableRng(seedRng(5, 'slots')).float, 3)
+    const ps = [0.02, 0.97, 0.5, 0.03, 0.93, 0.08]
+    for (let i = 0; i < 600; i++) {
+      const slot = i % 3
+      const p = ps[(slot + Math.floor(i / 15)) % ps.length]
+      const n = i < 300 ? 100 : 20
+      expect(slotted(n, p, slot), `draw ${i}`).toBe(plain(n, p))
+    }
+  })
+
   it('edges: p <= 0 gives 0, p >= 1 gives n, n <= 0 gives 0', () => {
     const sample = binomialSampler(() => 0.5)
     expect(sample(100, 0)).toBe(0)

@@ -53,7 +53,8 @@ export const jobName = (stem: string): string =>
 
 /**
  * The body both engines run in a task, for POSIX sh: the shard, then the merge if this task's folder
- * completed the set. `$MEMREPLAY_SWEEP`/`$MEMREPLAY_MERGE` run the CLI (defined by the caller).
+ * completed the set. The shell functions memreplay_sweep and memreplay_merge (the caller defines
+ * them) run the CLI.
  */
 const taskBody = (p: EmitPlan, workers: string): ReadonlyArray<string> => [
   `SHARDS=${shellQuote(p.shardsDir)}`,

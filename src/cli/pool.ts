@@ -69,7 +69,9 @@ export interface TaskRunner<T, R> {
  */
 export const taskRunner = <T, R>(entry: string, workers: number, local: (task: T) => R | Promise<R>): TaskRunner<T, R> => {
   if (workers <= 1) return { workers: 1, run: async (task) => local(task), close: async () => {} }
-  const pool = new Piscina({ filename: entry, minThreads: workers, maxThreads: workers, idleTimeout: 60_000 })
+  // stricterFIFO: by default piscina sends a task it cannot hand to a busy pool to the back of its
+  // queue, one per dispatch, which scrambles the costliest-first order (runAll).
+  const pool = new Piscina({ filename: entry, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, stricterFIFO: true })
   return { workers, run: (task) => pool.run(task) as Promise<R>, close: () => pool.destroy() }
 }
 

@@ -245,7 +245,9 @@ export const runTasks = async (
     }
     return out
   }
-  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 1000 })
+  // stricterFIFO: by default piscina sends a task it cannot hand to a busy pool to the back of its
+  // queue, one per dispatch, which scrambles the heaviest-first order below.
+  const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 1000, stricterFIFO: true })
   try {
     const weights = await Promise.all(tasks.map((t) => scenarioWeight(t)))
     // Stable: equal weights keep the experiment's order.

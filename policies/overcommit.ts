@@ -165,9 +165,18 @@ export const COMPRESSED_STORE_RATIO = 0.5
 const PAGE_MIB = 4 / 1024
 const EPS = 1e-9
 
+/** VM settings the step reads for every VM, as columns (read once in init, not a property chain per
+ *  VM per step). `limit` is also every decision's cap (the world never writes a decision). */
+interface VmColumns {
+  readonly reservation: Float64Array
+  readonly limit: Float64Array
+  readonly shares: Float64Array
+}
+
 export interface OvercommitState {
   readonly context: PolicyContext
   readonly params: OvercommitParams
+  readonly settings: VmColumns
   readonly thresholds: FreeThresholds
   readonly hysteresis: Hysteresis
   readonly freeState: HostState
@@ -193,6 +202,11 @@ const init = (context: PolicyContext, params: OvercommitParams): OvercommitState
   return {
     context,
     params,
+    settings: {
+      reservation: Float64Array.from(context.vms, (s) => s.reservationMiB),
+      limit: Float64Array.from(context.vms, (s) => s.limitMiB),
+      shares: Float64Array.from(context.vms, (s) => s.shares),
+    },
     thresholds: freeThresholds(params.states, context.host.physicalMiB),
     hysteresis: { share: params.hysteresisShare, minMiB: params.minHysteresisMiB },
     freeState: 'high',
@@ -214,18 +228,31 @@ export const balloonCapOf = (configured: number, reservation: number, maxPercent
 
 const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, Decision] => {
   const { context: ctx, params: p, thresholds: th, hysteresis: h } = s
-  const { vms, host } = ctx
+  const { host } = ctx
+  const { reservation, limit } = s.settings
   const n = obs.vmCount
-  const { status, poweredOn, configured, touched, shared } = obs
+  const { status, poweredOn, configured, touched } = obs
   // Fresh columns for the new state and the decision, and this step's scratch columns: views of one
   // buffer (this runs every control step; an allocation per column, or an object per VM, is slow).
-  const buffer = new ArrayBuffer(10 * 8 * n + 4 * n)
-  const f64 = (i: number): Float64Array => new Float64Array(buffer, i * 8 * n, n)
-  const u8 = (i: number): Uint8Array => new Uint8Array(buffer, 10 * 8 * n + i * n, n)
-  const [slow, fast, prevTouched, visible, balloon, compress, swap, cap, active, bCap] = [f64(0), f64(1), f64(2), f64(3), f64(4), f64(5), f64(6), f64(7), f64(8), f64(9)]
+  const F64 = 9
+  const buffer = new ArrayBuffer(F64 * 8 * n + 4 * n)
+  const slow = new Float64Array(buffer, 0, n)
+  const fast = new Float64Array(buffer, 8 * n, n)
+  const prevTouched = new Float64Array(buffer, 16 * n, n)
+  const visible = new Float64Array(buffer, 24 * n, n)
+  const balloon = new Float64Array(buffer, 32 * n, n)
+  const compress = new Float64Array(buffer, 40 * n, n)
+  const swap = new Float64Array(buffer, 48 * n, n)
+  const active = new Float64Array(buffer, 56 * n, n)
+  const bCap = new Float64Array(buffer, 64 * n, n)
+  const seen = new Uint8Array(buffer, F64 * 8 * n, n)
+  const admit = new Uint8Array(buffer, F64 * 8 * n + n, n)
   // running: running last tick; live: and still powered on (holds memory this tick).
-  const [seen, admit, running, live] = [u8(0), u8(1), u8(2), u8(3)]
+  const running = new Uint8Array(buffer, F64 * 8 * n + 2 * n, n)
+  const live = new Uint8Array(buffer, F64 * 8 * n + 3 * n, n)
   const { ballooned, compressed, swapped } = obs
+  const overheadMiB = host.vmOverheadMiB
+  const balloonShare = p.balloonMaxPercent / 100 // balloonCapOf's first factor, computed once
   const lastTouched = s.prevTouched
   // One pass over the VMs for what depends only on the observation (this runs every control step):
   // who runs, the totals of sections 2 and 3 (each summed in VM order), the targets of section 4.
@@ -233,9 +260,8 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   let seenGrowth = 0
   let reserved = 0
   let allocated = 0
+  visible.set(configured)
   for (let v = 0; v < n; v++) {
-    visible[v] = configured[v]
-    cap[v] = vms[v].limitMiB
     if (status[v] !== VmStatus.running) {
       prevTouched[v] = NaN
       continue
@@ -248,11 +274,13 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     touchedTotal += T
     // Touched growth over the last tick, of VMs that were running both ticks.
     if (Number.isFinite(lastTouched[v])) seenGrowth += Math.max(0, T - lastTouched[v])
-    reserved += vms[v].reservationMiB + host.vmOverheadMiB
-    allocated += configured[v] + host.vmOverheadMiB
+    const c = configured[v]
+    const r = reservation[v]
+    reserved += r + overheadMiB
+    allocated += c + overheadMiB
     // 4. Targets start from what the world holds now (reclaim already done is kept).
-    bCap[v] = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
-    balloon[v] = Math.min(ballooned[v], bCap[v])
+    const bc = (bCap[v] = Math.max(0, Math.min(balloonShare * c, c - r))) // balloonCapOf
+    balloon[v] = Math.min(ballooned[v], bc)
     compress[v] = compressed[v]
     swap[v] = swapped[v]
   }
@@ -277,8 +305,8 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const capacity = host.physicalMiB - host.reserveMiB
   for (let v = 0; v < n; v++) {
     if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
-    const need = vms[v].reservationMiB + host.vmOverheadMiB
-    const size = configured[v] + host.vmOverheadMiB
+    const need = reservation[v] + overheadMiB
+    const size = configured[v] + overheadMiB
     const fitsReservation = reserved + need <= capacity + EPS
     const fitsAllocation = p.maxOverAllocation === null || allocated + size <= p.maxOverAllocation * capacity + EPS
     if (fitsReservation && fitsAllocation) {
@@ -302,7 +330,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     if (need > 0) reclaimLevel = pageOut(s, obs, live, need, active, compress, swap)
   } else if (need < 0) {
     // high or clear: free memory above the set point (less the growth expected) goes back.
-    grantLevel = giveBack(obs, live, vms, -need, tax, grantLevel, active, balloon)
+    grantLevel = giveBack(obs, live, s.settings.shares, -need, tax, grantLevel, active, balloon)
   }
 
   // 6. Limits: ESX keeps a VM within its limit by ballooning it, whatever the host's state, so the
@@ -311,9 +339,9 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   //    already inflated (one that boots has no balloon driver yet, and its limit swaps).
   const warmAdmission = ctx.warmStart && obs.tick === 0
   for (let v = 0; v < n; v++) {
-    if (!(live[v] || (warmAdmission && admit[v])) || vms[v].limitMiB >= configured[v]) continue
-    const cap = balloonCapOf(configured[v], vms[v].reservationMiB, p.balloonMaxPercent)
-    balloon[v] = Math.max(balloon[v], Math.min(cap, configured[v] - vms[v].limitMiB))
+    if (limit[v] >= configured[v] || !(live[v] || (warmAdmission && admit[v]))) continue
+    const cap = balloonCapOf(configured[v], reservation[v], p.balloonMaxPercent)
+    balloon[v] = Math.max(balloon[v], Math.min(cap, configured[v] - limit[v]))
   }
 
   const scanMiBPerSecond = p.shareScanPagesPerSecond > 0 ? p.shareScanPagesPerSecond * PAGE_MIB : p.shareScanMinutes > 0 ? touchedTotal / (p.shareScanMinutes * 60) : Number.MAX_VALUE
@@ -323,7 +351,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
     balloon,
     compress,
     swap,
-    cap,
+    cap: limit,
     sharing: { scope: p.salting ? 'intraVm' : 'interVm', breakLargePages: broken, scanMiBPerSecond },
     compressedStoreRatio: COMPRESSED_STORE_RATIO,
     block: freeState === 'low',
@@ -332,6 +360,7 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
   const next: OvercommitState = {
     context: ctx,
     params: p,
+    settings: s.settings,
     thresholds: th,
     hysteresis: h,
     freeState,
@@ -356,7 +385,8 @@ const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, 
  * Returns the last water level found (else the last step's).
  */
 const pageOut = (s: OvercommitState, obs: Observation, live: Uint8Array, need: number, active: Float64Array, compress: Float64Array, swap: Float64Array): number => {
-  const { params: p, context: ctx } = s
+  const { params: p } = s
+  const { reservation, shares } = s.settings
   const n = obs.vmCount
   const { configured, touched, shared, compressed, swapped } = obs
   const d = reclaimDraft(n, p.idleTax)
@@ -366,8 +396,8 @@ const pageOut = (s: OvercommitState, obs: Observation, live: Uint8Array, need: n
     const T = touched[v]
     const P = Math.max(0, T - compressed[v] - swapped[v])
     const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
-    const canTake = Math.max(0, Math.min(pageable, P - Math.min(ctx.vms[v].reservationMiB, T)))
-    addReclaimClient(d, v, ctx.vms[v].shares, P, Math.min(P, active[v] * T), P - canTake)
+    const canTake = Math.max(0, Math.min(pageable, P - Math.min(reservation[v], T)))
+    addReclaimClient(d, v, shares[v], P, Math.min(P, active[v] * T), P - canTake)
     room[v] = p.compression ? Math.max(0, (p.compressionCacheShare * configured[v]) / COMPRESSED_STORE_RATIO - compressed[v]) : 0
   }
   const fill = finishFill(d)
@@ -418,7 +448,8 @@ const rebalance = (
   compress: Float64Array,
   swap: Float64Array,
 ): number => {
-  const { params: p, context: ctx } = s
+  const { params: p } = s
+  const { reservation, shares } = s.settings
   const n = obs.vmCount
   const { visible, configured, touched, shared, compressed, swapped } = obs
   const d = reclaimDraft(n, p.idleTax)
@@ -433,8 +464,8 @@ const rebalance = (
     // The deepest the balloon can reach into touched pages; the host may page its private pages.
     reach[v] = Math.max(0, bCap[v] - b - untouched)
     const pageable = Math.max(0, T - shared[v] - compressed[v] - swapped[v])
-    const floor = Math.max(P - reach[v] - pageable, Math.min(ctx.vms[v].reservationMiB, P))
-    addReclaimClient(d, v, ctx.vms[v].shares, P + b, Math.min(P, active[v] * T), floor)
+    const floor = Math.max(P - reach[v] - pageable, Math.min(reservation[v], P))
+    addReclaimClient(d, v, shares[v], P + b, Math.min(P, active[v] * T), floor)
     room += b
   }
   const fill = finishFill(d)
@@ -474,7 +505,7 @@ const rebalance = (
 const giveBack = (
   obs: Observation,
   live: Uint8Array,
-  vms: PolicyContext['vms'],
+  shares: Float64Array,
   budget: number,
   tax: number,
   near: number,
@@ -483,11 +514,15 @@ const giveBack = (
 ): number => {
   const n = obs.vmCount
   const { touched, compressed, swapped } = obs
+  // Only balloons deflate: with none inflated there is nothing to give (the fill's total would be 0).
+  let inflated = false
+  for (let v = 0; v < n && !inflated; v++) inflated = live[v] === 1 && balloon[v] > 0
+  if (!inflated) return near
   const d = grantDraft(n, tax)
   for (let v = 0; v < n; v++) {
     if (!live[v]) continue // a client with nothing
     const held = Math.max(0, touched[v] - compressed[v] - swapped[v])
-    addGrantClient(d, v, vms[v].shares, held, Math.min(held, active[v] * touched[v]), balloon[v])
+    addGrantClient(d, v, shares[v], held, Math.min(held, active[v] * touched[v]), balloon[v])
   }
   const fill = finishFill(d)
   if (!(fill.total > 0)) return near // nothing to give back (the usual case once pressure has long gone)

@@ -6,7 +6,7 @@
 import { describe, expect, it, beforeAll } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
 import fc from 'fast-check'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -15,7 +15,7 @@ import { shardSetProblems } from '../../src/plan/sweep.js'
 import { runSweep, emitSweep } from '../../src/cli/sweep.js'
 import { runMerge } from '../../src/cli/merge.js'
 import { writeTinyTrace, ROOT } from '../cli/helpers.js'
-import { shellQuote } from '../../src/cluster/emit.js'
+import { k8sJob, shellQuote } from '../../src/cluster/emit.js'
 
 const left = <A>(e: E.Either<ReadonlyArray<string>, A>): string => (E.isLeft(e) ? e.left.join('\n') : `right: ${JSON.stringify(e.right)}`)
 
@@ -170,6 +170,27 @@ describe('--emit: the job files', () => {
     expect(readFileSync(path.join(dir, 'mine.json'), 'utf8')).toBe('{"mine": true}\n')
     await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'k8s', emitFile: file, out: '/data/x' })).rejects.toThrow(/--out must be on the shared volume, under \/shared\//)
     await expect(emitSweep(path.join(ROOT, 'examples/sweep-buffer.json'), { emit: 'k8s', emitFile: file, shards: '11' })).rejects.toThrow(/11 shards for 10 scenarios/)
+  })
+
+  it("the pod's script runs under a POSIX sh: three indices, the last merges, the merge is the whole sweep", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'memreplay-pods-'))
+    const exp = path.join(dir, 'exp.json')
+    // 2 host counts x 4 policies = 8 scenarios of a tiny trace: the CLI's start-up is most of the time
+    writeFileSync(exp, JSON.stringify({ traces: [writeTinyTrace(path.join(dir, 'tiny.csv'))], hostSizes: ['8GiB'], hostCounts: [1, 2], policies: ['static', 'dynamic-memory', 'overcommit', 'kvm-mom'] }))
+    // The Job as emitted, with a temporary folder for the volume (the pod's /app is the checkout).
+    const job = k8sJob({ stem: 'exp', experiment: exp, scenarioCount: 8, shards: 3, cpusPerTask: 1, out: `${dir}/out`, shardsDir: `${dir}/out-shards`, sweepArgs: [], image: 'x', claim: 'y' })
+    if (!job.ok) throw new Error(job.errors.join('\n'))
+    const script: string = (job.job as { spec: { template: { spec: { containers: Array<{ command: string[] }> } } } }).spec.template.spec.containers[0].command[2]
+    const sh = existsSync('/bin/dash') ? '/bin/dash' : '/bin/sh'
+    for (const i of [2, 0, 1]) {
+      const r = spawnSync(sh, ['-c', script], { cwd: ROOT, env: { ...process.env, JOB_COMPLETION_INDEX: String(i), MEMREPLAY_SHARD_COUNT: '3', MEMREPLAY_NO_CACHE: '1' }, encoding: 'utf8' })
+      expect(r.status, r.stderr).toBe(0)
+      expect(r.stdout).toContain(`(shard ${i + 1}/3)`)
+      // index 1 (shard 2) runs last here: it finds every folder and merges
+      expect(r.stdout.includes('Merged 3 shard folders'), r.stdout).toBe(i === 1)
+    }
+    await runSweep(exp, { out: path.join(dir, 'serial'), workers: '1', quiet: true })
+    for (const f of ['results.json', 'results.csv', 'index.html']) expect(readFileSync(path.join(dir, 'out', f), 'utf8'), f).toBe(readFileSync(path.join(dir, 'serial', f), 'utf8'))
   })
 
   it('--emit slurm: an array of N tasks from this checkout; refuses a shards folder holding an earlier run', async () => {

@@ -13,6 +13,7 @@ import { workerEntry } from '../runtime.js'
 import { poolSize, runAll, sharedProgress, shareTrace, stepsPerTick, taskRunner } from './pool.js'
 import { compareRun, type CompareTask } from './workers/compare-worker.js'
 import { writeReportFiles } from '../report/files.js'
+import { startChartThread, type ChartThread } from '../report/render.js'
 import { verdictOfReport, verdictText } from '../report/verdict.js'
 import { summarizeComparison } from '../metrics/compare.js'
 import { policyNames, policyOptions, readFleet, readHost, readParamsArg, readTrace, readWorldArg } from './inputs.js'
@@ -66,6 +67,16 @@ const failedFold = (t: CompareTask, error: string): RunFold => {
  * every policy stopped the command exits non-zero (the action below).
  */
 export const runCompare = async (flags: CompareFlags): Promise<{ out: string; dir: string; stopped: number; runs: number }> => {
+  // Vega loads on the chart thread (the other core) while the trace is read and replayed.
+  const charts = startChartThread()
+  try {
+    return await compareWith(flags, charts)
+  } finally {
+    await charts.close()
+  }
+}
+
+const compareWith = async (flags: CompareFlags, charts: ChartThread): Promise<{ out: string; dir: string; stopped: number; runs: number }> => {
   const tracePath = flags.trace ?? (flags.sample ? SAMPLE.trace : undefined)
   const hostArg = flags.host ?? (flags.sample ? SAMPLE.host : undefined)
   if (tracePath === undefined) throw new Error('--trace <path> is required (or --sample for the bundled sample)')
@@ -137,7 +148,7 @@ export const runCompare = async (flags: CompareFlags): Promise<{ out: string; di
   // A report with stopped runs says so in its title: their figures cover only the ticks before the stop.
   const title = stopped.length === 0 ? baseTitle : `${baseTitle} (partial: ${stopped.length === runs.length ? 'every policy' : `${stopped.length} of ${runs.length} policies`} stopped)`
   const input = reportOfFolds(title, trace, host, runs, world)
-  await writeReportFiles(outDir, input, { png: flags.png === true }, `--out ${outDir}`)
+  await writeReportFiles(outDir, input, { png: flags.png === true, chartThread: charts }, `--out ${outDir}`)
   const table = summarizeComparison(input.runs.map((r) => ({ label: r.label, metrics: r.metrics })))
   const errors = stopped.map((r) => `  ${r.fold.label}: stopped: ${r.fold.error}`)
   const out = [verdictText(verdictOfReport(input)), '', formatTable(terminalTable(table)), ...(errors.length > 0 ? ['', 'Runs that stopped:', ...errors] : []), '', `Report: ${path.join(outDir, 'index.html')}`].join('\n')

@@ -25,6 +25,16 @@ describe('chart thread', () => {
     }
   })
 
+  it('two threads draw the same bytes as one', async () => {
+    const thread = startChartThread(2)
+    try {
+      const drawn = await renderCharts(specs, { png: false, thread })
+      expect(drawn.map((d) => d.svg)).toEqual(await Promise.all(specs.map((s) => renderSvg(s))))
+    } finally {
+      await thread.close()
+    }
+  })
+
   it('refuses a spec Vega-Lite refuses, as this thread does, and goes on drawing the next', async () => {
     const thread = startChartThread()
     try {

@@ -9,11 +9,11 @@
  * options) and trusted only when every source file is the one it was written for: a file whose stat
  * (size, mtime, ctime, inode; of the target, for a symlink) is as stored is taken as unchanged
  * without being read, and a file whose stat changed is hashed and must have the stored SHA-256.
- * Checked on every load (internal/cache-arrow.ts): Arrow magic at both ends (a truncated file), a
- * SHA-256 of the whole entry's metadata (which holds the column checksum), the format name and
- * version, the key, one record batch per VM with columns of exactly `ticks` values, the report's
- * counts against the columns, and a SHA-256 of the column bytes. An entry that fails any check is
- * rebuilt from the source, never trusted. Only
+ * Checked on every load (internal/cache-arrow.ts, read by internal/arrow-read.ts): Arrow magic at
+ * both ends (a truncated file), every offset inside the file, a SHA-256 of the whole entry's metadata
+ * (which holds the column checksum), the format name and version, the key, one record batch per VM
+ * with columns of exactly `ticks` values, the report's counts against the columns, and a CRC-32 of
+ * the column bytes. An entry that fails any check is rebuilt from the source, never trusted. Only
  * successful imports are cached; a failed import is parsed again (and reports its errors) each time.
  * Entries are written atomically (a temporary file renamed into place), so a reader never sees half
  * an entry, and two processes writing one entry at once both leave a whole one. The folder is kept

@@ -1,15 +1,23 @@
 /**
- * Child process of the benchmark: one full comparison (all built-in policies) end to end, trace
- * read through the cache as a second run would, report folder written; prints its own figures as
- * one JSON line. Run as a child so that its peak RSS (process.resourceUsage().maxRSS) is the
- * comparison's alone, not the benchmark's.
+ * Child process of the benchmark: one comparison end to end, trace read through the cache as a
+ * second run would, report folder written; prints its own figures as one JSON line. Run as a child
+ * so that its peak RSS (process.resourceUsage().maxRSS) is the comparison's alone, not the
+ * benchmark's. Every built-in policy on as many threads as `compare` takes by default, unless
+ * `policies` (a comma list, as --policies) or `workers` (as --workers) say otherwise.
  *
- *   node dist/bench/compare-child.js (or node --import tsx src/bench/compare-child.ts) <trace> <host.json> <out-dir>
+ *   node dist/bench/compare-child.js (or node --import tsx src/bench/compare-child.ts) <trace> <host.json> <out-dir> [policies|all] [workers|default]
  */
 import { runCompare } from '../cli/compare.js'
 
-const [trace, host, out] = process.argv.slice(2)
+const [trace, host, out, policies, workers] = process.argv.slice(2)
 const t0 = performance.now()
-await runCompare({ trace, host, out, title: 'memreplay bench' })
+await runCompare({
+  trace,
+  host,
+  out,
+  title: 'memreplay bench',
+  ...(policies === undefined || policies === 'all' ? {} : { policies }),
+  ...(workers === undefined || workers === 'default' ? {} : { workers }),
+})
 const seconds = (performance.now() - t0) / 1000
 process.stdout.write(JSON.stringify({ seconds, maxRssKiB: process.resourceUsage().maxRSS }) + '\n')

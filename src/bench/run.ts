@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process'
 import { statSync } from 'node:fs'
-import { mkdir, readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
@@ -18,6 +18,9 @@ import * as E from 'fp-ts/lib/Either.js'
 import { importTraceWithCache } from '../trace/cache.js'
 import { readFleet, readHost } from '../cli/inputs.js'
 import { buildInputs, FULL, QUICK, type BenchInputs } from './inputs.js'
+import { generateFleet } from '../trace/synthetic.js'
+import { writeCanonicalCsv } from '../trace/canonical.js'
+import { peakConfigured } from '../trace/trace.js'
 import { measureIngest, type IngestFigures } from './ingest.js'
 import { measureReplay, type ReplayFigures } from './replay.js'
 import { median, sig, timed } from './stats.js'
@@ -68,9 +71,48 @@ export interface CompareStaticFigures {
 
 export interface CompareFigures {
   readonly policies: number
+  /** As `compare` runs by default: the policies side by side on `workers` threads (wall seconds, median). */
+  readonly seconds: number
+  readonly workers: number
+  /** The same with --workers 1 (one policy after the other, in the main thread), interleaved with the above. */
+  readonly serialSeconds: number
+  readonly peakRssMiB: number
+  readonly serialPeakRssMiB: number
+  readonly repeats: number
+}
+
+/** One comparison of one policy on one synthetic fleet, in a fresh process (src/bench/compare-child.ts). */
+export interface ScalingRow {
+  readonly vms: number
+  readonly ticks: number
+  readonly policy: string
+  /** The comparison's own seconds (trace from the cache, replay, report written), start-up excluded. */
   readonly seconds: number
   readonly peakRssMiB: number
-  readonly repeats: number
+  /** seconds / (VMs x ticks), in microseconds. */
+  readonly usPerVmTick: number
+  /** peak RSS / (VMs x ticks), in bytes. */
+  readonly rssBytesPerVmTick: number
+  /** What the VM-ticks added since the next smaller fleet cost, per VM-tick (fixed costs cancel): microseconds and bytes; null for the smallest. */
+  readonly marginalUsPerVmTick: number | null
+  readonly marginalRssBytesPerVmTick: number | null
+}
+
+/**
+ * Cost as the fleet grows (issue 14): `compare --policies <one>` on synthetic fleets of growing size
+ * (seed 1, the bench's host rule: 40% of the fleet's configured memory), one fresh process each.
+ */
+export interface ScalingFigures {
+  readonly days: number
+  readonly stepSeconds: number
+  readonly sizes: ReadonlyArray<number>
+  readonly rows: ReadonlyArray<ScalingRow>
+  /**
+   * Per policy, the largest fleet (VMs over the same days) whose comparison stays within 8 GiB of
+   * peak RSS: the measured sizes' least-squares line of RSS against VMs, extrapolated (floor); null
+   * when RSS does not grow.
+   */
+  readonly largestVmsWithin8GiB: Readonly<Record<string, number | null>>
 }
 
 export interface SweepFigures {
@@ -106,6 +148,8 @@ export interface BenchResult {
   /** `compare --policies static` on the cached month (the real-format folder when present), fresh process, wall seconds. */
   readonly compareStaticCachedSeconds: number
   readonly sweepSpeedup: number
+  /** The 4-policy comparison on its default threads over the same with --workers 1 (wall seconds). */
+  readonly compareParallelRatio: number
   readonly peakRssMiB: number
   /** The raw figures. */
   readonly ingest: { readonly synthetic: IngestFigures; readonly real: IngestFigures | null }
@@ -115,6 +159,7 @@ export interface BenchResult {
   readonly compare: CompareFigures
   readonly compareStatic: CompareStaticFigures
   readonly sweep: SweepFigures
+  readonly scaling: ScalingFigures
   readonly targets: Readonly<Record<string, string>>
 }
 
@@ -199,21 +244,101 @@ const measureCompareStatic = async (
   }
 }
 
+/** One comparison in a fresh child process (src/bench/compare-child.ts): its own seconds and peak RSS (MiB). */
+const compareInChild = async (trace: string, hostSpec: string, out: string, cacheDir: string, policies = 'all', workers = 'default'): Promise<{ seconds: number; rssMiB: number }> => {
+  const { stdout } = await run(process.execPath, [...nodeArgs('bench/compare-child'), trace, hostSpec, out, policies, workers], {
+    env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir },
+    maxBuffer: 1 << 26,
+  })
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; maxRssKiB: number }
+  return { seconds: r.seconds, rssMiB: r.maxRssKiB / 1024 }
+}
+
+/**
+ * The 4-policy comparison as `compare` runs it by default (its policies side by side on one thread
+ * per core) and with --workers 1, interleaved, each in a fresh process: the ratio is the parallel
+ * one's figure (target 0.6 on 2 cores).
+ */
 const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string, repeats: number, log: (s: string) => void): Promise<CompareFigures> => {
-  const secs: number[] = []
-  const rss: number[] = []
+  const par: Array<{ seconds: number; rssMiB: number }> = []
+  const ser: Array<{ seconds: number; rssMiB: number }> = []
   for (let i = 0; i < repeats; i++) {
-    const { stdout } = await run(process.execPath, [...nodeArgs('bench/compare-child'), inputs.synthetic, inputs.hostSpec, path.join(out, 'compare')], {
-      env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir },
-      maxBuffer: 1 << 26,
-    })
-    const last = stdout.trim().split('\n').pop()!
-    const r = JSON.parse(last) as { seconds: number; maxRssKiB: number }
-    secs.push(r.seconds)
-    rss.push(r.maxRssKiB / 1024)
-    log(`  compare ${i + 1}/${repeats}: ${r.seconds.toFixed(1)} s, peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB`)
+    ser.push(await compareInChild(inputs.synthetic, inputs.hostSpec, path.join(out, 'compare-serial'), cacheDir, 'all', '1'))
+    par.push(await compareInChild(inputs.synthetic, inputs.hostSpec, path.join(out, 'compare'), cacheDir))
+    log(`  compare ${i + 1}/${repeats}: ${par[i].seconds.toFixed(1)} s on ${Math.min(4, os.availableParallelism())} threads (peak RSS ${par[i].rssMiB.toFixed(0)} MiB), ${ser[i].seconds.toFixed(1)} s with --workers 1 (${ser[i].rssMiB.toFixed(0)} MiB)`)
   }
-  return { policies: 4, seconds: sig(median(secs)), peakRssMiB: sig(Math.max(...rss)), repeats }
+  return {
+    policies: 4,
+    seconds: sig(median(par.map((r) => r.seconds))),
+    workers: Math.min(4, os.availableParallelism()),
+    serialSeconds: sig(median(ser.map((r) => r.seconds))),
+    peakRssMiB: sig(Math.max(...par.map((r) => r.rssMiB))),
+    serialPeakRssMiB: sig(Math.max(...ser.map((r) => r.rssMiB))),
+    repeats,
+  }
+}
+
+export const SCALING_FULL = { sizes: [100, 500, 2000], days: 30, stepSeconds: 300 } as const
+export const SCALING_QUICK = { sizes: [20, 40], days: 2, stepSeconds: 300 } as const
+const SCALING_POLICIES = ['static', 'dynamic-memory', 'overcommit', 'kvm-mom']
+
+/** The largest whole x with a + b x <= limit for the least-squares line through (xs, ys); null when b <= 0. */
+export const largestWithin = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>, limit: number): number | null => {
+  const n = xs.length
+  const mx = xs.reduce((s, x) => s + x, 0) / n
+  const my = ys.reduce((s, y) => s + y, 0) / n
+  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0)
+  const b = sxx === 0 ? 0 : xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / sxx
+  if (!(b > 0)) return null
+  return Math.max(0, Math.floor((limit - (my - b * mx)) / b))
+}
+
+/** Scaling: for each fleet size, the fleet written as canonical CSV, its cache entry filled (untimed), then each policy alone in a fresh process. */
+export const measureScaling = async (
+  spec: { readonly sizes: ReadonlyArray<number>; readonly days: number; readonly stepSeconds: number },
+  work: string,
+  log: (s: string) => void,
+): Promise<ScalingFigures> => {
+  const dir = path.join(work, 'scaling')
+  await mkdir(dir, { recursive: true })
+  const cacheDir = path.join(dir, 'cache')
+  const rows: ScalingRow[] = []
+  for (const vms of spec.sizes) {
+    const trace = generateFleet({ seed: 1, vms, days: spec.days, stepSeconds: spec.stepSeconds })
+    const csv = path.join(dir, `synthetic-${vms}vm-${spec.days}d.csv`)
+    await writeCanonicalCsv(trace, csv)
+    const configuredGiB = trace.vms.reduce((s, v) => s + peakConfigured(v), 0) / 1024
+    const hostSpec = path.join(dir, `host-${vms}vm.json`)
+    await writeFile(hostSpec, JSON.stringify({ physical: `${Math.max(8, Math.round(configuredGiB * 0.4))}GiB`, reserve: '2GiB', vmOverhead: '64MiB' }) + '\n')
+    const ticks = trace.ticks
+    await cliSeconds(['validate', csv], cacheDir) // fills the cache: each comparison below reads the entry, as a second run would
+    for (const policy of SCALING_POLICIES) {
+      const r = await compareInChild(csv, hostSpec, path.join(dir, `out-${vms}-${policy}`), cacheDir, policy, '1')
+      const vmTicks = vms * ticks
+      const prev = rows.filter((x) => x.policy === policy).pop()
+      const added = prev === undefined ? 0 : vmTicks - prev.vms * prev.ticks
+      rows.push({
+        vms,
+        ticks,
+        policy,
+        seconds: sig(r.seconds),
+        peakRssMiB: sig(r.rssMiB),
+        usPerVmTick: sig((r.seconds / vmTicks) * 1e6),
+        rssBytesPerVmTick: sig((r.rssMiB * 2 ** 20) / vmTicks),
+        marginalUsPerVmTick: prev === undefined ? null : sig(((r.seconds - prev.seconds) / added) * 1e6),
+        marginalRssBytesPerVmTick: prev === undefined ? null : sig(((r.rssMiB - prev.peakRssMiB) * 2 ** 20) / added),
+      })
+      log(`  ${vms} VMs x ${spec.days} days, ${policy}: ${r.seconds.toFixed(1)} s, peak RSS ${r.rssMiB.toFixed(0)} MiB (${((r.seconds / vmTicks) * 1e6).toFixed(2)} us and ${((r.rssMiB * 2 ** 20) / vmTicks).toFixed(0)} B per VM-tick)`)
+    }
+    await rm(csv, { force: true })
+  }
+  const largestVmsWithin8GiB = Object.fromEntries(
+    SCALING_POLICIES.map((p) => {
+      const mine = rows.filter((r) => r.policy === p)
+      return [p, largestWithin(mine.map((r) => r.vms), mine.map((r) => r.peakRssMiB), 8 * 1024)]
+    }),
+  )
+  return { days: spec.days, stepSeconds: spec.stepSeconds, sizes: spec.sizes, rows, largestVmsWithin8GiB }
 }
 
 /** One sweep in a fresh child process (src/bench/sweep-child.ts); its own time, in seconds. */
@@ -283,6 +408,10 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
   log(`sweep (${inputs.scenarios} scenarios, 1 worker vs 2)`)
   const sweep = await measureSweep(inputs, work, cacheDir, o.quick ? 1 : 3, log)
 
+  const scalingSpec = o.quick ? SCALING_QUICK : SCALING_FULL
+  log(`scaling (compare per policy on ${scalingSpec.sizes.join(', ')} VMs x ${scalingSpec.days} days, fresh processes)`)
+  const scaling = await measureScaling(scalingSpec, work, log)
+
   const replayRatio = Object.fromEntries(Object.entries(replay.policies).map(([k, v]) => [k, v.ratio]))
   const replayStepRatio = Object.fromEntries(Object.entries(replay.policies).map(([k, v]) => [k, v.stepRatio]))
   return {
@@ -314,6 +443,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
     cacheSpeedupFolder: cacheFolder === null ? null : sig(cacheFolder.validateParseSeconds / cacheFolder.validateCachedSeconds),
     compareStaticCachedSeconds: compareStatic.seconds,
     sweepSpeedup: sig(sweep.oneWorkerSeconds / sweep.twoWorkerSeconds),
+    compareParallelRatio: sig(compare.seconds / compare.serialSeconds),
     peakRssMiB: compare.peakRssMiB,
     ingest: { synthetic, real },
     cache,
@@ -322,6 +452,7 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
     compare,
     compareStatic,
     sweep,
+    scaling,
     targets: {
       ingestRatio: '>= 0.8',
       replayRatio: 'per tick: see replayStepRatio',
@@ -330,6 +461,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
       cacheSpeedupFolder: '>= 20 end to end (validate) on the real-format folder',
       compareStaticCachedSeconds: '<= 3 s wall on the cached 500-VM month (a quiet machine)',
       sweepSpeedup: '>= 1.7 with 2 workers',
+      compareParallelRatio: '<= 0.6 of the serial time for the 4-policy comparison on 2 cores',
+      scaling: 'time and peak RSS per VM-tick flat as the fleet grows (cost linear in VMs x ticks)',
       peakRssMiB: '< 2048 for the full comparison on the 500-VM month',
     },
   }

@@ -61,8 +61,26 @@ export const benchTable = (r: BenchResult): string => {
     ...(cs.pngSeconds === null ? [] : [['  the same with --png (s)', `${f(cs.pngSeconds, 1)} s`, '']]),
     ...(cs.helpSeconds === null ? [] : [['  compare --help: node + modules (s)', `${f(cs.helpSeconds, 1)} s`, '']]),
     [`compare, ${r.compare.policies} policies (s, peak RSS)`, `${f(r.compare.seconds, 1)} s, ${f(r.peakRssMiB, 0)} MiB`, '< 2048 MiB'],
+    [`  on ${r.compare.workers} threads / --workers 1 (s)`, `${f(r.compare.seconds, 1)} / ${f(r.compare.serialSeconds, 1)} = ${f(r.compareParallelRatio)}`, '<= 0.6'],
     [`sweep of ${r.sweep.scenarios} scenarios: 1 worker / 2 workers (s)`, `${f(r.sweep.oneWorkerSeconds, 1)} / ${f(r.sweep.twoWorkerSeconds, 1)} = ${f(r.sweepSpeedup)}x`, '>= 1.7x'],
   ]
+  const sc = r.scaling
+  const scalingRows = [
+    [`scaling: compare --policies <one>, ${sc.days} days at ${sc.stepSeconds} s`, 'VMs', 'seconds', 'peak RSS MiB', 'us/VM-tick', 'RSS B/VM-tick', 'added: us/VM-tick', 'B/VM-tick'],
+    ...sc.rows.map((x) => [
+      x.policy,
+      String(x.vms),
+      f(x.seconds, 1),
+      f(x.peakRssMiB, 0),
+      f(x.usPerVmTick, 3),
+      f(x.rssBytesPerVmTick, 0),
+      x.marginalUsPerVmTick === null ? '' : f(x.marginalUsPerVmTick, 3),
+      x.marginalRssBytesPerVmTick === null ? '' : f(x.marginalRssBytesPerVmTick, 0),
+    ]),
+  ]
+  const within = Object.entries(sc.largestVmsWithin8GiB)
+    .map(([p, n]) => `${p} ${n === null ? '-' : n.toLocaleString('en-US')}`)
+    .join(', ')
   const m = r.machine
   return [
     `memreplay bench (${r.mode}): ${r.inputs.vms} VMs x ${r.inputs.days} days at ${r.inputs.stepSeconds} s; ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, load ${m.loadAverage.join(' ')}`,
@@ -72,5 +90,8 @@ export const benchTable = (r: BenchResult): string => {
     table(replayRows),
     '',
     table(rest),
+    '',
+    table(scalingRows),
+    `largest fleet over ${sc.days} days within 8 GiB of peak RSS (the line through the sizes measured, extrapolated): ${within} VMs`,
   ].join('\n')
 }

@@ -33,5 +33,12 @@ describe('npm run bench -- --quick', () => {
     if (json.cacheFolder === null) expect(json.cacheSpeedupFolder).toBeNull()
     else expect(json.cacheSpeedupFolder).toBeGreaterThan(0)
     expect(stdout).toMatch(/compare --policies static, cached/)
+    // issue 14: the comparison on its threads beside --workers 1, and the scaling table
+    expect(json.compareParallelRatio).toBeGreaterThan(0)
+    const scaling = json.scaling as { sizes: number[]; rows: Array<{ vms: number; policy: string; usPerVmTick: number; rssBytesPerVmTick: number }>; largestVmsWithin8GiB: Record<string, number | null> }
+    expect(scaling.rows.length).toBe(scaling.sizes.length * 4)
+    for (const r of scaling.rows) expect(r.usPerVmTick > 0 && r.rssBytesPerVmTick > 0, `${r.policy} ${r.vms}`).toBe(true)
+    expect(Object.keys(scaling.largestVmsWithin8GiB).sort()).toEqual(['dynamic-memory', 'kvm-mom', 'overcommit', 'static'])
+    expect(stdout).toMatch(/scaling: compare --policies <one>/)
   }, 300_000)
 })

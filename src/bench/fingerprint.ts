@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import { BUILT_IN_POLICIES } from '../../policies/index.js'
-import { VM_FIELDS } from '../engine/account.js'
-import { replay } from '../engine/replay.js'
+import { hashAccount } from '../engine/conformance/scratch.js'
+import { replay, type ScratchMode } from '../engine/replay.js'
 import { policyParams } from '../engine/validate-policy.js'
 import type { HostSettings, VmSettings } from '../spec/settings.js'
 import { generateFleet } from '../trace/synthetic.js'
@@ -36,17 +36,14 @@ export const syntheticCases = (): ReadonlyArray<FingerprintCase> => {
   }))
 }
 
-/** The first 16 hex digits of the SHA-256 of a policy's account stream on one case (or how it stopped). */
-export const fingerprint = (c: FingerprintCase, policyName: string): string => {
+/** The first 16 hex digits of the SHA-256 of a policy's account stream on one case (or how it
+ *  stopped); `scratch`: how the engine offers scratch to the policy (default 'recycle', as every run). */
+export const fingerprint = (c: FingerprintCase, policyName: string, scratch: ScratchMode = 'recycle'): string => {
   const policy = BUILT_IN_POLICIES.find((p) => p.name === policyName)
   if (policy === undefined) throw new Error(`no built-in policy "${policyName}"`)
   const params = policyParams(policy, undefined)
   if (E.isLeft(params)) throw new Error(params.left.join('\n'))
   const h = createHash('sha256')
-  const res = replay({ trace: c.trace, host: c.host, vms: c.vms, policy, params: params.right, seed: 1 }, (a) => {
-    h.update(new Float64Array([a.host.free, a.host.state, a.admittedNow, a.refusedNow]))
-    h.update(a.status)
-    for (const f of VM_FIELDS) h.update(new Float64Array(a.vm[f]))
-  })
+  const res = replay({ trace: c.trace, host: c.host, vms: c.vms, policy, params: params.right, seed: 1, scratch }, (a) => hashAccount(h, a))
   return h.digest('hex').slice(0, 16) + (E.isLeft(res) ? ` (stopped: ${res.left.rule})` : '')
 }

@@ -85,7 +85,7 @@ export const runCheckPolicy = async (nameOrPath: string, flags: CheckFlags): Pro
 export const registerCheckPolicy = (program: Command): void => {
   program
     .command('check-policy')
-    .description('check a policy against the contract: invariants over random fleets, purity, determinism, a run on the sample')
+    .description("check a policy against the contract: invariants over random fleets, purity, determinism, the same account with the engine's scratch offer withheld, recycled and poisoned, a run on the sample")
     .argument('<policy>', 'a built-in policy name, a name in policies/ (my-policy = policies/my-policy.ts), or a path to a policy module (.ts or .js)')
     .option('--params <json|file>', 'the policy\'s params, e.g. \'{"headroomPercent": 10}\' (default: its defaults)')
     .option('--runs <n>', 'random fleets and traces per property (default 100)')

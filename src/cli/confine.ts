@@ -83,8 +83,8 @@ export const guardedPolicy = (p: AnyPolicy): AnyPolicy => ({
     }
     return s
   },
-  step: (state, observation) => {
-    const r = readOnly(p.name, 'step', () => p.step(state, observation)) as unknown
+  step: (state, observation, scratch) => {
+    const r = readOnly(p.name, 'step', () => p.step(state, observation, scratch)) as unknown
     if (isThenable(r)) {
       quiet(r)
       throw new Error(`policy ${p.name}: step returned a Promise; steps must be synchronous`)

@@ -12,6 +12,12 @@
  *
  * Policies decide; the world accounts (engine/world.ts). The world applies a decision within
  * physical limits and rates and records what happened; a policy cannot report its own metrics.
+ *
+ * Purity stays at this interface, but a step may be offered scratch the engine guarantees dead
+ * (`Scratch`, step's third argument): columns nothing else can see, which the step owns and may
+ * overwrite ("functional but in place", as Koka and Lean reuse what has no other reference). A
+ * policy that ignores the offer is correct; check-policy replays every policy with the offer and
+ * without it and requires the same account.
  */
 import type * as t from 'io-ts'
 import type { HostSettings, VmSettings } from '../spec/settings.js'
@@ -130,6 +136,46 @@ export interface Decision {
   readonly state: HostState
 }
 
+/**
+ * Scratch: columns the engine offers a step, which the step owns while it runs ("functional but in
+ * place": memory reused because nothing else can see it). The engine lends the same `columns` to
+ * every step of a run; once the world has applied a decision, any of them the decision returned are
+ * dead, so the next step may have them again. The contract:
+ *
+ *   - It may be absent (`undefined`): a step must work without it (`scratchColumn` allocates then).
+ *     A step that ignores it is correct.
+ *   - The values are left over from earlier steps (NaN under check-policy): write every element you
+ *     read, and every element of a column you return in the decision (`fill(0)` first if you set only
+ *     some: a new Float64Array is zeros, a scratch column is not).
+ *   - A scratch column is the step's only until it returns: return it in the decision (the world reads
+ *     it and drops it) or use it as a temporary, but never keep it, or a view of it (`subarray`), in
+ *     the state, nor read it on a later step: the next step overwrites it. Copy what you keep.
+ *   - Each column is distinct; do not return one column as two decision fields, nor hand the same
+ *     columns to two callees that both write them.
+ *   - Observation, context, params and the previous state stay read-only, offer or not.
+ *
+ * `check-policy` replays each policy three ways, the offer withheld, recycled as in a normal run, and
+ * recycled with every column poisoned (NaN) and the columns' order rotated each step, and requires the
+ * three accounts to be identical (rule "scratch-is-dead"); its purity check also fails a state that
+ * keeps a scratch column.
+ */
+export interface Scratch {
+  /** SCRATCH_COLUMNS distinct Float64Arrays of length vmCount; the array itself is frozen. */
+  readonly columns: ReadonlyArray<Float64Array>
+}
+
+/** Scratch columns offered per step: as many as a decision has per-VM columns (admit, visible, balloon, compress, swap, cap). */
+export const SCRATCH_COLUMNS = 6
+
+/**
+ * Column `i` of the offer, or a new zeroed Float64Array of length n when there is no offer (or no
+ * column i). Its values are unspecified: write before you read, and fill what you return.
+ */
+export const scratchColumn = (scratch: Scratch | undefined, i: number, n: number): Float64Array => {
+  const c = scratch?.columns[i]
+  return c !== undefined && c.length === n ? c : new Float64Array(n)
+}
+
 /** What a policy promises about itself; the world enforces these as rules. */
 export interface PolicyTraits {
   /** May the host hold less than what guests have touched (swap, compress, share pages)? false:
@@ -163,7 +209,9 @@ export interface Policy<P = unknown, S = unknown> {
   /** Modelling choices the policy made where no source pins the behaviour down (shown in reports). */
   readonly notes?: ReadonlyArray<string>
   readonly init: (context: PolicyContext, params: P) => S
-  readonly step: (state: S, observation: Observation) => readonly [S, Decision]
+  /** One control step. `scratch`, when given, is dead memory the step may overwrite (see Scratch):
+   *  a step that ignores it is correct. */
+  readonly step: (state: S, observation: Observation, scratch?: Scratch) => readonly [S, Decision]
 }
 
 /** Erase a policy's types for registries and the engine. */

@@ -5,13 +5,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { HOST_STATES, VM_FIELDS, type TickAccount, type RunHeader, type VmField } from './account.js'
-import type { Observation, PolicyContext } from './policy.js'
-import type { AccountSink, ReplayInput, RuleViolation } from './replay-api.js'
+import { SCRATCH_COLUMNS, type Observation, type PolicyContext, type Scratch } from './policy.js'
+import type { AccountSink, ReplayInput, RuleViolation, ScratchMode } from './replay-api.js'
 import { accountOf, applyTick, createWorld, observeTick, DEFAULT_WORLD, type WorldParams } from './world.js'
 import { checkInvariants } from './invariants.js'
 import { mutableRng, seedRng, deriveSeed } from './random.js'
 
-export type { ReplayInput, RuleViolation, AccountSink }
+export type { ReplayInput, RuleViolation, AccountSink, ScratchMode }
 
 export const headerOf = (input: ReplayInput): RunHeader => ({
   policy: input.policy.name,
@@ -65,6 +65,7 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
   // change the world (check-policy reports such writes; a normal run trusts the contract).
   const view = input.checkInvariants ? observationCopies(vms.length) : undefined
   const mean = k > 1 ? tickMean(vms.length) : undefined
+  const scratch = scratchOffer(input.scratch ?? 'recycle', vms.length)
   const stop = (tick: number, time: number, rule: string, detail: string, vm?: number): E.Either<RuleViolation, RunHeader> =>
     E.left({ _tag: 'RuleViolation', policy: policy.name, tick, time, vm: vm === undefined ? undefined : vms[vm].id, rule, detail })
   for (let tick = 0; tick < trace.ticks; tick++) {
@@ -98,7 +99,8 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
       }
       let decided
       try {
-        decided = policy.step(state, obs)
+        // The scratch columns are dead here: the world applied the last decision and nothing keeps them.
+        decided = policy.step(state, obs, scratch.next())
       } catch (err) {
         return stop(tick, time, 'policy-threw', err instanceof Error ? err.message : String(err))
       }
@@ -115,6 +117,28 @@ export const replay = (input: ReplayInput, sink: AccountSink, world: WorldParams
     sink(mean === undefined ? (acc as TickAccount) : mean.account(tick, tickTime, trace.step, w.status))
   }
   return E.right(header)
+}
+
+/**
+ * The scratch a run offers its steps (policy.ts Scratch, replay-api.ts ScratchMode). 'recycle' lends
+ * the same frozen offer every step at no cost per step; 'poison' fills the columns with NaN before
+ * each step and rotates their order, so that a column kept past its step is seen to change.
+ */
+export const scratchOffer = (mode: ScratchMode, n: number): { readonly next: () => Scratch | undefined } => {
+  if (mode === 'withhold') return { next: () => undefined }
+  const columns = Array.from({ length: SCRATCH_COLUMNS }, () => new Float64Array(n))
+  if (mode === 'recycle') {
+    const offer: Scratch = Object.freeze({ columns: Object.freeze(columns) })
+    return { next: () => offer }
+  }
+  const rotations: Scratch[] = columns.map((_, r) => Object.freeze({ columns: Object.freeze(columns.map((_, i) => columns[(i + r) % columns.length])) }))
+  let steps = 0
+  return {
+    next: () => {
+      for (const c of columns) c.fill(NaN)
+      return rotations[steps++ % rotations.length]
+    },
+  }
 }
 
 /** Reusable copies of the world's columns, for a checking run's observations. */

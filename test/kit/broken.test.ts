@@ -21,7 +21,7 @@ describe('a broken policy', () => {
     expect(r.out).toMatch(/counterexample:\n {10}host: \d+ MiB physical/)
     expect(r.out).toMatch(/shrunk \d+ times?/)
     expect(r.out).toMatch(/reproduce: npm run check-policy -- test\/kit\/fixtures\/broken-policy\.ts --seed \d+/)
-    expect(r.out).toMatch(/^FAILED: \d of 6 checks$/m)
+    expect(r.out).toMatch(/^FAILED: \d of 7 checks$/m)
   })
 
   it.skipIf(!fs.existsSync(SHARED_TRACE))('stops alone in a comparison while the others report', () => {

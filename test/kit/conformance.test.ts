@@ -36,7 +36,7 @@ describe.each(BUILT_IN_POLICIES.map((p) => [p.name, p] as const))('built-in poli
   it('passes the conformance check, the sample run included', async () => {
     const report = checkConformance(policy, undefined, { runs: 100, sample: await sample() })
     expect(report.ok, formatReport(report)).toBe(true)
-    expect(report.results.map((r) => r.name)).toEqual(['contract', 'invariants', 'purity', 'determinism', 'monotone', 'sample'])
+    expect(report.results.map((r) => r.name)).toEqual(['contract', 'invariants', 'purity', 'determinism', 'scratch', 'monotone', 'sample'])
     expect(report.results.find((r) => r.name === 'monotone')?.status).toBe('pass')
   })
 })

@@ -11,9 +11,13 @@
  *   purity       step and init change nothing they are handed (observation columns, context, params,
  *                previous state: typed arrays compared element by element), step is a function
  *                (called twice on the same state and observation it gives the same state and
- *                decision), and the state keeps none of the world's live observation columns;
+ *                decision), and the state keeps none of the world's live observation columns nor
+ *                any of the engine's scratch columns (policy.ts Scratch);
  *   determinism  the same inputs replayed twice give the same decisions and the same account;
- *   sample       a whole run on the bundled sample (traces/sample) keeps the invariants.
+ *   scratch      the same inputs replayed with the engine's scratch offer withheld, recycled (as every
+ *                run) and poisoned (NaN, rotated) give identical fingerprints (conformance/scratch.ts);
+ *   sample       a whole run on the bundled sample (traces/sample) keeps the invariants, purity and
+ *                the scratch rule.
  *
  * A failure names the rule, the tick, the VM, and gives fast-check's shrunk counterexample.
  * The check itself is pure at its interface (fast-check is seeded): the same policy and options
@@ -22,7 +26,7 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyPolicy, Decision, Observation } from '../policy.js'
-import { replay, formatViolation } from '../replay.js'
+import { replay, formatViolation, scratchOffer } from '../replay.js'
 import type { RuleViolation } from '../replay-api.js'
 import { DEFAULT_WORLD, type WorldParams } from '../world.js'
 import { VmStatus, VM_FIELDS } from '../account.js'
@@ -33,6 +37,7 @@ import { monotoneFinding } from './monotone.js'
 import { scenarioArb, type Scenario } from './arbitraries.js'
 import { describeScenario } from './describe.js'
 import { changedSince, findHeld, firstDifference, plain, snapshot, type Snapshot } from './snapshot.js'
+import { keptScratch, scratchFinding } from './scratch.js'
 
 export interface Finding {
   readonly rule: string
@@ -43,7 +48,7 @@ export interface Finding {
   readonly detail: string
 }
 
-export type CheckName = 'contract' | 'invariants' | 'purity' | 'determinism' | 'monotone' | 'sample'
+export type CheckName = 'contract' | 'invariants' | 'purity' | 'determinism' | 'scratch' | 'monotone' | 'sample'
 /** warn: a law a planner relies on is broken, which a user's policy may do on purpose (not a failure). */
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
 
@@ -139,9 +144,9 @@ export const invariantFinding = (policy: AnyPolicy, params: unknown, s: RunInput
   // Watch each decision, to name the VM of a host-wide violation.
   const spy: AnyPolicy = {
     ...policy,
-    step: (state, obs) => {
+    step: (state, obs, scratch) => {
       lastTick = obs.tick
-      const out = policy.step(state, obs)
+      const out = policy.step(state, obs, scratch)
       blamed = out && out[1] && out[1].admit && out[1].visible && out[1].balloon ? safeBlame(out[1], obs, s, world) : undefined
       return out
     },
@@ -189,11 +194,14 @@ const vmOfPath = (path: string, vms: ReadonlyArray<VmSettings>): string | undefi
 
 /**
  * Replay with every step watched: nothing handed to init or step may change, step called twice on
- * the same inputs must agree, and the state must not keep the world's live columns.
+ * the same inputs must agree, and the state must not keep the world's live columns nor the engine's
+ * scratch columns. The replay poisons its scratch (replay-api.ts ScratchMode), and the second call
+ * gets other poisoned columns, so that the first decision's scratch columns survive to be compared.
  */
 export const purityFinding = (policy: AnyPolicy, params: unknown, s: RunInput, seed: number, world: WorldParams = DEFAULT_WORLD): Finding | undefined => {
   let found: Finding | undefined
   let contextSnap: Snapshot | undefined
+  const spare = scratchOffer('poison', s.vms.length)
   const fail = (tick: number | undefined, rule: string, detail: string, vm?: string): void => {
     if (!found) found = { rule, tick, vm, detail }
   }
@@ -208,17 +216,17 @@ export const purityFinding = (policy: AnyPolicy, params: unknown, s: RunInput, s
       contextSnap = sc
       return state
     },
-    step: (state, obs) => {
-      if (found) return policy.step(state, obs)
+    step: (state, obs, scratch) => {
+      if (found) return policy.step(state, obs, scratch)
       const so = snapshot(obs)
       const ss = snapshot(state)
-      const first = policy.step(state, obs)
+      const first = policy.step(state, obs, scratch)
       const changed = changedSince(so, 'observation') ?? changedSince(ss, 'previous state') ?? (contextSnap && changedSince(contextSnap, 'context'))
       if (changed) {
         fail(obs.tick, 'no-mutation', `step changed ${changed}`, vmOfPath(changed.replace(/^[a-z ]+\./, ''), s.vms))
         return first
       }
-      const again = policy.step(state, obs)
+      const again = policy.step(state, obs, scratch === undefined ? undefined : spare.next())
       const dd = firstDifference(plain(first[1]), plain(again[1]), 'decision')
       if (dd) {
         fail(obs.tick, 'step-is-a-function', `step gave two different decisions for the same state and observation: ${dd}`, vmOfPath(dd.replace(/^decision\./, ''), s.vms))
@@ -233,12 +241,16 @@ export const purityFinding = (policy: AnyPolicy, params: unknown, s: RunInput, s
       if (held) {
         const col = OBS_COLUMNS.find((k) => findHeld(first[0], new Set([obs[k]])) === held)
         fail(obs.tick, 'no-live-columns', `the new state keeps the live column observation.${col} at ${held}: the world rewrites it next tick; copy the values you need (Float64Array.from)`)
+        return first
       }
+      const kept = scratch === undefined ? undefined : keptScratch(first[0], scratch)
+      if (kept)
+        fail(obs.tick, 'no-scratch-kept', `the new state keeps a scratch column the engine offered (or a view of it) at ${kept}: it is the step's only until the step returns, and the next step overwrites it; copy the values you need (Float64Array.from)`)
       return first
     },
   }
   try {
-    replay({ ...s, policy: watched, params, seed }, () => {}, world)
+    replay({ ...s, policy: watched, params, seed, scratch: 'poison' }, () => {}, world)
   } catch (err) {
     if (!found) return { rule: 'policy-threw', tick: undefined, vm: undefined, detail: errText(err) }
   }
@@ -256,8 +268,8 @@ const record = (policy: AnyPolicy, params: unknown, s: RunInput, seed: number, w
   const accounts: unknown[] = []
   const spy: AnyPolicy = {
     ...policy,
-    step: (state, obs) => {
-      const out = policy.step(state, obs)
+    step: (state, obs, scratch) => {
+      const out = policy.step(state, obs, scratch)
       decisions.push(plain(out[1]))
       return out
     },
@@ -354,15 +366,16 @@ export const checkConformance = (policy: AnyPolicy, rawParams: unknown, options:
   const decoded = E.isRight(shape) ? policyParams(policy, rawParams) : shape
   if (E.isLeft(decoded)) {
     results.push({ name: 'contract', status: 'fail', summary: decoded.left.join('; '), finding: { rule: 'contract', tick: undefined, vm: undefined, detail: decoded.left.join('; ') } })
-    for (const n of ['invariants', 'purity', 'determinism', 'monotone', 'sample'] as const) results.push({ name: n, status: 'skip', summary: 'the contract check failed' })
+    for (const n of ['invariants', 'purity', 'determinism', 'scratch', 'monotone', 'sample'] as const) results.push({ name: n, status: 'skip', summary: 'the contract check failed' })
     return { policy: name, results, ok: false }
   }
   const params = decoded.right
   results.push({ name: 'contract', status: 'pass', summary: `exports a policy; params decode (${JSON.stringify(params)})` })
   results.push(property('invariants', `engine invariants every tick: ${rulesChecked(policy)}`, invariantFinding, policy, params, o))
   const half = { ...o, runs: Math.max(1, Math.ceil(o.runs / 2)) }
-  results.push(property('purity', 'no mutation of observation, context, params or previous state; step a function of (state, observation); no live columns kept', purityFinding, policy, params, half))
+  results.push(property('purity', 'no mutation of observation, context, params or previous state; step a function of (state, observation); no live or scratch columns kept', purityFinding, policy, params, half))
   results.push(property('determinism', 'same inputs replayed twice give the same decisions and account', determinismFinding, policy, params, half))
+  results.push(property('scratch', "the engine's scratch offer withheld, recycled and poisoned gives identical fingerprints", scratchFinding, policy, params, half))
   results.push(monotoneCheck(policy, params, { ...o, runs: Math.max(1, Math.ceil(o.runs / 4)) }))
   results.push(sampleCheck(policy, params, options.sample, o.world))
   return { policy: name, results, ok: results.every((r) => r.status !== 'fail') }
@@ -398,9 +411,13 @@ const monotoneCheck = (policy: AnyPolicy, params: unknown, o: Required<Pick<Conf
 const sampleCheck = (policy: AnyPolicy, params: unknown, sample: ConformanceOptions['sample'], world: WorldParams): CheckResult => {
   if (sample === undefined) return { name: 'sample', status: 'skip', summary: 'no sample given' }
   if ('skip' in sample) return { name: 'sample', status: 'skip', summary: sample.skip }
-  const f = invariantFinding(policy, params, sample, 1, world) ?? purityFinding(policy, params, sample, 1, world)
+  const f = invariantFinding(policy, params, sample, 1, world) ?? purityFinding(policy, params, sample, 1, world) ?? scratchFinding(policy, params, sample, 1, world)
   if (f) return { name: 'sample', status: 'fail', summary: `${sample.label}: ${formatFinding(f)}`, finding: f }
-  return { name: 'sample', status: 'pass', summary: `${sample.label}: ${sample.trace.vms.length} VMs, ${sample.trace.ticks} ticks of ${sample.trace.step} s, invariants and purity every tick` }
+  return {
+    name: 'sample',
+    status: 'pass',
+    summary: `${sample.label}: ${sample.trace.vms.length} VMs, ${sample.trace.ticks} ticks of ${sample.trace.step} s, invariants and purity every tick, the same fingerprint with scratch withheld, recycled and poisoned`,
+  }
 }
 
 /** The report as text: one line per check, and for a failure its counterexample. */

@@ -15,3 +15,4 @@ export {
   type Finding,
   type SampleInput,
 } from './check.js'
+export { scratchFinding, scratchRun, scratchDifference, keptScratch, hashAccount, type ScratchFinding, type ScratchDifference } from './scratch.js'

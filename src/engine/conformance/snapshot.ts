@@ -117,12 +117,15 @@ const fmt = (x: unknown): string => {
 
 /**
  * Where, inside `x`, one of `targets` is held (by identity): a path such as "history[0]", or
- * undefined. Used to find a state that keeps the world's live observation columns past a step.
+ * undefined. A typed array whose buffer is among the targets counts too (a view of a target's
+ * memory: put its `.buffer` in the set). Used to find a state that keeps the world's live
+ * observation columns, or the engine's scratch columns, past a step.
  */
 export const findHeld = (x: unknown, targets: ReadonlySet<unknown>, path = 'state', seen: Set<unknown> = new Set()): string | undefined => {
   if (x === null || typeof x !== 'object') return undefined
   if (targets.has(x)) return path
-  if (seen.has(x) || isTyped(x)) return undefined
+  if (isTyped(x)) return targets.has((x as unknown as ArrayBufferView).buffer) ? path : undefined
+  if (seen.has(x)) return undefined
   seen.add(x)
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {

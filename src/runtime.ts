@@ -41,10 +41,10 @@ export const nodeArgs = (rel: string): ReadonlyArray<string> => (COMPILED ? [pro
  * A worker thread's entry. Compiled: the bundled worker itself. As TypeScript: a small .mjs that
  * registers tsx in the thread first (Node 20 worker threads do not inherit the parent's loader).
  */
-export const workerEntry = (name: 'scenario-worker' | 'policy-worker' | 'compare-worker'): string =>
-  COMPILED
-    ? projectPath('dist', 'cli', 'workers', `${name}.js`)
-    : projectPath('src', 'cli', 'workers', name === 'scenario-worker' ? 'entry.mjs' : name === 'compare-worker' ? 'compare-entry.mjs' : 'policy-entry.mjs')
+const TSX_ENTRIES = { 'scenario-worker': 'entry.mjs', 'policy-worker': 'policy-entry.mjs', 'compare-worker': 'compare-entry.mjs', 'plan-worker': 'plan-entry.mjs' } as const
+
+export const workerEntry = (name: keyof typeof TSX_ENTRIES): string =>
+  COMPILED ? projectPath('dist', 'cli', 'workers', `${name}.js`) : projectPath('src', 'cli', 'workers', TSX_ENTRIES[name])
 
 let tsxRegistered: Promise<void> | undefined
 

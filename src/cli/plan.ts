@@ -8,13 +8,19 @@ import * as path from 'node:path'
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Command } from 'commander'
-import type { HostSettings } from '../spec/settings.js'
+import type { HostSettings, VmSettings } from '../spec/settings.js'
+import type { Trace } from '../trace/trace.js'
+import type { AnyPolicy } from '../engine/policy.js'
+import { builtInPolicy } from '../../policies/index.js'
+import { workerEntry } from '../runtime.js'
+import { poolSize, runAll, shareTrace, stepsPerTick, taskRunner } from './pool.js'
+import type { PlanTask } from './workers/plan-worker.js'
 import { parseSize } from '../units.js'
 import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg, type LoadedPolicy } from './inputs.js'
 import { traceOptions } from './trace-options.js'
-import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec } from '../plan/sla.js'
+import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec, type ServiceLevel } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
-import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PlanEvent, type PolicyPlan } from '../plan/plan.js'
+import { emptyPlan, fleetFigures, planHostSizeSteps, planHostsSteps, type PlanEvent, type PlanOptions, type PolicyPlan } from '../plan/plan.js'
 import { grownTrace } from '../plan/constraints.js'
 import { verdictLine, verdictLines, withPlanExtras, type PlanExtras } from '../plan/plan-report.js'
 import { estimatedReplays, planProgress } from './plan-progress.js'
@@ -65,6 +71,8 @@ export interface PlanFlags {
   readonly hostSizes?: string
   /** No progress on stderr. */
   readonly quiet?: boolean
+  /** Threads searching for built-in policies side by side (default: one per core, at most one per policy; 1: one after the other, in this thread). */
+  readonly workers?: string
 }
 
 const sizeArg = (flag: string, v: string): number => {
@@ -248,6 +256,97 @@ export const drivePlan = async (steps: Generator<PlanEvent, PolicyPlan, void>, h
   }
 }
 
+/** What a policy's search tells the progress display (a thread's events cross on a MessagePort). */
+export type PlanPolicyEvent =
+  | { readonly kind: 'start'; readonly policy: string; readonly label: string }
+  | { readonly kind: 'done'; readonly policy: string; readonly label: string; readonly text: string; readonly seconds: number }
+  | { readonly kind: 'settled'; readonly policy: string; readonly line: string; readonly replays: number }
+
+/** Everything one policy's search needs but the policy itself (structured-cloneable: a thread gets a copy, the trace shared). */
+export interface PlanPolicyInput {
+  readonly trace: Trace
+  readonly host: HostSettings
+  readonly vms: ReadonlyArray<VmSettings>
+  /** The policy's name (a built-in one on a thread). */
+  readonly policy: string
+  readonly params: unknown
+  readonly seed: number
+  readonly sla: ServiceLevel
+  readonly sizeMode: boolean
+  readonly fixedHosts: number | undefined
+  readonly hostSizes: ReadonlyArray<number>
+  readonly granularity: number
+  readonly maxSize: number
+  readonly options: Omit<PlanOptions, 'cache'>
+  readonly objective: Objective
+  readonly cost: CostSpec | undefined
+}
+
+/**
+ * One policy's search to its end (every host size compared, the chosen plan), or null when the run
+ * was interrupted before it began (not planned). Runs on a thread of the pool (plan-worker.ts) or
+ * in the main thread: the same function, the same plan.
+ */
+export const planPolicy = async (
+  input: PlanPolicyInput,
+  policy: AnyPolicy,
+  stopped: () => boolean,
+  emit: (e: PlanPolicyEvent) => void,
+): Promise<PolicyPlan | null> => {
+  if (stopped()) return null
+  const { trace, host, vms, params, seed, sla, sizeMode, fixedHosts, hostSizes, granularity, maxSize, options, objective, cost } = input
+  const constraints = options.constraints ?? DEFAULT_PLAN_SPEC.constraints
+  const run = { policy, params }
+  // One cache per policy, shared by the host sizes compared (its keys hold the host's size).
+  const cache = replayCache()
+  const what = (at: number): string => (sizeMode ? `${(fixedHosts as number) - constraints.spareHosts} hosts of ${at / 1024} GiB` : `${at} host${at === 1 ? '' : 's'}`)
+  const candidates: PolicyPlan[] = []
+  for (const size of sizeMode ? [host.physicalMiB] : hostSizes) {
+    if (stopped()) break
+    const sized = { ...host, physicalMiB: size }
+    const steps = sizeMode
+      ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, { ...options, cache })
+      : planHostsSteps(trace, sized, vms, run, seed, sla, { ...options, cache })
+    const label = (at: number): string => `${what(at)}${!sizeMode && hostSizes.length > 1 ? ` of ${size / 1024} GiB` : ''}`
+    let began = Date.now()
+    const done = await drivePlan(
+      steps,
+      {
+        onHost: (e) => {
+          if (e.host === 0) {
+            began = Date.now()
+            emit({ kind: 'start', policy: policy.name, label: label(e.at) })
+          }
+        },
+        onPoint: (e) => {
+          if (e.row.replayed)
+            emit({ kind: 'done', policy: policy.name, label: label(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), text: e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), seconds: (Date.now() - began) / 1000 })
+        },
+        stopped,
+      },
+      (extra) => emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, extra),
+    )
+    candidates.push(done)
+  }
+  const finished = candidates.filter((p) => p.partial === undefined)
+  const chosen = choosePlan(finished.length > 0 ? finished : candidates, objective, cost)
+  const compared =
+    candidates.length < 2
+      ? chosen
+      : {
+          ...chosen,
+          notes: [
+            ...chosen.notes,
+            `host sizes compared (${objective === 'cost' ? 'cheapest' : 'fewest hosts'} chosen): ${candidates
+              .map((p) => `${p.hostGiB} GiB: ${p.met ? `${p.hostsTotal} host${p.hostsTotal === 1 ? '' : 's'}${cost === undefined ? '' : `, ${costText(cost)(p)}`}` : p.partial !== undefined ? 'not settled' : 'not met'}${p === chosen ? ' (chosen)' : ''}`)
+              .join('; ')}`,
+          ],
+        }
+  const replays = candidates.reduce((n, p) => n + p.work.replays, 0)
+  emit({ kind: 'settled', policy: policy.name, line: verdictLine(compared, cost === undefined ? undefined : costText(cost), hostSizes.length > 1), replays })
+  return compared
+}
+
 export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   if (flags.trace === undefined) throw new InputError(['--trace <path> is required'])
   const sizeMode = flags.hosts !== undefined
@@ -287,6 +386,7 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
     ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
   ])
   const policies: ReadonlyArray<LoadedPolicy> = await readPolicies(policyNames(flags), readParamsArg(flags.params))
+  const workers = poolSize(flags.workers, policies.filter(({ policy }) => builtInPolicy(policy.name) === policy).length)
   const recorded = await readTrace(flags.trace, flags)
   // Growth scales the trace; the fleet is resolved over the grown trace (constraints.ts).
   const trace = grownTrace(recorded, constraints.growth)
@@ -307,74 +407,59 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
   const points = sizeMode ? Math.floor(maxSize / granularity) : (maxHosts ?? Math.max(1, fleet.vms))
   const perPolicy = estimatedReplays(points) * (sizeMode ? 1 : hostSizes.length)
   const progress = planProgress(perPolicy * policies.length, flags.quiet ? 'quiet' : undefined)
-  // Ctrl-C: finish the host replay under way, write what is done (marked partial); a second one quits.
+  // Ctrl-C: finish the host replay under way, write what is done (marked partial); a second one
+  // quits. The flag is shared memory: the pool's threads read it between host replays.
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4))
   let stopped = false
   const onSigint = (): void => {
     if (stopped) process.exit(130)
     stopped = true
+    Atomics.store(stopFlag, 0, 1)
     progress.note('interrupted: writing what is done (Ctrl-C again to quit without writing)')
   }
   process.on('SIGINT', onSigint)
   const plans: PolicyPlan[] = []
   const notPlanned: string[] = []
+  // Built-in policies' searches run side by side on the pool (pool.ts), one policy per thread, or
+  // here with --workers 1; a user's module here (as before). The same function (planPolicy) either way.
+  const runner = taskRunner<PlanTask, PolicyPlan | null>(workerEntry('plan-worker'), workers, () => {
+    throw new Error('plan: a serial search runs planPolicy directly')
+  })
+  const shared = runner.workers > 1 ? shareTrace(trace) : trace
+  const common = { host, vms, seed, sla, sizeMode, fixedHosts, hostSizes, granularity, maxSize, options, objective, cost }
+  const costs = policies.map(({ policy }) => stepsPerTick(policy, trace.step))
+  const onEvent = (e: PlanPolicyEvent): void => {
+    if (e.kind === 'start') progress.start(e.policy, e.label)
+    else if (e.kind === 'done') progress.done(e.policy, e.label, e.text, e.seconds)
+    else progress.settled(e.policy, e.line, e.replays, perPolicy)
+  }
   try {
-    for (const { policy, params } of policies) {
-      if (stopped) {
-        notPlanned.push(policy.name)
-        continue
-      }
-      const run = { policy, params }
-      // One cache per policy, shared by the host sizes compared (its keys hold the host's size).
-      const cache = replayCache()
-      const what = (at: number): string => (sizeMode ? `${(fixedHosts as number) - constraints.spareHosts} hosts of ${at / 1024} GiB` : `${at} host${at === 1 ? '' : 's'}`)
-      const candidates: PolicyPlan[] = []
-      for (const size of sizeMode ? [host.physicalMiB] : hostSizes) {
-        if (stopped) break
-        const sized = { ...host, physicalMiB: size }
-        const steps = sizeMode
-          ? planHostSizeSteps(trace, host, fixedHosts as number, vms, run, seed, sla, granularity, maxSize, { ...options, cache })
-          : planHostsSteps(trace, sized, vms, run, seed, sla, { ...options, cache })
-        const label = (at: number): string => `${what(at)}${!sizeMode && hostSizes.length > 1 ? ` of ${size / 1024} GiB` : ''}`
-        let began = Date.now()
-        const done = await drivePlan(
-          steps,
-          {
-            onHost: (e) => {
-              if (e.host === 0) {
-                began = Date.now()
-                progress.start(policy.name, label(e.at))
-              }
-            },
-            onPoint: (e) => {
-              if (e.row.replayed) progress.done(policy.name, label(sizeMode ? e.row.hostGiB * 1024 : e.row.hosts), e.row.meets ? 'meets' : e.row.violations.map((v) => v.text).join('; '), (Date.now() - began) / 1000)
-            },
-            stopped: () => stopped,
-          },
-          (extra) => emptyPlan(run, sizeMode ? 'size' : 'hosts', sizeMode ? null : size / 1024, options, extra),
-        )
-        candidates.push(done)
-      }
-      const finished = candidates.filter((p) => p.partial === undefined)
-      const chosen = choosePlan(finished.length > 0 ? finished : candidates, objective, cost)
-      const compared =
-        candidates.length < 2
-          ? chosen
-          : {
-              ...chosen,
-              notes: [
-                ...chosen.notes,
-                `host sizes compared (${objective === 'cost' ? 'cheapest' : 'fewest hosts'} chosen): ${candidates
-                  .map((p) => `${p.hostGiB} GiB: ${p.met ? `${p.hostsTotal} host${p.hostsTotal === 1 ? '' : 's'}${cost === undefined ? '' : `, ${costText(cost)(p)}`}` : p.partial !== undefined ? 'not settled' : 'not met'}${p === chosen ? ' (chosen)' : ''}`)
-                  .join('; ')}`,
-              ],
+    const outcomes = await runAll(
+      {
+        workers: runner.workers,
+        close: runner.close,
+        run: async (i: number) => {
+          const { policy, params } = policies[i]
+          if (builtInPolicy(policy.name) === policy && runner.workers > 1) {
+            const { port1, port2 } = new MessageChannel()
+            port1.on('message', onEvent)
+            try {
+              return await runner.run({ ...common, trace: shared, policy: policy.name, params, stop: stopFlag, port: port2 }, [port2])
+            } finally {
+              port1.close()
             }
-      plans.push(compared)
-      const replays = candidates.reduce((n, p) => n + p.work.replays, 0)
-      progress.settled(policy.name, verdictLine(compared, cost === undefined ? undefined : costText(cost), hostSizes.length > 1), replays, perPolicy)
-    }
+          }
+          return planPolicy({ ...common, trace, policy: policy.name, params }, policy, () => Atomics.load(stopFlag, 0) === 1, onEvent)
+        },
+      },
+      policies.map((_, i) => i),
+      costs,
+    )
+    outcomes.forEach((o, i) => (o === null ? notPlanned.push(policies[i].policy.name) : plans.push(o)))
   } finally {
     process.off('SIGINT', onSigint)
     progress.stop()
+    await runner.close()
   }
   const partial = stopped ? `interrupted: ${plans.filter((p) => p.partial === undefined).length} of ${policies.length} policies planned to the end` : undefined
   const notes = [
@@ -463,6 +548,7 @@ export const registerPlan = (program: Command): void => {
     .option('--host-sizes <sizes>', 'compare host sizes, e.g. 128GiB,256GiB,512GiB (instead of --host\'s size; its reserve and overhead apply): each policy gets the size with fewest hosts, or the cheapest with --minimise cost')
     .option('--minimise <what>', 'hosts (default) or cost (needs --cost): which answer to recommend among --host-sizes')
     .option('--rightsize-percentile <p>', "right-sizing: size each VM for this percentile of its working set over its running ticks (default 99)")
+    .option('--workers <n>', 'threads searching for built-in policies side by side (default: one per core, at most one per policy; 1: one after the other)')
     .option('--quiet', 'no progress on stderr (by default a bar on a terminal, else a line per replay)')
     .addHelpText(
       'after',

@@ -12,6 +12,7 @@
  */
 import * as os from 'node:os'
 import { Piscina } from 'piscina'
+import type { TransferListItem } from 'node:worker_threads'
 import type { Trace, VmTrace } from '../trace/trace.js'
 import { InputError } from './inputs.js'
 
@@ -58,7 +59,8 @@ export const shareTrace = (trace: Trace): Trace => {
 /** Runs tasks: in this thread (`workers` 1) or on a pool of worker threads. */
 export interface TaskRunner<T, R> {
   readonly workers: number
-  readonly run: (task: T) => Promise<R>
+  /** `transfer`: what moves to the thread rather than being copied (a MessagePort must). */
+  readonly run: (task: T, transfer?: ReadonlyArray<TransferListItem>) => Promise<R>
   readonly close: () => Promise<void>
 }
 
@@ -72,7 +74,7 @@ export const taskRunner = <T, R>(entry: string, workers: number, local: (task: T
   // stricterFIFO: by default piscina sends a task it cannot hand to a busy pool to the back of its
   // queue, one per dispatch, which scrambles the costliest-first order (runAll).
   const pool = new Piscina({ filename: entry, minThreads: workers, maxThreads: workers, idleTimeout: 60_000, stricterFIFO: true })
-  return { workers, run: (task) => pool.run(task) as Promise<R>, close: () => pool.destroy() }
+  return { workers, run: (task, transfer) => pool.run(task, transfer === undefined ? {} : { transferList: [...transfer] }) as Promise<R>, close: () => pool.destroy() }
 }
 
 /**

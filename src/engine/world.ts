@@ -327,7 +327,9 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
   const fDemand = f.demand
   const fConfigured = f.configured
   const sample = w.pageSamples
-  for (let v = 0, i = row; v < w.vms.length; v++, i++) {
+  const reporting = tick === 0 && w.params.start === 'warm'
+  const count = w.vms.length
+  for (let v = 0, i = row; v < count; v++, i++) {
     const on = fOn[i]
     poweredOn[v] = on
     configured[v] = on ? fConfigured[i] : 0
@@ -337,7 +339,7 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
     // Guests report committed memory once running (integration services / guest agent). A warm
     // start's guests were reporting before the recording: at tick 0 a VM powered on has a report,
     // so a policy can admit it at its steady state (issue 12; d is 0 for a VM powered off).
-    committed[v] = running || (tick === 0 && w.params.start === 'warm') ? d : 0
+    committed[v] = running || reporting ? d : 0
     // ESX samples random pages of what the VM has touched; a sampled page is "accessed" when it
     // belongs to the working set. Estimation from these counts is the policy's business.
     if (!sample) continue // both stay 0
@@ -473,8 +475,8 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   let used = host.reserveMiB // resident + overhead (a host that does not overcommit)
   let assignedTotal = host.reserveMiB
   let firstOver = -1
+  if (overcommit) swapOut.fill(0)
   for (let v = 0; v < n; v++) {
-    if (overcommit) swapOut[v] = 0
 
     // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
     const st = status[v]
@@ -657,6 +659,11 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
   let swapOutTotal = 0
   let residentTotal = 0
   let overheadTotal = 0
+  // Faults of this step, written by faultInPass (read only for running VMs, so zeroed for all at once).
+  if (overcommit) {
+    faultSwap.fill(0)
+    faultComp.fill(0)
+  }
   for (let v = 0; v < n; v++) {
     if (status[v] !== VmStatus.running) continue
     // 3.
@@ -679,8 +686,6 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
       shared[v] = Math.min(potential, cur + (T > 0 ? potential * (look / T) : 0))
     }
     if (!overcommit) continue
-    faultSwap[v] = 0
-    faultComp[v] = 0
     // 4. Pages the host may page: touched, not shared, not already paged, chosen blind: working-set
     //    pages in proportion to their share of those pages (blindWsShare). A target below what is
     //    paged brings nothing back: a page comes back when the guest touches it (step 5b).

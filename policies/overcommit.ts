@@ -51,7 +51,7 @@
  *   estimate starts from the first sample (as for every VM), and the world starts them in steady state.
  */
 import * as t from 'io-ts'
-import { definePolicy, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, scratchColumn, type Decision, type Observation, type PolicyContext, type Scratch } from '../src/engine/policy.js'
 import { paramsCodec, range } from '../src/engine/params.js'
 import { VmStatus, type HostState } from '../src/engine/account.js'
 import {
@@ -226,30 +226,32 @@ const init = (context: PolicyContext, params: OvercommitParams): OvercommitState
 export const balloonCapOf = (configured: number, reservation: number, maxPercent: number): number =>
   Math.max(0, Math.min((maxPercent / 100) * configured, configured - reservation))
 
-const step = (s: OvercommitState, obs: Observation): readonly [OvercommitState, Decision] => {
+const step = (s: OvercommitState, obs: Observation, scratch?: Scratch): readonly [OvercommitState, Decision] => {
   const { context: ctx, params: p, thresholds: th, hysteresis: h } = s
   const { host } = ctx
   const { reservation, limit } = s.settings
   const n = obs.vmCount
   const { status, poweredOn, configured, touched } = obs
-  // Fresh columns for the new state and the decision, and this step's scratch columns: views of one
-  // buffer (this runs every control step; an allocation per column, or an object per VM, is slow).
-  const F64 = 9
-  const buffer = new ArrayBuffer(F64 * 8 * n + 4 * n)
+  // Fresh columns for the new state, and temporaries that must start at 0: views of one buffer (this
+  // runs every control step; an allocation per column, or an object per VM, is slow).
+  const buffer = new ArrayBuffer(4 * 8 * n + 3 * n)
   const slow = new Float64Array(buffer, 0, n)
   const fast = new Float64Array(buffer, 8 * n, n)
   const prevTouched = new Float64Array(buffer, 16 * n, n)
-  const visible = new Float64Array(buffer, 24 * n, n)
-  const balloon = new Float64Array(buffer, 32 * n, n)
-  const compress = new Float64Array(buffer, 40 * n, n)
-  const swap = new Float64Array(buffer, 48 * n, n)
-  const active = new Float64Array(buffer, 56 * n, n)
-  const bCap = new Float64Array(buffer, 64 * n, n)
-  const seen = new Uint8Array(buffer, F64 * 8 * n, n)
-  const admit = new Uint8Array(buffer, F64 * 8 * n + n, n)
+  const bCap = new Float64Array(buffer, 24 * n, n) // written, then read, for live VMs only
+  const seen = new Uint8Array(buffer, 32 * n, n)
   // running: running last tick; live: and still powered on (holds memory this tick).
-  const running = new Uint8Array(buffer, F64 * 8 * n + 2 * n, n)
-  const live = new Uint8Array(buffer, F64 * 8 * n + 3 * n, n)
+  const running = new Uint8Array(buffer, 32 * n + n, n)
+  const live = new Uint8Array(buffer, 32 * n + 2 * n, n)
+  // The decision's columns are scratch the engine offers (policy.ts Scratch; new columns without an
+  // offer), cleared where only some VMs' values are written (a scratch column holds old values);
+  // `active` is written, then read, for running VMs only.
+  const visible = scratchColumn(scratch, 0, n)
+  const balloon = scratchColumn(scratch, 1, n).fill(0)
+  const compress = scratchColumn(scratch, 2, n).fill(0)
+  const swap = scratchColumn(scratch, 3, n).fill(0)
+  const admit = scratchColumn(scratch, 4, n).fill(0)
+  const active = scratchColumn(scratch, 5, n)
   const { ballooned, compressed, swapped } = obs
   const overheadMiB = host.vmOverheadMiB
   const balloonShare = p.balloonMaxPercent / 100 // balloonCapOf's first factor, computed once

@@ -82,8 +82,10 @@ export interface ChartThread {
 
 /**
  * One thread. Two (each drawing part of the charts) were slower on this project's 2-core machine
- * (compare --policies static on the cached month, 2.18 s against 1.95 s wall, median of 5): the
- * second Vega to load competes with the replay for the cores.
+ * (compare --policies static on the cached month: 2.18 s against 1.95 s wall, median of 5; with
+ * each chart to the first idle thread, 2.40 against 2.23, median of 9): the second Vega to load
+ * competes with the cache load and the replay for the cores. (Starting the second when the first
+ * has loaded does not work: this thread hears of it only after the replay.)
  */
 const CHART_THREADS = 1
 

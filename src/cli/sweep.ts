@@ -249,7 +249,15 @@ export const runTasks = async (
   // queue, one per dispatch, which scrambles the heaviest-first order below.
   const pool = new Piscina({ filename: WORKER_ENTRY, minThreads: workers, maxThreads: workers, idleTimeout: 1000, stricterFIFO: true })
   try {
-    const weights = await Promise.all(tasks.map((t) => scenarioWeight(t)))
+    // Work grows with the trace too (VMs x ticks): its size on disk stands for it, so a long trace's
+    // scenario is not left for last behind short ones of the same policy.
+    const bytes = new Map<string, number>()
+    const size = (t: WorkerTask): number => {
+      const file = resolveRef(t.baseDir, t.scenario.trace)
+      if (!bytes.has(file)) bytes.set(file, Math.max(1, traceBytes(file)))
+      return bytes.get(file) as number
+    }
+    const weights = await Promise.all(tasks.map(async (t) => (await scenarioWeight(t)) * size(t)))
     // Stable: equal weights keep the experiment's order.
     const order = tasks.map((_, i) => i).sort((a, b) => weights[b] - weights[a] || a - b)
     const out = new Array<ScenarioResult>(tasks.length)

@@ -60,7 +60,7 @@
  *     trace); floor = min(Minimum, Startup), as the world's invariant checks it.
  */
 import * as t from 'io-ts'
-import { definePolicy, NO_SHARING, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, NO_SHARING, scratchColumn, type Decision, type Observation, type PolicyContext, type Scratch } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 import { pressureShare, weightShare } from './internal/hyperv-share.js'
@@ -313,7 +313,7 @@ const admitWarm = (t: Tick, obs: Observation, state: DynamicMemoryState, admit: 
   return held
 }
 
-const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMemoryState, Decision] => {
+const step = (state: DynamicMemoryState, obs: Observation, scratch?: Scratch): readonly [DynamicMemoryState, Decision] => {
   const { context, params, settings } = state
   const { host, rates } = context
   const { floor, maximum, startup, bufferFactor } = settings
@@ -338,18 +338,18 @@ const step = (state: DynamicMemoryState, obs: Observation): readonly [DynamicMem
     else if (st === VmStatus.off) starting = true
   }
 
-  // One allocation for the decision's visible and balloon (and one more, admit, on a tick when VMs
-  // start: the world reads admit only for them).
-  const columns = new Float64Array(2 * n)
+  // The decision's visible and balloon (and admit, on a tick when VMs start: the world reads admit
+  // only for them): scratch columns the engine offers (policy.ts Scratch), cleared, as they hold old
+  // values and only the VMs planned below are written; new columns when there is no offer.
   const t: Tick = {
-    visible: columns.subarray(0, n),
-    balloon: columns.subarray(n),
+    visible: scratchColumn(scratch, 0, n).fill(0),
+    balloon: scratchColumn(scratch, 1, n).fill(0),
     block: params.hotAddBlockMiB,
     hStep: rates.hotAddMiBPerSecond * obs.stepSeconds,
     bStep,
   }
   const { visible, balloon } = t
-  const admit = starting ? new Float64Array(n) : state.zeros
+  const admit = starting ? scratchColumn(scratch, 2, n).fill(0) : state.zeros
 
   // Admission, in fleet order.
   const capacity = host.physicalMiB - host.reserveMiB

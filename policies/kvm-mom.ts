@@ -48,7 +48,7 @@
  * guest's own swap, NUMA, KSM's CPU cost, THP re-collapse by khugepaged after KSM stops.
  */
 import * as t from 'io-ts'
-import { definePolicy, type Column, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, scratchColumn, type Column, type Decision, type Observation, type PolicyContext, type Scratch } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 import { growGuest, pressureOf, shrinkGuest, type BalloonRules } from './internal/mom-balloon.js'
@@ -131,9 +131,8 @@ interface MomSettings {
   readonly fullSize: Float64Array // maximumMiB: also the decision's visible column
   readonly minimum: Float64Array // min(minimumMiB, maximumMiB): the balloon's floor
   readonly footprint: Float64Array // maximumMiB + the host's per-VM overhead: what admission counts
-  readonly zeros: Float64Array // the decision's compress column
+  readonly zeros: Float64Array // the decision's compress column, and its admit column when no VM asks to start
   readonly noCap: Float64Array // the decision's cap column
-  readonly noAdmissions: Uint8Array // the decision's admit column when no VM asks to start
   readonly warmStart: boolean // PolicyContext.warmStart
   readonly overheadMiB: number // the host's per-VM overhead
 }
@@ -142,8 +141,6 @@ interface MomState {
   readonly settings: MomSettings
   /** MoM's target per VM: the guest's memory size (what it can use), MiB; 0 when not running. */
   readonly target: Float64Array
-  /** Host swap targets per VM, MiB. */
-  readonly swap: Float64Array
   /** Free memory observed at the last ticks (newest last), for MoM's averages. */
   readonly freeHistory: ReadonlyArray<number>
   /** Fraction of a MoM interval carried over from earlier ticks. */
@@ -177,14 +174,12 @@ const init = (context: PolicyContext, params: KvmMomParams): MomState => {
     footprint: Float64Array.from(vms, (vm) => vm.maximumMiB + host.vmOverheadMiB),
     zeros: new Float64Array(vms.length),
     noCap: new Float64Array(vms.length).fill(Infinity),
-    noAdmissions: new Uint8Array(vms.length),
     warmStart: context.warmStart,
     overheadMiB: host.vmOverheadMiB,
   }
   return {
     settings,
     target: new Float64Array(vms.length),
-    swap: new Float64Array(vms.length),
     freeHistory: [],
     phase: 0,
     pagesToScan: params.ksmPagesInitial,
@@ -201,7 +196,7 @@ const init = (context: PolicyContext, params: KvmMomParams): MomState => {
  * loop keeps index order, so every sum rounds exactly as MoM's rules written plainly (one pass over
  * all VMs per rule) would.
  */
-const step = (state: MomState, obs: Observation): readonly [MomState, Decision] => {
+const step = (state: MomState, obs: Observation, scratch?: Scratch): readonly [MomState, Decision] => {
   const { settings } = state
   const { params: p, fullSize, minimum, footprint } = settings
   const { poweredOn, status, touched, committed, resident, swapped } = obs
@@ -209,13 +204,15 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   const hostMiB = obs.host.physicalMiB
   const previous = state.target
 
-  // Fresh columns for the new state and the decision, and a list, all views of one allocation (an
-  // ArrayBuffer costs far more to make than to fill): three columns of 8-byte floats, a list of 4-byte ints.
-  const buffer = new ArrayBuffer(n * (3 * 8 + 4))
+  // A fresh column for the new state and a list, views of one allocation (an ArrayBuffer costs far
+  // more to make than to fill): a column of 8-byte floats, a list of 4-byte ints. The decision's swap
+  // and balloon are scratch the engine offers (policy.ts Scratch; new columns without an offer),
+  // cleared: they hold old values, and only running guests' are written below.
+  const buffer = new ArrayBuffer(n * (8 + 4))
   const target = new Float64Array(buffer, 0, n)
-  const swap = new Float64Array(buffer, 8 * n, n)
-  const balloon = new Float64Array(buffer, 16 * n, n)
-  const running = new Int32Array(buffer, 24 * n, n) // the running guests, ascending: the first runningCount entries
+  const running = new Int32Array(buffer, 8 * n, n) // the running guests, ascending: the first runningCount entries
+  const swap = scratchColumn(scratch, 0, n).fill(0)
+  const balloon = scratchColumn(scratch, 1, n).fill(0)
 
   // 1. Lifecycle. Running VMs keep their target; a VM that starts gets its full size if admitted.
   // The same pass sums what steps 3 and 4 need of the running guests.
@@ -239,9 +236,10 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
       swappedTotal += swapped[v]
     } else if (status[v] === VmStatus.off) starting++
   }
-  let admit = settings.noAdmissions
+  // No VM asks to start on most ticks: admit is then the shared zeros (one column type for the world).
+  let admit = settings.zeros
   if (starting > 0) {
-    admit = new Uint8Array(n)
+    admit = scratchColumn(scratch, 2, n).fill(0)
     const admissible = ((hostMiB - obs.host.reserveMiB) * p.admissionPercent) / 100
     let admitted = false
     for (let v = 0; v < n; v++) {
@@ -265,7 +263,7 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   let sampledFree = obs.host.freeMiB
   let warmHeld: Float64Array | undefined
   if (settings.warmStart && obs.tick === 0 && runningCount === 0 && starting > 0) {
-    warmHeld = new Float64Array(n)
+    warmHeld = scratchColumn(scratch, 3, n).fill(0)
     for (let v = 0; v < n; v++) {
       if (admit[v] !== 1) continue
       running[runningCount++] = v // ascending, as the list must be
@@ -302,7 +300,7 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
         growingCount = growing.length
       }
       if (growingCount > 0) {
-        held ??= touchedWithin(running, runningCount, touched, target)
+        held ??= touchedWithin(running, runningCount, touched, target, scratchColumn(scratch, 3, n))
         let stillGrowing = 0
         for (let k = 0; k < growingCount; k++) {
           const v = growing[k]
@@ -321,7 +319,7 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
       }
     } else {
       // Under pressure every running guest may shrink, each on the free share the ones before it left.
-      held ??= touchedWithin(running, runningCount, touched, target)
+      held ??= touchedWithin(running, runningCount, touched, target, scratchColumn(scratch, 3, n))
       for (let k = 0; k < runningCount; k++) {
         const v = running[k]
         const cur = target[v]
@@ -372,7 +370,6 @@ const step = (state: MomState, obs: Observation): readonly [MomState, Decision] 
   const next: MomState = {
     settings,
     target,
-    swap,
     freeHistory,
     phase: phase - intervals,
     pagesToScan: pages,
@@ -399,9 +396,10 @@ const belowFullSize = (vms: Int32Array, count: number, target: Float64Array, ful
   return below.subarray(0, found)
 }
 
-/** Touched memory each listed guest holds within its target, MiB (a column indexed like the VMs). */
-const touchedWithin = (vms: Int32Array, count: number, touched: Column, target: Float64Array): Float64Array => {
-  const held = new Float64Array(target.length)
+/** Touched memory each listed guest holds within its target, MiB (a column indexed like the VMs,
+ *  written into `held`, which is cleared first). */
+const touchedWithin = (vms: Int32Array, count: number, touched: Column, target: Float64Array, held: Float64Array): Float64Array => {
+  held.fill(0)
   for (let k = 0; k < count; k++) held[vms[k]] = Math.min(touched[vms[k]], target[vms[k]])
   return held
 }

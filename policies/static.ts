@@ -9,7 +9,7 @@
  * then may try again; VMs starting at the same tick are admitted in fleet order.
  */
 import * as t from 'io-ts'
-import { definePolicy, NO_SHARING, type Decision, type Observation, type PolicyContext } from '../src/engine/policy.js'
+import { definePolicy, NO_SHARING, scratchColumn, type Decision, type Observation, type PolicyContext, type Scratch } from '../src/engine/policy.js'
 import { paramsCodec } from '../src/engine/params.js'
 import { VmStatus } from '../src/engine/account.js'
 
@@ -40,7 +40,7 @@ const init = (context: PolicyContext, params: StaticParams): StaticState => ({
   noCap: new Float64Array(context.vms.length).fill(Infinity),
 })
 
-const step = (state: StaticState, obs: Observation): readonly [StaticState, Decision] => {
+const step = (state: StaticState, obs: Observation, scratch?: Scratch): readonly [StaticState, Decision] => {
   const { host } = state.context
   const { holds } = state
   const { status, poweredOn } = obs
@@ -53,10 +53,11 @@ const step = (state: StaticState, obs: Observation): readonly [StaticState, Deci
     if (status[v] === VmStatus.running) held += holds[v]
     else if (status[v] === VmStatus.off && first < 0) first = v
   }
-  // Most ticks start no VM: the admit column is then the shared zeros (only starting VMs' values are read).
+  // Most ticks start no VM: the admit column is then the shared zeros (only starting VMs' values are
+  // read). Otherwise a scratch column the engine offers (policy.ts Scratch), cleared: it holds old values.
   let admit: Float64Array = state.zeros
   if (first >= 0) {
-    admit = new Float64Array(n)
+    admit = scratchColumn(scratch, 0, n).fill(0)
     const capacity = (host.physicalMiB - host.reserveMiB) * state.params.admissionShare
     for (let v = first; v < n; v++) {
       if (poweredOn[v] === 1 && status[v] === VmStatus.off) {

@@ -107,11 +107,22 @@ export interface RunFold {
   readonly seriesCsv: ReadonlyArray<{ readonly fileName: string; readonly csv: string }>
 }
 
+/**
+ * `obj` with `key` computed when first read, then kept (a value like any other to whoever reads it).
+ * The CSVs of a comparison are built so: in this thread, after the charts were sent to their thread
+ * (files.ts reads them while the charts are drawn); on a worker, when its fold is sent back (a
+ * structured clone reads every property).
+ */
+const withLazy = <T extends object, K extends string, V>(obj: T, key: K, compute: () => V): T & { readonly [k in K]: V } => {
+  let value: { readonly v: V } | undefined
+  return Object.defineProperty(obj, key, { enumerable: true, get: () => (value ??= { v: compute() }).v }) as T & { readonly [k in K]: V }
+}
+
 /** Fold a finished run into its part of the report (VM summaries and heatmap cells computed once: the report and the CSVs show the same). */
 export const foldRun = (result: RunResult): RunFold => {
   const summaries = vmSummaries(result.header, result.partial)
   const cells = heatmapCells(result.header, result.partial, 'slowdown', 'mean')
-  return {
+  const fold = {
     label: result.label,
     metrics: result.metrics,
     error: result.error,
@@ -119,8 +130,8 @@ export const foldRun = (result: RunResult): RunFold => {
     vmSummaries: summaries,
     heatmap: cells,
     slowdownHistogram: slowdownDistribution(result.partial),
-    seriesCsv: runCsvs(result.partial, summaries, cells, `${fileSafe(result.label)}-`),
   }
+  return withLazy(fold, 'seriesCsv', () => runCsvs(result.partial, summaries, cells, `${fileSafe(result.label)}-`))
 }
 
 /** The report's input for a set of finished runs. */
@@ -151,9 +162,8 @@ export const reportOfFolds = (
     slowdownHistogram: fold.slowdownHistogram,
     ...(fold.error === undefined ? {} : { error: fold.error }),
   }))
-  const seriesCsv = runs.flatMap(({ fold }) => fold.seriesCsv)
   const notes = runs.flatMap(({ run }) => (run.policy.notes ?? []).map((n) => `${run.policy.name}: ${n}`))
-  return {
+  const input: Omit<ReportInput, 'seriesCsv'> = {
     title,
     traceName: trace.name,
     importReport: trace.report,
@@ -179,6 +189,6 @@ export const reportOfFolds = (
       'The verdict ranks policies by fewest VMs refused, then least VM-time short of memory, then slowdown p99, then host swap-out. A VM refused after running is counted once, as refused.',
       ...notes,
     ],
-    seriesCsv,
   }
+  return withLazy(input, 'seriesCsv', () => runs.flatMap(({ fold }) => fold.seriesCsv))
 }

@@ -106,6 +106,8 @@ export const buildReportFiles = async (input: ReportInput, options: ReportOption
   files.set('index.html', renderHtml(input, charts, options))
   files.set('summary.md', renderMarkdown(input, charts, { png }))
   files.set('metrics.json', `${JSON.stringify(metricsJson(input), null, 2)}\n`)
+  // Read (so built, for a comparison: comparison.ts) while the charts are drawn; listed after them.
+  const seriesCsv = input.seriesCsv ?? []
   const drawn = await drawing
   charts.forEach((c, i) => {
     files.set(`${c.id}.vl.json`, specJson(c.spec))
@@ -113,7 +115,7 @@ export const buildReportFiles = async (input: ReportInput, options: ReportOption
     const p = drawn[i].png
     if (p !== undefined) files.set(`${c.id}.png`, p)
   })
-  for (const s of input.seriesCsv ?? []) {
+  for (const s of seriesCsv) {
     if (!SAFE_NAME.test(s.fileName))
       throw new Error(`series CSV file name "${s.fileName}" is not a plain file name (letters, digits, '.', '-', '_'; not starting with '.')`)
     files.set(uniqueName(s.fileName, files), s.csv)

@@ -109,9 +109,9 @@ export interface RunFold {
 
 /**
  * `obj` with `key` computed when first read, then kept (a value like any other to whoever reads it).
- * The CSVs of a comparison are built so: in this thread, after the charts were sent to their thread
- * (files.ts reads them while the charts are drawn); on a worker, when its fold is sent back (a
- * structured clone reads every property).
+ * The CSVs of a comparison (and the fleet's figures) are built so: in this thread, after the charts
+ * were sent to their thread (files.ts reads them while the charts are drawn); on a worker, when its
+ * fold is sent back (a structured clone reads every property).
  */
 const withLazy = <T extends object, K extends string, V>(obj: T, key: K, compute: () => V): T & { readonly [k in K]: V } => {
   let value: { readonly v: V } | undefined
@@ -163,13 +163,12 @@ export const reportOfFolds = (
     ...(fold.error === undefined ? {} : { error: fold.error }),
   }))
   const notes = runs.flatMap(({ run }) => (run.policy.notes ?? []).map((n) => `${run.policy.name}: ${n}`))
-  const input: Omit<ReportInput, 'seriesCsv'> = {
+  const input: Omit<ReportInput, 'seriesCsv' | 'fleet'> = {
     title,
     traceName: trace.name,
     importReport: trace.report,
     host: { physicalGiB: toGiB(host.physicalMiB), reserveGiB: toGiB(host.reserveMiB), vmOverheadGiB: toGiB(host.vmOverheadMiB) },
     runs: reportRuns,
-    fleet: fleetFacts(trace),
     heatmapMeasure: 'slowdown',
     slowdownModel: { name: 'slowdown', description: SLOWDOWN_MODEL_DESCRIPTION, params: world.slowdown },
     worldModel: {
@@ -190,5 +189,6 @@ export const reportOfFolds = (
       ...notes,
     ],
   }
-  return withLazy(input, 'seriesCsv', () => runs.flatMap(({ fold }) => fold.seriesCsv))
+  // The fleet's figures (a pass over every VM-tick) and the CSVs are for the page and the files, not the charts: built while the charts are drawn.
+  return withLazy(withLazy(input, 'fleet', () => fleetFacts(trace)), 'seriesCsv', () => runs.flatMap(({ fold }) => fold.seriesCsv))
 }

@@ -1,11 +1,11 @@
 /**
- * A comparison's CSVs are built when first read (comparison.ts withLazy): in the main thread while
+ * A comparison's CSVs (and fleet figures) are built when first read (comparison.ts withLazy): in the main thread while
  * the charts are drawn, on a worker when its fold is sent back. They must be the CSVs built at once,
  * through a structured clone (how a worker's fold crosses: piscina posts it) and a spread as well.
  */
 import { describe, expect, it } from 'vitest'
 import { BUILT_IN_POLICIES } from '../../policies/index.js'
-import { foldRun, reportOfFolds, runPolicy } from '../../src/report/comparison.js'
+import { fleetFacts, foldRun, reportOfFolds, runPolicy } from '../../src/report/comparison.js'
 import { heatmapCells, runCsvs, vmSummaries } from '../../src/metrics/index.js'
 import { resolveFleet } from '../../src/spec/fleet.js'
 import { parseHostArg, resolveHost } from '../../src/spec/host.js'
@@ -29,5 +29,7 @@ describe('lazy CSVs', () => {
     const input = reportOfFolds('t', trace, host, [{ run: { policy, params: policy.defaults }, fold: structuredClone(fold) }])
     expect(input.seriesCsv).toEqual(now)
     expect(JSON.parse(JSON.stringify(input)).seriesCsv).toEqual(now)
+    expect(input.fleet).toEqual(fleetFacts(trace))
+    expect({ ...input }.fleet).toEqual(fleetFacts(trace))
   })
 })

@@ -70,9 +70,13 @@ export interface SourceEntry extends SourceStat {
 export const statSources = async (path: string): Promise<ReadonlyArray<SourceStat>> => {
   const info = await stat(path)
   if (info.isDirectory()) {
-    const names = (await readdir(path)).sort()
+    const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    // An entry that is not a link is where the folder really is: one realpath for the folder, not one per file.
+    const folder = await realpath(path)
     // a name that cannot be stat'ed (a dangling link, a race with a delete) is left out
-    const stats = await Promise.all(names.map((name) => statOne(name, join(path, name)).catch(() => undefined)))
+    const stats = await Promise.all(
+      entries.map((e) => statOne(e.name, join(path, e.name), e.isSymbolicLink() ? undefined : join(folder, e.name)).catch(() => undefined)),
+    )
     return stats.filter((s): s is SourceStat => s !== undefined)
   }
   const one = await statOne('', path)
@@ -80,13 +84,14 @@ export const statSources = async (path: string): Promise<ReadonlyArray<SourceSta
   return [one]
 }
 
-const statOne = async (name: string, path: string): Promise<SourceStat> => {
+/** `real`: the file's real path when known (not a link, in a resolved folder), else found with realpath. */
+const statOne = async (name: string, path: string, real?: string): Promise<SourceStat> => {
   const s = await stat(path, { bigint: true })
   if (!s.isFile()) return { name, kind: 'other', real: '', size: -1, mtimeNs: '', ctimeNs: '', ino: String(s.ino), dev: String(s.dev) }
   return {
     name,
     kind: 'file',
-    real: await realpath(path),
+    real: real ?? (await realpath(path)),
     size: Number(s.size),
     mtimeNs: String(s.mtimeNs),
     ctimeNs: String(s.ctimeNs),

@@ -218,11 +218,14 @@ const planRunning = (
   const { floor, maximum, bufferFactor } = settings
   const { visible, balloon, hStep, bStep } = t
   const n = obs.vmCount
+  // Module constants as locals: read in the loop, each would be a context and property load per VM.
+  const RUNNING = VmStatus.running
+  const eps = EPS
   let sumTargets = 0
   let budget = pool
   let wanted = 0
   for (let v = 0; v < n; v++) {
-    if (poweredOn[v] !== 1 || status[v] !== VmStatus.running) continue
+    if (poweredOn[v] !== 1 || status[v] !== RUNNING) continue
     const target = Math.min(maximum[v], Math.max(floor[v], committed[v] * bufferFactor[v]))
     sumTargets += target
     const e = entitled === undefined ? target : entitled[v]
@@ -230,14 +233,14 @@ const planRunning = (
     const v0 = visible0[v]
     const b0 = ballooned[v]
     visible[v] = v0
-    if (e < a0 - EPS) {
+    if (e < a0 - eps) {
       balloon[v] = v0 - e
       budget -= Math.max(e, a0 - bStep)
       continue
     }
     balloon[v] = b0
     budget -= a0
-    if (!(e > a0 + EPS)) continue
+    if (!(e > a0 + eps)) continue
     const g = e - a0
     const maxVisible = Math.max(v0, maximum[v])
     // Deflate first; hot-add only once the balloon empties within this tick.

@@ -465,14 +465,15 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   const fills = cacheFills(params.touched, seconds)
   const interVm = d.sharing.scope === 'interVm'
   if (interVm) perImage.fill(0)
-  const { guestPaging, blocked, resident, slowdown } = vm
+  const { guestPaging, resident, slowdown } = vm
   const costs = w.costs
   const physical = host.physicalMiB
   let admittedNow = 0
   let refusedNow = 0
   let touchedTotal = 0
   let growthWanted = 0
-  let used = host.reserveMiB // resident + overhead (a host that does not overcommit)
+  // reserve + assigned + overhead; on a host that does not overcommit also reserve + resident +
+  // overhead (resident = assigned there): one sum serves both.
   let assignedTotal = host.reserveMiB
   let firstOver = -1
   if (overcommit) swapOut.fill(0)
@@ -546,9 +547,8 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
       touched[v] = usable
       assignedTotal += usable + overhead[v]
       if (firstOver < 0 && assignedTotal > physical + EPS) firstOver = v
-      used += usable + overhead[v]
       const gp = (guestPaging[v] = Math.max(0, dem - usable))
-      blocked[v] = 0
+      // (blocked stays 0: nothing blocks on this host, and release zeroes it with every column)
       resident[v] = usable
       slowdown[v] = gp === 0 ? 1 : slowdownOf(costs, gp, 0, 0, 0, 0, 0)
       continue
@@ -620,7 +620,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   t.refusedNow = refusedNow
   t.growthWanted = growthWanted
   t.touchedTotal = touchedTotal
-  t.used = used
+  t.used = assignedTotal
   t.assignedTotal = assignedTotal
   t.firstOver = firstOver
   return undefined

@@ -329,13 +329,14 @@ export const observeTick = (w: World, tick: number, seconds: number): void => {
   const sample = w.pageSamples
   const reporting = tick === 0 && w.params.start === 'warm'
   const count = w.vms.length
+  const RUNNING = VmStatus.running // (module constants read in a loop are reloaded per VM: locals)
   for (let v = 0, i = row; v < count; v++, i++) {
     const on = fOn[i]
     poweredOn[v] = on
     configured[v] = on ? fConfigured[i] : 0
     const d = on ? fDemand[i] : 0
     demandNow[v] = d
-    const running = status[v] === VmStatus.running
+    const running = status[v] === RUNNING
     // Guests report committed memory once running (integration services / guest agent). A warm
     // start's guests were reporting before the recording: at tick 0 a VM powered on has a report,
     // so a policy can admit it at its steady state (issue 12; d is 0 for a VM powered off).
@@ -463,6 +464,13 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
   const hotAddStep = params.hotAddMiBPerSecond * seconds
   const bStep = params.balloonMiBPerSecond * seconds
   const fills = cacheFills(params.touched, seconds)
+  const fillWindows = fills.windows
+  const fillLinux = fills.linux
+  // Module constants read in the loop are reloaded per VM (context, map check): locals.
+  const OFF = VmStatus.off
+  const RUNNING = VmStatus.running
+  const REFUSED = VmStatus.refused
+  const eps = EPS
   const interVm = d.sharing.scope === 'interVm'
   if (interVm) perImage.fill(0)
   const { guestPaging, resident, slowdown } = vm
@@ -482,13 +490,13 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
     // 1. Lifecycle: stops release memory; starts are admitted or refused as the policy decided.
     const st = status[v]
     if (poweredOn[v] !== 1) {
-      if (st !== VmStatus.off) {
+      if (st !== OFF) {
         release(w, v)
-        status[v] = VmStatus.off
+        status[v] = OFF
       }
       continue
     }
-    if (st === VmStatus.refused) continue // until it powers off: nothing of the decision applies
+    if (st === REFUSED) continue // until it powers off: nothing of the decision applies
     // The values the world applies (a VM starting or running) must be sizes, finite and >= 0 (a
     // sum of non-negatives is finite only if each is); the slow path names the rule.
     const dv = dVisible[v]
@@ -500,9 +508,9 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
       if (breach) return breach
     }
     let warmNow = false
-    if (st === VmStatus.off) {
+    if (st === OFF) {
       if (dAdmit[v] === 1) {
-        status[v] = VmStatus.running
+        status[v] = RUNNING
         admittedNow++
         const dem = demandNow[v]
         visible[v] = dv
@@ -520,7 +528,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
         prevDemand[v] = dem
         touched[v] = 0 // grows below, through the host's allocation
       } else {
-        status[v] = VmStatus.refused
+        status[v] = REFUSED
         refusedNow++
         continue
       }
@@ -546,7 +554,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
       // done at once. The host's total is checked after the pass (assignCheck).
       touched[v] = usable
       assignedTotal += usable + overhead[v]
-      if (firstOver < 0 && assignedTotal > physical + EPS) firstOver = v
+      if (firstOver < 0 && assignedTotal > physical + eps) firstOver = v
       const gp = (guestPaging[v] = Math.max(0, dem - usable))
       // (blocked stays 0: nothing blocks on this host, and release zeroes it with every column)
       resident[v] = usable
@@ -558,7 +566,7 @@ const guestsPass = (w: World, d: Decision, tick: number, time: number, seconds: 
     dropComp[v] = 0
     const win = windows[v] === 1
     const io = fIo[row + v]
-    touchedStep(win, win ? fills.windows : fills.linux, io >= 0 ? io * seconds : NaN, prevDemand[v], cache[v], zero[v], dem, usable, guest)
+    touchedStep(win, win ? fillWindows : fillLinux, io >= 0 ? io * seconds : NaN, prevDemand[v], cache[v], zero[v], dem, usable, guest)
     let c = guest[0]
     let z = guest[1]
     const ws = Math.min(dem, usable)
@@ -644,6 +652,7 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
   const { dropSwap, dropComp } = w.scratch
   const n = w.vms.length
   const overcommit = w.traits.overcommit
+  const RUNNING = VmStatus.running
   const ratio = w.compressedStoreRatio
   const scope = d.sharing.scope
   const active = scope !== 'none'
@@ -665,7 +674,7 @@ const sharePagePass = (w: World, d: Decision, seconds: number): void => {
     faultComp.fill(0)
   }
   for (let v = 0; v < n; v++) {
-    if (status[v] !== VmStatus.running) continue
+    if (status[v] !== RUNNING) continue
     // 3.
     const T = touched[v]
     let potential = 0
@@ -748,6 +757,7 @@ const grantPass = (w: World, d: Decision): void => {
   const { touched, overhead } = vm
   const ratio = w.compressedStoreRatio
   const n = w.vms.length
+  const RUNNING = VmStatus.running
   const t = w.tally
   const room = host.physicalMiB - host.reserveMiB - t.overheadTotal - t.residentTotal
   const growthWanted = t.growthWanted
@@ -758,7 +768,7 @@ const grantPass = (w: World, d: Decision): void => {
   let wantSwap = 0
   let wantComp = 0
   for (let v = 0; v < n; v++) {
-    if (status[v] !== VmStatus.running) continue
+    if (status[v] !== RUNNING) continue
     const wv = want[v]
     if (wv !== 0) {
       let granted = wv * grantShare
@@ -799,6 +809,8 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
   const dCap = d.cap
   const ratio = w.compressedStoreRatio
   const n = w.vms.length
+  const RUNNING = VmStatus.running
+  const eps = EPS
   const t = w.tally
   const { wantSwap, wantComp } = t
   const room = host.physicalMiB - t.usedNow
@@ -813,7 +825,7 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
   const blockFaults = d.block
   const reservation = w.settings.reservation
   for (let v = 0; v < n; v++) {
-    if (status[v] !== VmStatus.running) continue
+    if (status[v] !== RUNNING) continue
     let resident = residentOf(vm, ratio, v) // recomputed below only when its terms change
     if (faulting && swapWs[v] + compWs[v] > 0) {
       let back = swapWs[v] * swapShare
@@ -839,7 +851,7 @@ const faultInPass = (w: World, d: Decision, seconds: number): number => {
     }
     // 6.
     const over = resident - dCap[v]
-    if (over > EPS) {
+    if (over > eps) {
       // At a warm start the VM has run under its limit before the recording: what is above it was
       // swapped then, idle pages (the working set faulted back), and is not written this tick.
       const pageable = Math.max(0, vm.touched[v] - vm.shared[v] - compressed[v] - swapped[v])

@@ -223,9 +223,12 @@ const step = (state: MomState, obs: Observation, scratch?: Scratch): readonly [M
   let growable = 0 // running guests below their full size: the only ones that can grow
   let residentTotal = 0
   let swappedTotal = 0
+  // Module constants read in a loop are reloaded per VM (context, map check): locals.
+  const RUNNING = VmStatus.running
+  const OFF = VmStatus.off
   for (let v = 0; v < n; v++) {
     if (poweredOn[v] !== 1) continue
-    if (status[v] === VmStatus.running) {
+    if (status[v] === RUNNING) {
       running[runningCount++] = v
       const size = previous[v] > 0 ? previous[v] : fullSize[v]
       target[v] = size
@@ -234,7 +237,7 @@ const step = (state: MomState, obs: Observation, scratch?: Scratch): readonly [M
       promised += footprint[v]
       residentTotal += resident[v]
       swappedTotal += swapped[v]
-    } else if (status[v] === VmStatus.off) starting++
+    } else if (status[v] === OFF) starting++
   }
   // No VM asks to start on most ticks: admit is then the shared zeros (one column type for the world).
   let admit = settings.zeros
@@ -243,7 +246,7 @@ const step = (state: MomState, obs: Observation, scratch?: Scratch): readonly [M
     const admissible = ((hostMiB - obs.host.reserveMiB) * p.admissionPercent) / 100
     let admitted = false
     for (let v = 0; v < n; v++) {
-      if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+      if (poweredOn[v] !== 1 || status[v] !== OFF) continue
       if (promised + footprint[v] <= admissible + 1e-9) {
         admit[v] = 1
         promised += footprint[v]

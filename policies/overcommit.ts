@@ -255,6 +255,9 @@ const step = (s: OvercommitState, obs: Observation, scratch?: Scratch): readonly
   const { ballooned, compressed, swapped } = obs
   const overheadMiB = host.vmOverheadMiB
   const balloonShare = p.balloonMaxPercent / 100 // balloonCapOf's first factor, computed once
+  // Module constants read in a loop are reloaded per VM (context, map check): locals.
+  const RUNNING = VmStatus.running
+  const OFF = VmStatus.off
   const lastTouched = s.prevTouched
   // One pass over the VMs for what depends only on the observation (this runs every control step):
   // who runs, the totals of sections 2 and 3 (each summed in VM order), the targets of section 4.
@@ -264,7 +267,7 @@ const step = (s: OvercommitState, obs: Observation, scratch?: Scratch): readonly
   let allocated = 0
   visible.set(configured)
   for (let v = 0; v < n; v++) {
-    if (status[v] !== VmStatus.running) {
+    if (status[v] !== RUNNING) {
       prevTouched[v] = NaN
       continue
     }
@@ -306,7 +309,7 @@ const step = (s: OvercommitState, obs: Observation, scratch?: Scratch): readonly
   //    now must fit in unreserved host memory.
   const capacity = host.physicalMiB - host.reserveMiB
   for (let v = 0; v < n; v++) {
-    if (poweredOn[v] !== 1 || status[v] !== VmStatus.off) continue
+    if (poweredOn[v] !== 1 || status[v] !== OFF) continue
     const need = reservation[v] + overheadMiB
     const size = configured[v] + overheadMiB
     const fitsReservation = reserved + need <= capacity + EPS

@@ -78,6 +78,12 @@ export interface CompareFigures {
   readonly serialSeconds: number
   readonly peakRssMiB: number
   readonly serialPeakRssMiB: number
+  /**
+   * CPU seconds over wall seconds of the threaded runs (median): the CPUs they really had. Near 1 on
+   * a 2-CPU machine means another session was busy (Linux autogroup shares the CPUs between sessions,
+   * not threads): the ratio then says nothing about parallelism.
+   */
+  readonly cpusUsed: number
   readonly repeats: number
 }
 
@@ -119,6 +125,8 @@ export interface SweepFigures {
   readonly scenarios: number
   readonly oneWorkerSeconds: number
   readonly twoWorkerSeconds: number
+  /** CPU seconds over wall seconds of the 2-worker sweeps (median): see CompareFigures.cpusUsed. */
+  readonly twoWorkerCpus: number
   readonly repeats: number
 }
 
@@ -245,13 +253,13 @@ const measureCompareStatic = async (
 }
 
 /** One comparison in a fresh child process (src/bench/compare-child.ts): its own seconds and peak RSS (MiB). */
-const compareInChild = async (trace: string, hostSpec: string, out: string, cacheDir: string, policies = 'all', workers = 'default'): Promise<{ seconds: number; rssMiB: number }> => {
+const compareInChild = async (trace: string, hostSpec: string, out: string, cacheDir: string, policies = 'all', workers = 'default'): Promise<{ seconds: number; cpus: number; rssMiB: number }> => {
   const { stdout } = await run(process.execPath, [...nodeArgs('bench/compare-child'), trace, hostSpec, out, policies, workers], {
     env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir },
     maxBuffer: 1 << 26,
   })
-  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; maxRssKiB: number }
-  return { seconds: r.seconds, rssMiB: r.maxRssKiB / 1024 }
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds: number; maxRssKiB: number }
+  return { seconds: r.seconds, cpus: r.cpuSeconds / r.seconds, rssMiB: r.maxRssKiB / 1024 }
 }
 
 /**
@@ -260,12 +268,12 @@ const compareInChild = async (trace: string, hostSpec: string, out: string, cach
  * one's figure (target 0.6 on 2 cores).
  */
 const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string, repeats: number, log: (s: string) => void): Promise<CompareFigures> => {
-  const par: Array<{ seconds: number; rssMiB: number }> = []
-  const ser: Array<{ seconds: number; rssMiB: number }> = []
+  const par: Array<{ seconds: number; cpus: number; rssMiB: number }> = []
+  const ser: Array<{ seconds: number; cpus: number; rssMiB: number }> = []
   for (let i = 0; i < repeats; i++) {
     ser.push(await compareInChild(inputs.synthetic, inputs.hostSpec, path.join(out, 'compare-serial'), cacheDir, 'all', '1'))
     par.push(await compareInChild(inputs.synthetic, inputs.hostSpec, path.join(out, 'compare'), cacheDir))
-    log(`  compare ${i + 1}/${repeats}: ${par[i].seconds.toFixed(1)} s on ${Math.min(4, os.availableParallelism())} threads (peak RSS ${par[i].rssMiB.toFixed(0)} MiB), ${ser[i].seconds.toFixed(1)} s with --workers 1 (${ser[i].rssMiB.toFixed(0)} MiB)`)
+    log(`  compare ${i + 1}/${repeats}: ${par[i].seconds.toFixed(1)} s on ${Math.min(4, os.availableParallelism())} threads (${par[i].cpus.toFixed(2)} CPUs used, peak RSS ${par[i].rssMiB.toFixed(0)} MiB), ${ser[i].seconds.toFixed(1)} s with --workers 1 (${ser[i].rssMiB.toFixed(0)} MiB)`)
   }
   return {
     policies: 4,
@@ -274,6 +282,7 @@ const measureCompare = async (inputs: BenchInputs, out: string, cacheDir: string
     serialSeconds: sig(median(ser.map((r) => r.seconds))),
     peakRssMiB: sig(Math.max(...par.map((r) => r.rssMiB))),
     serialPeakRssMiB: sig(Math.max(...ser.map((r) => r.rssMiB))),
+    cpusUsed: sig(median(par.map((r) => r.cpus))),
     repeats,
   }
 }
@@ -342,12 +351,13 @@ export const measureScaling = async (
 }
 
 /** One sweep in a fresh child process (src/bench/sweep-child.ts); its own time, in seconds. */
-const sweepInChild = async (experiment: string, workers: number, out: string, cacheDir: string): Promise<number> => {
+const sweepInChild = async (experiment: string, workers: number, out: string, cacheDir: string): Promise<{ seconds: number; cpus: number }> => {
   const { stdout } = await run(process.execPath, [...nodeArgs('bench/sweep-child'), experiment, String(workers), out], {
     env: { ...process.env, MEMREPLAY_CACHE_DIR: cacheDir }, // worker threads inherit it
     maxBuffer: 1 << 26,
   })
-  return (JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number }).seconds
+  const r = JSON.parse(stdout.trim().split('\n').pop()!) as { seconds: number; cpuSeconds: number }
+  return { seconds: r.seconds, cpus: r.cpuSeconds / r.seconds }
 }
 
 /**
@@ -359,14 +369,16 @@ const sweepInChild = async (experiment: string, workers: number, out: string, ca
 const measureSweep = async (inputs: BenchInputs, out: string, cacheDir: string, repeats: number, log: (s: string) => void): Promise<SweepFigures> => {
   const one: number[] = []
   const two: number[] = []
+  const cpus: number[] = []
   for (let i = 0; i < repeats; i++) {
     const a = await sweepInChild(inputs.experiment, 1, path.join(out, 'sweep-1'), cacheDir)
     const b = await sweepInChild(inputs.experiment, 2, path.join(out, 'sweep-2'), cacheDir)
-    one.push(a)
-    two.push(b)
-    log(`  sweep ${i + 1}/${repeats}: ${a.toFixed(1)} s on 1 worker, ${b.toFixed(1)} s on 2`)
+    one.push(a.seconds)
+    two.push(b.seconds)
+    cpus.push(b.cpus)
+    log(`  sweep ${i + 1}/${repeats}: ${a.seconds.toFixed(1)} s on 1 worker, ${b.seconds.toFixed(1)} s on 2 (${b.cpus.toFixed(2)} CPUs used)`)
   }
-  return { scenarios: inputs.scenarios, oneWorkerSeconds: sig(median(one)), twoWorkerSeconds: sig(median(two)), repeats }
+  return { scenarios: inputs.scenarios, oneWorkerSeconds: sig(median(one)), twoWorkerSeconds: sig(median(two)), twoWorkerCpus: sig(median(cpus)), repeats }
 }
 
 export const runBench = async (o: BenchOptions): Promise<BenchResult> => {

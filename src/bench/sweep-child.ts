@@ -11,4 +11,6 @@ import { runSweep } from '../cli/sweep.js'
 const [experiment, workers, out] = process.argv.slice(2)
 const t0 = performance.now()
 await runSweep(experiment, { workers, out, quiet: true })
-process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000 }) + '\n')
+// CPU time of every thread of the process: over the wall time, the CPUs the run really had.
+const cpu = process.cpuUsage()
+process.stdout.write(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n')

@@ -61,8 +61,8 @@ export const benchTable = (r: BenchResult): string => {
     ...(cs.pngSeconds === null ? [] : [['  the same with --png (s)', `${f(cs.pngSeconds, 1)} s`, '']]),
     ...(cs.helpSeconds === null ? [] : [['  compare --help: node + modules (s)', `${f(cs.helpSeconds, 1)} s`, '']]),
     [`compare, ${r.compare.policies} policies (s, peak RSS)`, `${f(r.compare.seconds, 1)} s, ${f(r.peakRssMiB, 0)} MiB`, '< 2048 MiB'],
-    [`  on ${r.compare.workers} threads / --workers 1 (s)`, `${f(r.compare.seconds, 1)} / ${f(r.compare.serialSeconds, 1)} = ${f(r.compareParallelRatio)}`, '<= 0.6'],
-    [`sweep of ${r.sweep.scenarios} scenarios: 1 worker / 2 workers (s)`, `${f(r.sweep.oneWorkerSeconds, 1)} / ${f(r.sweep.twoWorkerSeconds, 1)} = ${f(r.sweepSpeedup)}x`, '>= 1.7x'],
+    [`  on ${r.compare.workers} threads / --workers 1 (s; ${f(r.compare.cpusUsed)} CPUs used)`, `${f(r.compare.seconds, 1)} / ${f(r.compare.serialSeconds, 1)} = ${f(r.compareParallelRatio)}`, '<= 0.6'],
+    [`sweep of ${r.sweep.scenarios} scenarios: 1 worker / 2 workers (s; ${f(r.sweep.twoWorkerCpus)} CPUs used)`, `${f(r.sweep.oneWorkerSeconds, 1)} / ${f(r.sweep.twoWorkerSeconds, 1)} = ${f(r.sweepSpeedup)}x`, '>= 1.7x'],
   ]
   const sc = r.scaling
   const scalingRows = [
@@ -90,6 +90,11 @@ export const benchTable = (r: BenchResult): string => {
     table(replayRows),
     '',
     table(rest),
+    ...(Math.min(r.compare.cpusUsed, r.sweep.twoWorkerCpus) < 0.75 * Math.min(2, m.availableParallelism)
+      ? [
+          `note: the threaded runs averaged ${f(r.compare.cpusUsed)} (compare) and ${f(r.sweep.twoWorkerCpus)} (sweep) CPUs of ${Math.min(2, m.availableParallelism)}: either another session was busy (Linux autogroup shares the CPUs between sessions, not threads: the ratios then say little about parallelism) or the run was mostly serial work`,
+        ]
+      : []),
     '',
     table(scalingRows),
     `largest fleet over ${sc.days} days within 8 GiB of peak RSS (the line through the sizes measured, extrapolated): ${within} VMs`,

@@ -18,6 +18,12 @@ describe('npm run bench -- --quick', () => {
     const replayRatio = json.replayRatio as Record<string, number>
     expect(Object.keys(replayRatio).sort()).toEqual(['dynamic-memory', 'kvm-mom', 'overcommit', 'static'])
     for (const v of Object.values(replayRatio)) expect(v).toBeGreaterThan(0)
+    // per control step too (issue 14): overcommit acts 5 times a 300 s tick (ESX's 60 s), the others once
+    const replayStepRatio = json.replayStepRatio as Record<string, number>
+    expect(Object.keys(replayStepRatio).sort()).toEqual(Object.keys(replayRatio).sort())
+    const steps = (json.replay as { policies: Record<string, { controlStepsPerTick: number; stepRatio: number; ratio: number }> }).policies
+    expect(Object.fromEntries(Object.entries(steps).map(([k, p]) => [k, p.controlStepsPerTick]))).toEqual({ static: 1, 'dynamic-memory': 1, overcommit: 5, 'kvm-mom': 1 })
+    for (const p of Object.values(steps)) expect(p.stepRatio).toBeCloseTo(p.ratio * p.controlStepsPerTick, 2)
     const machine = json.machine as Record<string, unknown>
     expect(machine.cpus).toBeGreaterThan(0)
     expect(machine.node).toBe(process.version)

@@ -8,10 +8,11 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest'
 import { execFile, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { memreplay, ROOT } from '../cli/helpers.js'
+import { snapshot } from '../support/tree.js'
 
 const UP = path.join(ROOT, 'test/cluster/slurm-up.sh')
 const IN_CI = Boolean(process.env.CI || process.env.MEMREPLAY_CI)
@@ -19,19 +20,6 @@ const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`
 // slurm-up.sh needs root to start the daemons, and apt-get where Slurm is not installed yet.
 const INSTALLABLE = process.getuid?.() === 0 && (has('sbatch') || has('apt-get'))
 
-/** Every file under dir, relative path -> bytes. */
-const snapshot = (dir: string): Map<string, Buffer> => {
-  const out = new Map<string, Buffer>()
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name)
-      if (statSync(p).isDirectory()) walk(p)
-      else out.set(path.relative(dir, p), readFileSync(p))
-    }
-  }
-  walk(dir)
-  return out
-}
 
 describe.skipIf(!INSTALLABLE && !IN_CI)('a sweep on a one-node Slurm cluster', () => {
   let slurmConf = ''

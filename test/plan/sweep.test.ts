@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, beforeAll } from 'vitest'
 import * as E from 'fp-ts/lib/Either.js'
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { decodeExperiment, expandExperiment, shardOf } from '../../src/plan/experiment.js'
@@ -16,22 +16,10 @@ import { runPolicy } from '../../src/report/comparison.js'
 import { dynamicMemoryPolicy } from '../../policies/dynamic-memory.js'
 import { buildTrace, hostOf, settingsOf } from '../support/build.js'
 import { schemaErrors } from '../report/schema-support.js'
+import { snapshot } from '../support/tree.js'
 
 const REPO = path.resolve(__dirname, '../..')
 
-/** Every file under dir, relative path -> bytes. */
-const snapshot = (dir: string): Map<string, Buffer> => {
-  const out = new Map<string, Buffer>()
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = path.join(d, name)
-      if (statSync(p).isDirectory()) walk(p)
-      else out.set(path.relative(dir, p), readFileSync(p))
-    }
-  }
-  walk(dir)
-  return out
-}
 
 describe('experiment codec and expansion', () => {
   it('rejects bad experiments with sentences', () => {

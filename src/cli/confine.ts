@@ -126,7 +126,7 @@ export type WorkerOutcome<A> = { readonly ok: true; readonly value: A } | { read
  * ("policy module my.ts"); `extraMiB` is what the task's inputs add to the process's memory.
  * Never rejects: every way the worker can end is a sentence.
  */
-export const runInWorker = <A>(task: unknown, who: string, limits: PolicyLimits, extraMiB = 0): Promise<WorkerOutcome<A>> =>
+export const runInWorker = <A>(task: unknown, who: string, limits: PolicyLimits, extraMiB = 0, onEvent?: (event: unknown) => void): Promise<WorkerOutcome<A>> =>
   new Promise((resolve) => {
     const rss0 = process.memoryUsage.rss()
     let settled = false
@@ -161,7 +161,8 @@ export const runInWorker = <A>(task: unknown, who: string, limits: PolicyLimits,
       if (process.memoryUsage.rss() > ceiling)
         finish({ ok: false, error: `${who}: stopped: it exceeded its memory budget of ${limits.memoryMiB} MiB (outside the heap; raise it with --policy-memory <MiB>)` })
     }, 100)
-    worker.on('message', (m: WorkerOutcome<A> | { readonly loaded: true }) => {
+    worker.on('message', (m: WorkerOutcome<A> | { readonly loaded: true } | { readonly event: unknown }) => {
+      if ('event' in m) return void onEvent?.(m.event) // progress along the way (plan's search)
       if (!('loaded' in m)) return finish(m)
       clearTimeout(timer)
       timer = setTimeout(

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
-import { BUILT_IN_POLICIES, builtInPolicy } from '../../policies/index.js'
+import { BUILT_IN_POLICIES } from '../../policies/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import { formatTraceErrors, type ImportOptions } from '../trace/import.js'
 import { importTraceCached } from '../trace/cache.js'
@@ -14,13 +14,9 @@ import { parseHostArg, resolveHost } from '../spec/host.js'
 import { loadFleetSpec, resolveFleet } from '../spec/fleet.js'
 import { forbiddenKeys } from '../spec/keys.js'
 import type { HostSettings, VmSettings } from '../spec/settings.js'
-import type { AnyPolicy } from '../engine/policy.js'
-import { policyParams } from '../engine/validate-policy.js'
 import { decodeParams } from '../engine/params.js'
 import { DEFAULT_WORLD, WorldParamsInput, type WorldParams } from '../engine/world.js'
-import { loadPolicies } from './load-policy.js'
 import { depthProblem, guardJsonDepth } from './json-depth.js'
-import { guardedPolicy } from './confine.js'
 
 /** A failure for people: each line a sentence. */
 export class InputError extends Error {
@@ -114,28 +110,6 @@ export const readParamsArg = (arg: string | undefined): Readonly<Record<string, 
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     throw new InputError([`--params: expected an object keyed by policy name, found ${Array.isArray(json) ? 'an array' : typeof json}`])
   return json as Record<string, unknown>
-}
-
-export interface LoadedPolicy {
-  readonly policy: AnyPolicy
-  readonly params: unknown
-}
-
-/** Load policies (names or module paths) and decode each one's params, all checked before any replay. */
-export const readPolicies = async (names: ReadonlyArray<string>, params: Readonly<Record<string, unknown>>): Promise<ReadonlyArray<LoadedPolicy>> => {
-  // (plan loads modules here, in this process: their contract, at least, is checked as they run.)
-  const policies = orThrow(await loadPolicies(names)).map((p, i) => (builtInPolicy(names[i]) === undefined ? guardedPolicy(p) : p))
-  const known = new Set(policies.map((p) => p.name))
-  const stray = Object.keys(params).filter((k) => !known.has(k))
-  if (stray.length > 0) throw new InputError(stray.map((k) => `--params names policy "${k}", which is not in this run (${[...known].join(', ')})`))
-  const errors: string[] = []
-  const loaded = policies.map((policy) => {
-    const p = policyParams(policy, params[policy.name])
-    if (E.isLeft(p)) errors.push(...p.left)
-    return { policy, params: E.isRight(p) ? p.right : undefined }
-  })
-  if (errors.length > 0) throw new InputError(errors)
-  return loaded
 }
 
 /** The policies a command runs: --policies (default: every built-in one unless --policy names modules) and each --policy. */

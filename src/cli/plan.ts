@@ -4,6 +4,7 @@
  * writes the capacity report (plan.json, index.html, summary.md, charts).
  * Everything is read and checked before the first replay; failures are sentences.
  */
+import { receiveMessageOnPort } from 'node:worker_threads'
 import * as path from 'node:path'
 import { readFileSync } from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
@@ -16,7 +17,9 @@ import { workerEntry } from '../runtime.js'
 import { poolSize, runAll, shareTrace, stepsPerTick, taskRunner } from './pool.js'
 import type { PlanTask } from './workers/plan-worker.js'
 import { parseSize } from '../units.js'
-import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readPolicies, readTrace, readWorldArg, type LoadedPolicy } from './inputs.js'
+import { InputError, policyNames, policyOptions, readFleet, readHost, readParamsArg, readTrace, readWorldArg } from './inputs.js'
+import { readConfinedPolicies, type ConfinedPolicy } from './user-policies.js'
+import { DEFAULT_LIMITS, readPolicyLimits, runInWorker } from './confine.js'
 import { traceOptions } from './trace-options.js'
 import { DEFAULT_PLAN_SPEC, DEFAULT_SLA, decodePlanSpec, describeConstraints, describeServiceLevel, parsePlanSpecText, parseServiceLevelText, type Constraints, type PlanSpec, type ServiceLevel } from '../plan/sla.js'
 import { PLACEMENT_NAMES, type PlacementName } from '../plan/placement.js'
@@ -73,6 +76,9 @@ export interface PlanFlags {
   readonly quiet?: boolean
   /** Threads searching for built-in policies side by side (default: one per core, at most one per policy; 1: one after the other, in this thread). */
   readonly workers?: string
+  /** Limits of a --policy module's search, on its own worker thread (confine.ts). */
+  readonly policyTimeout?: string
+  readonly policyMemory?: string
 }
 
 const sizeArg = (flag: string, v: string): number => {
@@ -385,7 +391,10 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
     { what: '--world file', path: flags.world },
     ...(flags.policy ?? []).map((p) => ({ what: 'policy module', path: p })),
   ])
-  const policies: ReadonlyArray<LoadedPolicy> = await readPolicies(policyNames(flags), readParamsArg(flags.params))
+  // A user's module is loaded, checked and its params decoded on a worker thread, under the limits,
+  // and its whole search runs on one (below): as compare and sweep confine it.
+  const limits = readPolicyLimits(flags)
+  const policies: ReadonlyArray<ConfinedPolicy> = await readConfinedPolicies(policyNames(flags), readParamsArg(flags.params), limits)
   const workers = poolSize(flags.workers, policies.filter(({ policy }) => builtInPolicy(policy.name) === policy).length)
   const recorded = await readTrace(flags.trace, flags)
   // Growth scales the trace; the fleet is resolved over the grown trace (constraints.ts).
@@ -439,13 +448,29 @@ export const runPlan = async (flags: PlanFlags): Promise<PlanRun> => {
         workers: runner.workers,
         close: runner.close,
         run: async (i: number) => {
-          const { policy, params } = policies[i]
+          const { policy, params, module } = policies[i]
+          if (module !== undefined) {
+            // The search on its own thread, under --policy-timeout (for the whole search) and
+            // --policy-memory; a failure is this policy's, and the others are written.
+            const o = await runInWorker<PolicyPlan | null>(
+              { kind: 'plan', module, input: { ...common, trace, policy: policy.name, params }, stop: stopFlag },
+              `policy module ${module}`,
+              limits,
+              0,
+              (e) => onEvent(e as PlanPolicyEvent),
+            )
+            // A worker that failed (time, memory, a crash, an exit) fails this policy's plan alone.
+            return o.ok ? o.value : emptyPlan({ policy, params }, sizeMode ? 'size' : 'hosts', sizeMode ? null : hostSizes[0] / 1024, options, { failed: o.error })
+          }
           if (builtInPolicy(policy.name) === policy && runner.workers > 1) {
             const { port1, port2 } = new MessageChannel()
             port1.on('message', onEvent)
             try {
               return await runner.run({ ...common, trace: shared, policy: policy.name, params, stop: stopFlag, port: port2 }, [port2])
             } finally {
+              // The thread's last events may still wait in the port's queue when its result has
+              // arrived on the pool's own channel: take them before closing, or progress loses them.
+              for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onEvent(m.message as PlanPolicyEvent)
               port1.close()
             }
           }
@@ -549,6 +574,8 @@ export const registerPlan = (program: Command): void => {
     .option('--minimise <what>', 'hosts (default) or cost (needs --cost): which answer to recommend among --host-sizes')
     .option('--rightsize-percentile <p>', "right-sizing: size each VM for this percentile of its working set over its running ticks (default 99)")
     .option('--workers <n>', 'threads searching for built-in policies side by side (default: one per core, at most one per policy; 1: one after the other)')
+    .option('--policy-timeout <seconds>', `wall-clock limit for each --policy module's whole search, on its own thread (default ${DEFAULT_LIMITS.timeoutSeconds}; also MEMREPLAY_POLICY_TIMEOUT)`)
+    .option('--policy-memory <MiB>', `heap limit for each --policy module's thread (default ${DEFAULT_LIMITS.memoryMiB}; also MEMREPLAY_POLICY_MEMORY)`)
     .option('--quiet', 'no progress on stderr (by default a bar on a terminal, else a line per replay)')
     .addHelpText(
       'after',

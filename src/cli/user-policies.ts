@@ -2,7 +2,7 @@
  * The policies a comparison runs, with user modules confined (confine.ts): built-in names load here;
  * a module path is loaded, checked and its params decoded on a worker thread, and the main process
  * keeps only a stand-in (name, description, traits, notes). Every error is collected before any
- * replay, as readPolicies does.
+ * replay. compare, plan and sweep load their policies this way.
  */
 import * as fs from 'node:fs'
 import { BUILT_IN_POLICIES, builtInPolicy } from '../../policies/index.js'

@@ -16,6 +16,8 @@ import { deepFreeze, guardedPolicy, type PolicyMeta, type WorkerOutcome } from '
 import { fleetOf, loadTraceCached, policyRef, resolveRef, type WorkerTask } from './scenario-worker.js'
 import { runScenario, type ScenarioResult } from '../../plan/sweep.js'
 import { parseSize } from '../../units.js'
+import { planPolicy, type PlanPolicyInput } from '../plan.js'
+import type { PolicyPlan } from '../../plan/plan.js'
 
 export type PolicyTask =
   | {
@@ -36,6 +38,15 @@ export type PolicyTask =
       readonly world: WorldParams
       readonly label?: string
     }
+
+/** One policy's plan search (plan.ts planPolicy) whose policy is a user's module; events go back as `{ event }`. */
+export interface PlanModuleTask {
+  readonly kind: 'plan'
+  readonly module: string
+  readonly input: PlanPolicyInput
+  /** 1 once the run is interrupted (Ctrl-C in the main thread), read between host replays. */
+  readonly stop: Int32Array
+}
 
 /** One sweep scenario whose policy is a user's module (sweep.ts); the same steps as runTask. */
 export interface ScenarioTask {
@@ -64,8 +75,18 @@ const scenario = async ({ task }: ScenarioTask): Promise<WorkerOutcome<ScenarioR
   return { ok: true, value: runScenario(x, sc, { trace, vms, policy, params: deepFreeze(params.right), host }) }
 }
 
-const run = async (task: PolicyTask | ScenarioTask): Promise<WorkerOutcome<unknown>> => {
+const plan = async ({ module, input, stop }: PlanModuleTask): Promise<WorkerOutcome<PolicyPlan | null>> => {
+  const loaded = await loadPolicy(module)
+  if (E.isLeft(loaded)) return { ok: false, error: loaded.left.join('\n') }
+  parentPort?.postMessage({ loaded: true }) // the time limit counts from here
+  const policy = guardedPolicy(loaded.right)
+  const value = await planPolicy({ ...input, params: deepFreeze(input.params) }, policy, () => Atomics.load(stop, 0) === 1, (event) => parentPort?.postMessage({ event }))
+  return { ok: true, value }
+}
+
+const run = async (task: PolicyTask | ScenarioTask | PlanModuleTask): Promise<WorkerOutcome<unknown>> => {
   if (task.kind === 'scenario') return scenario(task)
+  if (task.kind === 'plan') return plan(task)
   const loaded = await loadPolicy(task.module)
   if (E.isLeft(loaded)) return { ok: false, error: loaded.left.join('\n') }
   const policy = loaded.right
@@ -87,7 +108,7 @@ const run = async (task: PolicyTask | ScenarioTask): Promise<WorkerOutcome<unkno
 
 const port = parentPort
 if (port !== null) {
-  run(workerData as PolicyTask | ScenarioTask).then(
+  run(workerData as PolicyTask | ScenarioTask | PlanModuleTask).then(
     (o) => port.postMessage(o),
     (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) }),
   )

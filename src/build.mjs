@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const out = path.join(root, 'dist')
 
 // Entry points, by their place under src/ (runtime.ts's programFile names them the same way).
-const ENTRIES = ['cli/main', 'cli/bench', 'cli/fingerprint', 'cli/workers/scenario-worker', 'cli/workers/policy-worker', 'cli/workers/compare-worker', 'cli/workers/plan-worker', 'bench/compare-child', 'bench/sweep-child']
+const ENTRIES = ['cli/main', 'cli/bench', 'cli/fingerprint', 'cli/workers/scenario-worker', 'cli/workers/policy-worker', 'cli/workers/compare-worker', 'cli/workers/plan-worker', 'bench/compare-child', 'bench/sweep-child', 'bench/ingest-child']
 
 /** True when dist/ holds a build newer than every file it was built from (and this script). */
 const upToDate = () => {

@@ -21,7 +21,7 @@ import { buildInputs, FULL, QUICK, type BenchInputs } from './inputs.js'
 import { generateFleet } from '../trace/synthetic.js'
 import { writeCanonicalCsv } from '../trace/canonical.js'
 import { peakConfigured } from '../trace/trace.js'
-import { measureIngest, type IngestFigures } from './ingest.js'
+import type { IngestFigures } from './ingest.js'
 import { measureReplay, type ReplayFigures } from './replay.js'
 import { median, sig, timed } from './stats.js'
 
@@ -350,6 +350,13 @@ export const measureScaling = async (
   return { days: spec.days, stepSeconds: spec.stepSeconds, sizes: spec.sizes, rows, largestVmsWithin8GiB }
 }
 
+/** The ingest pairs on one source in a fresh child process (src/bench/ingest-child.ts): the importer measured, not this process's heap. */
+const ingestInChild = async (source: string, repeats: number, log: (s: string) => void): Promise<IngestFigures> => {
+  const { stdout, stderr } = await run(process.execPath, [...nodeArgs('bench/ingest-child'), source, String(repeats)], { maxBuffer: 1 << 26 })
+  for (const line of stderr.split('\n').filter((l) => l !== '')) log(line)
+  return JSON.parse(stdout.trim().split('\n').pop()!) as IngestFigures
+}
+
 /** One sweep in a fresh child process (src/bench/sweep-child.ts); its own time, in seconds. */
 const sweepInChild = async (experiment: string, workers: number, out: string, cacheDir: string): Promise<{ seconds: number; cpus: number }> => {
   const { stdout } = await run(process.execPath, [...nodeArgs('bench/sweep-child'), experiment, String(workers), out], {
@@ -392,8 +399,8 @@ export const runBench = async (o: BenchOptions): Promise<BenchResult> => {
   const inputs = await buildInputs(o.out, size, log)
 
   log('ingest (import without cache vs a bare csv-parse split of the same bytes)')
-  const synthetic = await measureIngest(inputs.synthetic, repeats, log)
-  const real = inputs.real === undefined ? null : await measureIngest(inputs.real.path, repeats, log)
+  const synthetic = await ingestInChild(inputs.synthetic, repeats, log)
+  const real = inputs.real === undefined ? null : await ingestInChild(inputs.real.path, repeats, log)
 
   log('trace cache')
   const cache = await measureCache(inputs.synthetic, synthetic.importSeconds, path.join(work, 'cache-bench'), repeats + 2, log)

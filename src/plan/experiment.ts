@@ -239,7 +239,3 @@ export const parseShard = (s: string): E.Either<string, Shard> => {
   if (!(n >= 1 && k >= 1 && k <= n)) return E.left(`--shard: expected 1 <= k <= N, found "${s}"`)
   return E.right({ k, n })
 }
-
-/** The scenarios of shard k of N: index mod N == k - 1 (round robin, so shards get similar mixes). */
-export const shardOf = <S extends { readonly index: number }>(scenarios: ReadonlyArray<S>, shard: Shard): ReadonlyArray<S> =>
-  scenarios.filter((s) => s.index % shard.n === shard.k - 1)

@@ -7,7 +7,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { decodeExperiment, expandExperiment, shardOf } from '../../src/plan/experiment.js'
+import { decodeExperiment, expandExperiment } from '../../src/plan/experiment.js'
+import { shardByCost } from '../../src/plan/shard.js'
 import { runSweep } from '../../src/cli/sweep.js'
 import { runMerge } from '../../src/cli/merge.js'
 import { runTask, traceImportCount } from '../../src/cli/workers/scenario-worker.js'
@@ -49,7 +50,7 @@ describe('experiment codec and expansion', () => {
     expect(all[1]).toMatchObject({ id: 's001', vmSettings: { buffer: 10 }, seed: 2 })
     expect(all[4]).toMatchObject({ policy: 'overcommit', params: { salting: true }, vmSettings: {} })
     expect(expandExperiment(x.right)).toEqual(all)
-    const shards = [1, 2, 3].map((k) => shardOf(all, { k, n: 3 }))
+    const shards = [1, 2, 3].map((k) => shardByCost(all, all.map(() => 1), { k, n: 3 }))
     expect(shards.flat().map((s) => s.id).sort()).toEqual(all.map((s) => s.id))
   })
 
